@@ -1,0 +1,1106 @@
+//! Reading a `deployment` block into the typed model, given the library (providers,
+//! components) and the user's templates.
+
+use std::collections::BTreeMap;
+
+use super::model::*;
+use super::reader::{Reader, Schema, free_pairs};
+use super::value::Cx;
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::suggest::did_you_mean;
+use crate::syntax::ast::{Block, Call, Member, Value, ValueKind};
+
+/// Everything a deployment may refer to by name.
+pub struct Library<'a> {
+    pub providers: &'a BTreeMap<String, Provider>,
+    pub components: &'a BTreeMap<String, Component>,
+    pub templates: &'a BTreeMap<String, &'a Block>,
+}
+
+const DEPLOYMENT: Schema<'static> = Schema {
+    what: "deployment",
+    attrs: &["namespace", "domain", "budget", "registry"],
+    blocks: &["target", "stack", "secret", "service", "success"],
+    bare: false,
+};
+
+const TARGET_REGION: Schema<'static> =
+    Schema { what: "target", attrs: &["region", "version"], blocks: &["pool"], bare: false };
+const TARGET_LOCATION: Schema<'static> =
+    Schema { what: "target", attrs: &["location", "version"], blocks: &["pool"], bare: false };
+const TARGET_LOCAL: Schema<'static> =
+    Schema { what: "target", attrs: &["servers", "agents", "ports", "registry", "version"], blocks: &[], bare: false };
+const POOL: Schema<'static> =
+    Schema { what: "pool", attrs: &["size", "count", "autoscale", "role"], blocks: &[], bare: false };
+const ISSUER: Schema<'static> = Schema { what: "issuer", attrs: &["email", "server"], blocks: &[], bare: false };
+
+/// Service attributes (also the attributes a `template` may set).
+pub const SERVICE: Schema<'static> = Schema {
+    what: "service",
+    attrs: &[
+        "image",
+        "port",
+        "replicas",
+        "cpu",
+        "memory",
+        "health",
+        "liveness",
+        "readiness",
+        "startup",
+        "secrets",
+        "route",
+        "uses",
+        "command",
+        "args",
+        "min_available",
+    ],
+    blocks: &["ports", "autoscale", "env", "dapr", "annotations", "labels", "volume"],
+    bare: false,
+};
+const AUTOSCALE: Schema<'static> = Schema { what: "autoscale", attrs: &["cpu", "memory"], blocks: &[], bare: false };
+const DAPR: Schema<'static> = Schema { what: "dapr", attrs: &["app_id", "app_port"], blocks: &[], bare: false };
+const VOLUME: Schema<'static> = Schema { what: "volume", attrs: &["size", "mount"], blocks: &[], bare: false };
+const SUCCESS: Schema<'static> = Schema {
+    what: "success",
+    attrs: &[],
+    blocks: &["nodes_ready", "rollout", "http", "certificate", "teardown"],
+    bare: false,
+};
+const WITHIN: Schema<'static> = Schema { what: "criterion", attrs: &["within"], blocks: &[], bare: false };
+const HTTP_CHECK: Schema<'static> =
+    Schema { what: "http check", attrs: &["status", "tls", "within", "contains"], blocks: &[], bare: false };
+const TEARDOWN: Schema<'static> = Schema { what: "teardown", attrs: &["cost"], blocks: &[], bare: false };
+
+/// The default time a success criterion may take.
+const DEFAULT_WITHIN_SECONDS: u64 = 600;
+
+/// Default CPU and memory when a service sets none, so that every pod has requests and limits.
+pub const DEFAULT_CPU: (u64, u64) = (100, 500);
+pub const DEFAULT_MEMORY_MI: (u64, u64) = (128, 256);
+
+/// Read one deployment block. Returns `None` only when something the model cannot do without
+/// (the provider) is missing; every other mistake is reported and skipped.
+pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &str) -> Option<Deployment> {
+    let name = match &block.label {
+        Some(label) => Spanned::new(label.name.clone(), label.span),
+        None => {
+            cx.error(
+                Diagnostic::new("E0302", "this deployment has no name")
+                    .at(block.kind.span, "needs a name")
+                    .help("write `deployment NAME { … }`; the name becomes the default namespace"),
+            );
+            Spanned::new(String::from("deployment"), block.kind.span)
+        }
+    };
+    let r = Reader::new(cx, block, None, &DEPLOYMENT, &format!("deployment `{}`", name.value));
+    let namespace = r.get("namespace").and_then(|v| cx.string(v, "namespace"));
+    let domain = r.get("domain").and_then(|v| cx.string(v, "domain"));
+    let budget = r.get("budget").and_then(|v| cx.money(v, "budget"));
+    let registry = r.get("registry").and_then(|v| cx.string(v, "registry")).map(|s| s.value);
+
+    let targets = r.blocks("target");
+    if let [first, second, ..] = targets.as_slice() {
+        cx.error(
+            Diagnostic::new("E0202", "a deployment has one `target`")
+                .at(second.head_span(), "second target here")
+                .also(first.head_span(), "first target here")
+                .help("keep one `target` block; make another deployment file for another cluster"),
+        );
+    }
+    let (provider, target) = match targets.first() {
+        Some(target_block) => read_target(cx, target_block, lib)?,
+        None => {
+            cx.error(
+                Diagnostic::new("E0302", format!("deployment `{}` is missing `target`", name.value))
+                    .at(block.head_span(), "needs a `target` block")
+                    .help("add `target doks { region = nyc1 … }` (or hetzner, aks, k3d) inside this block"),
+            );
+            return None;
+        }
+    };
+
+    let mut stack = Vec::new();
+    let mut issuers = Vec::new();
+    for stack_block in r.blocks("stack") {
+        read_stack(cx, stack_block, lib, &mut stack, &mut issuers);
+    }
+    let secrets = r.blocks("secret").into_iter().filter_map(|b| read_secret(cx, b)).collect();
+    let services = r.blocks("service").into_iter().filter_map(|b| read_service(cx, b, lib)).collect();
+    let mut success = Vec::new();
+    for success_block in r.blocks("success") {
+        read_success(cx, success_block, &mut success);
+    }
+    Some(Deployment {
+        namespace: namespace.map(|n| n.value).unwrap_or_else(|| name.value.clone()),
+        name,
+        source_name: source_name.to_string(),
+        provider,
+        target,
+        domain,
+        budget,
+        registry,
+        stack,
+        issuers,
+        secrets,
+        services,
+        success,
+    })
+}
+
+fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, Target)> {
+    let Some(label) = &block.label else {
+        let names: Vec<String> = lib.providers.keys().cloned().collect();
+        cx.error(
+            Diagnostic::new("E0302", "this target names no provider").at(block.kind.span, "needs a provider").help(
+                format!("write `target PROVIDER {{ … }}` with one of {}", crate::diagnostics::suggest::one_of(&names)),
+            ),
+        );
+        return None;
+    };
+    let Some(provider) = lib.providers.get(&label.name) else {
+        let near = did_you_mean(&label.name, lib.providers.keys().map(String::as_str));
+        let names: Vec<String> = lib.providers.keys().cloned().collect();
+        cx.error(
+            Diagnostic::new("E0203", format!("unknown provider `{}`", label.name))
+                .at(label.span, "no provider with this name")
+                .help(match near {
+                    Some(n) => {
+                        format!("did you mean `{n}`? Known providers: {}", crate::diagnostics::suggest::one_of(&names))
+                    }
+                    None => format!("known providers: {}", crate::diagnostics::suggest::one_of(&names)),
+                }),
+        );
+        return None;
+    };
+    let schema = match (provider.kind, provider.region_attribute.as_str()) {
+        (ProviderKind::Local, _) => &TARGET_LOCAL,
+        (_, "location") => &TARGET_LOCATION,
+        _ => &TARGET_REGION,
+    };
+    let what = format!("target `{}`", provider.name);
+    let t = Reader::new(cx, block, None, schema, &what);
+    let version = t.get("version").and_then(|v| cx.string(v, "version"));
+    let mut target = Target {
+        region: None,
+        version: provider.default_version.clone(),
+        pools: Vec::new(),
+        servers: 1,
+        agents: 0,
+        ports: Vec::new(),
+        registry: None,
+    };
+    if let Some(version) = version {
+        if !provider.versions.contains(&version.value) {
+            not_offered(cx, "Kubernetes version", &version, &provider.versions, provider);
+        } else {
+            target.version = version.value;
+        }
+    }
+    if provider.kind == ProviderKind::Local {
+        target.servers = t.get("servers").and_then(|v| cx.count(v, "servers")).map(|c| c.value).unwrap_or(1);
+        target.agents = t.get("agents").and_then(|v| cx.count(v, "agents")).map(|c| c.value).unwrap_or(0);
+        target.ports = t
+            .get("ports")
+            .and_then(|v| cx.list(v, "ports", |cx, item| cx.string(item, "ports").map(|s| s.value)))
+            .unwrap_or_default();
+        target.registry = t.get("registry").and_then(|v| cx.string(v, "registry")).map(|s| s.value);
+        return Some((provider.clone(), target));
+    }
+    let attribute = provider.region_attribute.as_str();
+    if let Some(region) = t.required(cx, attribute, "nyc1").and_then(|v| cx.name(v, attribute)) {
+        if provider.regions.contains(&region.value) {
+            target.region = Some(region);
+        } else {
+            not_offered(cx, attribute, &region, &provider.regions, provider);
+        }
+    }
+    let pools = t.blocks("pool");
+    if pools.is_empty() {
+        cx.error(
+            Diagnostic::new("E0302", format!("{what} has no node pool"))
+                .at(block.head_span(), "needs a `pool` block")
+                .help(format!(
+                    "add `pool default {{ size = {}, count = 3 }}` inside this block",
+                    provider.sizes.first().map(|s| s.name.as_str()).unwrap_or("SIZE")
+                )),
+        );
+    }
+    let mut seen: BTreeMap<String, crate::source::Span> = BTreeMap::new();
+    for pool_block in pools {
+        let Some(label) = &pool_block.label else {
+            cx.error(
+                Diagnostic::new("E0302", "this pool has no name")
+                    .at(pool_block.kind.span, "needs a name")
+                    .help("write `pool NAME { size = …, count = … }`"),
+            );
+            continue;
+        };
+        if let Some(first) = seen.get(&label.name) {
+            duplicate(cx, "pool", &label.name, label.span, *first);
+            continue;
+        }
+        seen.insert(label.name.clone(), label.span);
+        check_k8s_name(cx, &label.name, label.span, "pool");
+        let p = Reader::new(cx, pool_block, None, &POOL, &format!("pool `{}`", label.name));
+        let size = p.required(cx, "size", "s-2vcpu-4gb").and_then(|v| cx.name(v, "size"));
+        let count = p.get("count").and_then(|v| cx.count(v, "count"));
+        let autoscale = p
+            .get("autoscale")
+            .and_then(|v| cx.one_or_range(v, |cx, x| cx.count(x, "autoscale")).map(|(lo, hi, _)| (lo, hi, v.span)));
+        let role = p.get("role").and_then(|v| cx.word(v, "role", &["control-plane", "worker"]));
+        if let Some((lo, hi, span)) = &autoscale
+            && lo.value > hi.value
+        {
+            range_backwards(cx, *span, "autoscale", lo.value, hi.value);
+        }
+        let Some(size) = size else { continue };
+        if !provider.sizes.iter().any(|s| s.name == size.value) {
+            let names: Vec<String> = provider.sizes.iter().map(|s| s.name.clone()).collect();
+            not_offered(cx, "size", &size, &names, provider);
+            continue;
+        }
+        let count_value = count.map(|c| c.value).or(autoscale.as_ref().map(|(lo, _, _)| lo.value)).unwrap_or(1);
+        target.pools.push(Pool {
+            name: label.name.clone(),
+            size,
+            count: count_value,
+            autoscale: autoscale.map(|(lo, hi, _)| (lo.value, hi.value)),
+            control_plane: role.is_some_and(|r| r.value == "control-plane"),
+        });
+    }
+    Some((provider.clone(), target))
+}
+
+fn not_offered(cx: &mut Cx, what: &str, value: &Spanned<String>, offered: &[String], provider: &Provider) {
+    let nearest = crate::diagnostics::suggest::nearest(&value.value, offered.iter().map(String::as_str), 3);
+    cx.error(
+        Diagnostic::new("E0303", format!("{} does not offer {what} `{}`", provider.title, value.value))
+            .at(value.span, format!("not a {what} of `{}`", provider.name))
+            .help(format!("the nearest offered: {}", crate::diagnostics::suggest::one_of(&nearest)))
+            .also(provider.span, "offered values listed here"),
+    );
+}
+
+pub fn range_backwards(
+    cx: &mut Cx,
+    span: crate::source::Span,
+    what: &str,
+    low: impl std::fmt::Display,
+    high: impl std::fmt::Display,
+) {
+    cx.error(
+        Diagnostic::new("E0305", format!("`{what}` range starts above its end ({low} > {high})"))
+            .at(span, "minimum is greater than maximum")
+            .help(format!("write the smaller value first: `{high}..{low}`")),
+    );
+}
+
+pub fn duplicate(cx: &mut Cx, what: &str, name: &str, again: crate::source::Span, first: crate::source::Span) {
+    cx.error(
+        Diagnostic::new("E0202", format!("{what} `{name}` is defined twice"))
+            .at(again, "defined again here")
+            .also(first, "first defined here")
+            .help(format!("rename one of them or merge them into one {what}")),
+    );
+}
+
+/// Kubernetes object names must be DNS labels (RFC 1123): lowercase letters, digits and `-`.
+pub fn check_k8s_name(cx: &mut Cx, name: &str, span: crate::source::Span, what: &str) -> bool {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !ok {
+        let fixed: String =
+            name.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let fixed = fixed.trim_matches('-').to_string();
+        cx.error(
+            Diagnostic::new("E0313", format!("`{name}` cannot be a Kubernetes name"))
+                .at(span, format!("{what} names become Kubernetes object names"))
+                .help(format!(
+                    "use lowercase letters, digits and `-`, at most 63 characters, such as `{}`",
+                    if fixed.is_empty() { "my-name" } else { &fixed }
+                )),
+        );
+    }
+    ok
+}
+
+fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEntry>, issuers: &mut Vec<Issuer>) {
+    for member in &block.members {
+        let (name, span, body) = match member {
+            Member::Bare(Value { kind: ValueKind::Ident(name), span }) => (name.clone(), *span, None),
+            Member::Block(child) if child.label.is_none() => (child.kind.name.clone(), child.kind.span, Some(child)),
+            Member::Block(child) => {
+                cx.error(
+                    Diagnostic::new("E0301", format!("component `{}` takes no label", child.kind.name))
+                        .at(child.head_span(), "unexpected label")
+                        .help(format!("write `{} {{ … }}`", child.kind.name)),
+                );
+                continue;
+            }
+            Member::Bare(value) => {
+                cx.error(
+                    Diagnostic::new("E0301", "expected a component name in `stack`")
+                        .at(value.span, "not a component name")
+                        .help("list components by name, such as `dapr` or `cert-manager { … }`"),
+                );
+                continue;
+            }
+            Member::Attr(attr) => {
+                cx.error(
+                    Diagnostic::new("E0201", format!("unexpected attribute `{}` in `stack`", attr.key()))
+                        .at(attr.key_span(), "`stack` lists components")
+                        .help(format!("configure a component in its own block: `{} {{ … }}`", attr.key())),
+                );
+                continue;
+            }
+        };
+        let Some(component) = lib.components.get(&name) else {
+            let names: Vec<String> = lib.components.keys().cloned().collect();
+            let near = did_you_mean(&name, lib.components.keys().map(String::as_str));
+            cx.error(
+                Diagnostic::new("E0203", format!("unknown component `{name}`"))
+                    .at(span, "no component with this name")
+                    .help(match near {
+                        Some(n) => format!(
+                            "did you mean `{n}`? Known components: {}",
+                            crate::diagnostics::suggest::one_of(&names)
+                        ),
+                        None => format!(
+                            "known components: {}; define your own with `component {name} {{ … }}`",
+                            crate::diagnostics::suggest::one_of(&names)
+                        ),
+                    }),
+            );
+            continue;
+        };
+        if let Some(first) = stack.iter().find(|e| e.component.name == name) {
+            let first_span = first.span;
+            duplicate(cx, "component", &name, span, first_span);
+            continue;
+        }
+        if let Some(message) = &component.deprecated {
+            cx.error(
+                Diagnostic::new("W0302", format!("`{name}` is deprecated"))
+                    .at(span, "deprecated component")
+                    .help(message.clone()),
+            );
+        }
+        let mut options = Vec::new();
+        if let Some(body) = body {
+            let option_names: Vec<&str> = component.options.iter().map(|o| o.name.as_str()).collect();
+            let can_issue = component.provides_kind("ClusterIssuer");
+            let blocks: &[&str] = if can_issue { &["issuer"] } else { &[] };
+            let what = format!("component `{name}`");
+            let schema = Schema { what: &what, attrs: &option_names, blocks, bare: false };
+            let o = Reader::new(cx, body, None, &schema, &what);
+            for option in &component.options {
+                let Some(value) = o.get(&option.name) else { continue };
+                let text = match option.ty {
+                    OptionType::Count => cx.count(value, &option.name).map(|c| c.value.to_string()),
+                    OptionType::Str => cx.string(value, &option.name).map(|s| s.value),
+                    OptionType::Bool => cx.boolean(value, &option.name).map(|b| b.to_string()),
+                    OptionType::Memory => cx.memory(value, &option.name).map(|m| m.value.to_k8s()),
+                    OptionType::Cpu => cx.cpu(value, &option.name).map(|c| c.value.to_k8s()),
+                };
+                if let Some(text) = text {
+                    options.push((option.name.clone(), text));
+                }
+            }
+            for issuer_block in o.blocks("issuer") {
+                if let Some(issuer) = read_issuer(cx, issuer_block) {
+                    if let Some(first) = issuers.iter().find(|i: &&Issuer| i.name.value == issuer.name.value) {
+                        duplicate(cx, "issuer", &issuer.name.value, issuer.name.span, first.name.span);
+                        continue;
+                    }
+                    issuers.push(issuer);
+                }
+            }
+        }
+        stack.push(StackEntry { component: component.clone(), options, span });
+    }
+}
+
+fn read_issuer(cx: &mut Cx, block: &Block) -> Option<Issuer> {
+    let Some(label) = &block.label else {
+        cx.error(
+            Diagnostic::new("E0302", "this issuer has no name")
+                .at(block.kind.span, "needs a name")
+                .help("write `issuer letsencrypt-prod { email = …, server = production }`"),
+        );
+        return None;
+    };
+    check_k8s_name(cx, &label.name, label.span, "issuer");
+    let r = Reader::new(cx, block, None, &ISSUER, &format!("issuer `{}`", label.name));
+    let email = r.required(cx, "email", "\"ops@example.com\"").and_then(|v| cx.string(v, "email"));
+    let server = r.get("server").and_then(|v| cx.word(v, "server", &["production", "staging"]));
+    if let Some(email) = &email
+        && !valid_email(&email.value)
+    {
+        cx.error(
+            Diagnostic::new("E0314", format!("`{}` is not an e-mail address", email.value))
+                .at(email.span, "not an e-mail address")
+                .help("Let's Encrypt sends expiry notices here: write an address such as `\"ops@example.com\"`"),
+        );
+    }
+    Some(Issuer {
+        name: Spanned::new(label.name.clone(), label.span),
+        email: email?.value,
+        server: match server.as_ref().map(|s| s.value.as_str()) {
+            Some("staging") => IssuerServer::Staging,
+            _ => IssuerServer::Production,
+        },
+    })
+}
+
+fn valid_email(text: &str) -> bool {
+    let mut parts = text.split('@');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && text.chars().all(|c| c.is_ascii_alphanumeric() || "@.-_+".contains(c))
+        }
+        _ => false,
+    }
+}
+
+fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
+    let Some(label) = &block.label else {
+        cx.error(
+            Diagnostic::new("E0302", "this secret has no name")
+                .at(block.kind.span, "needs a name")
+                .help("write `secret NAME { KEY = env(\"VARIABLE\") }`"),
+        );
+        return None;
+    };
+    check_k8s_name(cx, &label.name, label.span, "secret");
+    let mut keys = Vec::new();
+    for member in &block.members {
+        let Member::Attr(attr) = member else {
+            cx.error(
+                Diagnostic::new("E0201", format!("unexpected member in secret `{}`", label.name))
+                    .at(member_span(member), "a secret holds `KEY = env(\"VARIABLE\")` pairs")
+                    .help("write each key as `KEY = env(\"VARIABLE\")`"),
+            );
+            continue;
+        };
+        let key = attr.key();
+        if let Some((_, _)) = keys.iter().find(|(k, _): &&(String, String)| *k == key) {
+            cx.error(
+                Diagnostic::new("E0202", format!("`{key}` is set twice in secret `{}`", label.name))
+                    .at(attr.key_span(), "set again here")
+                    .help(format!("keep one `{key}`")),
+            );
+            continue;
+        }
+        match &attr.value.kind {
+            ValueKind::Call(call) if call.name.name == "env" => {
+                if let Some(variable) = env_call(cx, call, attr.value.span) {
+                    keys.push((key, variable));
+                }
+            }
+            ValueKind::Str(_) | ValueKind::Number(..) => cx.error(
+                Diagnostic::new("E0310", format!("secret value for `{key}` written in the file"))
+                    .at(attr.value.span, "a secret value in source control")
+                    .help(format!(
+                        "read it at deploy time instead: `{key} = env(\"{}\")`, and keep the value out of git",
+                        env_name(&label.name, &key)
+                    )),
+            ),
+            _ => cx.error(
+                Diagnostic::new(
+                    "E0301",
+                    format!("`{key}` expects a secret source, found {}", attr.value.kind.describe()),
+                )
+                .at(attr.value.span, "not a secret source")
+                .help(format!("write `{key} = env(\"VARIABLE\")` to read it from the environment at deploy time")),
+            ),
+        }
+    }
+    Some(Secret { name: Spanned::new(label.name.clone(), label.span), keys })
+}
+
+fn env_name(secret: &str, key: &str) -> String {
+    format!("{}_{}", secret.to_ascii_uppercase().replace('-', "_"), key.to_ascii_uppercase())
+}
+
+fn member_span(member: &Member) -> crate::source::Span {
+    match member {
+        Member::Attr(a) => a.span,
+        Member::Block(b) => b.head_span(),
+        Member::Bare(v) => v.span,
+    }
+}
+
+fn env_call(cx: &mut Cx, call: &Call, span: crate::source::Span) -> Option<String> {
+    let variable = match (call.args.as_slice(), call.named.is_empty()) {
+        ([only], true) => cx.string(only, "env").map(|s| s.value),
+        _ => {
+            cx.error(
+                Diagnostic::new("E0301", "`env` takes one argument, the variable's name")
+                    .at(span, "wrong arguments")
+                    .help("write `env(\"VARIABLE\")`"),
+            );
+            return None;
+        }
+    }?;
+    let valid = !variable.is_empty()
+        && variable.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !variable.starts_with(|c: char| c.is_ascii_digit());
+    if !valid {
+        cx.error(
+            Diagnostic::new("E0314", format!("`{variable}` is not an environment variable name"))
+                .at(span, "invalid variable name")
+                .help("use letters, digits and `_`, not starting with a digit, such as `DATABASE_URL`"),
+        );
+        return None;
+    }
+    Some(variable)
+}
+
+fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
+    let Some(label) = &block.label else {
+        cx.error(
+            Diagnostic::new("E0302", "this service has no name")
+                .at(block.kind.span, "needs a name")
+                .help("write `service NAME { image = \"…\" }`"),
+        );
+        return None;
+    };
+    let name = Spanned::new(label.name.clone(), label.span);
+    check_k8s_name(cx, &name.value, name.span, "service");
+    let base = match &block.template {
+        Some(template) => match lib.templates.get(&template.name) {
+            Some(t) => Some(*t),
+            None => {
+                let near = did_you_mean(&template.name, lib.templates.keys().map(String::as_str));
+                cx.error(
+                    Diagnostic::new("E0203", format!("undefined template `{}`", template.name))
+                        .at(template.span, "no template with this name")
+                        .help(match near {
+                            Some(n) => format!("did you mean `{n}`?"),
+                            None => format!("define it with `template {} {{ … }}` at the top level", template.name),
+                        }),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    let r = Reader::new(cx, block, base, &SERVICE, &format!("service `{}`", name.value));
+    let image = r.required(cx, "image", "\"registry/app:1.0.0\"").and_then(|v| cx.string(v, "image"));
+    let mut ports = Vec::new();
+    if let Some(port) = r.get("port").and_then(|v| cx.port(v, "port")) {
+        ports.push(Port { name: String::new(), number: port.value, span: port.span });
+    }
+    for ports_block in r.blocks("ports") {
+        for member in &ports_block.members {
+            if let Member::Attr(attr) = member {
+                if let Some(port) = cx.port(&attr.value, &attr.key()) {
+                    ports.push(Port { name: attr.key(), number: port.value, span: attr.span });
+                }
+            } else {
+                cx.error(
+                    Diagnostic::new("E0201", "`ports` holds `name = number` pairs")
+                        .at(member_span(member), "not a named port")
+                        .help("write `ports { http = 8080, metrics = 9090 }`"),
+                );
+            }
+        }
+    }
+    let replicas = match r.get("replicas") {
+        Some(v) => cx.one_or_range(v, |cx, x| cx.count(x, "replicas")).and_then(|(lo, hi, is_range)| {
+            if lo.value > hi.value {
+                range_backwards(cx, v.span, "replicas", lo.value, hi.value);
+                None
+            } else if hi.value == 0 {
+                cx.error(
+                    Diagnostic::new("E0314", "`replicas` must be at least 1")
+                        .at(v.span, "no replicas")
+                        .help("run at least one replica; remove the service to run none"),
+                );
+                None
+            } else if is_range {
+                Some(Replicas::Range(lo.value.max(1), hi.value))
+            } else {
+                Some(Replicas::Fixed(lo.value))
+            }
+        }),
+        None => Some(Replicas::Fixed(1)),
+    };
+    let cpu = resource(
+        cx,
+        r.get("cpu"),
+        "cpu",
+        |cx, v| cx.cpu(v, "cpu"),
+        Cpu { millis: DEFAULT_CPU.0 },
+        Cpu { millis: DEFAULT_CPU.1 },
+        block,
+    );
+    let memory = resource(
+        cx,
+        r.get("memory"),
+        "memory",
+        |cx, v| cx.memory(v, "memory"),
+        Memory { bytes: DEFAULT_MEMORY_MI.0 << 20 },
+        Memory { bytes: DEFAULT_MEMORY_MI.1 << 20 },
+        block,
+    );
+    let (mut autoscale_cpu, mut autoscale_memory) = (70, None);
+    for autoscale in r.blocks("autoscale") {
+        let a = Reader::new(cx, autoscale, None, &AUTOSCALE, "autoscale");
+        if let Some(p) = a.get("cpu").and_then(|v| cx.percent(v, "cpu")) {
+            autoscale_cpu = p.value;
+        }
+        autoscale_memory = a.get("memory").and_then(|v| cx.percent(v, "memory")).map(|p| p.value).or(autoscale_memory);
+    }
+    let probe = |cx: &mut Cx, key: &str| r.get(key).and_then(|v| read_probe(cx, v, key));
+    let health = probe(cx, "health");
+    let liveness = probe(cx, "liveness").or_else(|| health.clone());
+    let readiness = probe(cx, "readiness").or_else(|| health.clone());
+    let startup = probe(cx, "startup");
+    let env_pairs: Vec<_> = r.blocks("env").iter().flat_map(|b| free_pairs(cx, b, "env")).collect();
+    let env = env_pairs
+        .into_iter()
+        .filter_map(|(k, v, span, _)| {
+            if looks_like_secret(&k, &v) {
+                cx.error(
+                    Diagnostic::new("E0310", format!("`{k}` looks like a secret value written in the file"))
+                        .at(span, "a credential in plain text")
+                        .help(format!(
+                            "move it into a secret: `secret {} {{ {k} = env(\"{k}\") }}` and add it to `secrets = [...]`",
+                            name.value
+                        )),
+                );
+                None
+            } else if !valid_env_name(&k) {
+                cx.error(
+                    Diagnostic::new("E0314", format!("`{k}` is not an environment variable name"))
+                        .at(span, "invalid variable name")
+                        .help("use letters, digits and `_`, not starting with a digit"),
+                );
+                None
+            } else {
+                Some((k, v))
+            }
+        })
+        .collect();
+    let names = |cx: &mut Cx, key: &str| {
+        r.get(key).and_then(|v| cx.list(v, key, |cx, item| cx.name(item, key))).unwrap_or_default()
+    };
+    let secrets = names(cx, "secrets");
+    let uses = names(cx, "uses");
+    let strings = |cx: &mut Cx, key: &str| {
+        r.get(key).and_then(|v| cx.list(v, key, |cx, item| cx.scalar_text(item, key))).unwrap_or_default()
+    };
+    let command = strings(cx, "command");
+    let args = strings(cx, "args");
+    let min_available = r.get("min_available").and_then(|v| cx.count(v, "min_available"));
+    let route = r.get("route").and_then(|v| read_route(cx, v));
+    let dapr = r.blocks("dapr").last().and_then(|d| {
+        let a = Reader::new(cx, d, None, &DAPR, "dapr");
+        let app_id =
+            a.get("app_id").and_then(|v| cx.string(v, "app_id")).map(|s| s.value).unwrap_or_else(|| name.value.clone());
+        let app_port = a.get("app_port").and_then(|v| cx.port(v, "app_port")).map(|p| p.value);
+        Some(Dapr { app_id, app_port, span: d.kind.span })
+    });
+    let pairs = |cx: &mut Cx, key: &str| -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for b in r.blocks(key) {
+            out.extend(free_pairs(cx, b, key).into_iter().map(|(k, v, _, _)| (k, v)));
+        }
+        out
+    };
+    let annotations = pairs(cx, "annotations");
+    let labels = pairs(cx, "labels");
+    let mut volumes = Vec::new();
+    for volume in r.blocks("volume") {
+        let Some(volume_label) = &volume.label else {
+            cx.error(
+                Diagnostic::new("E0302", "this volume has no name")
+                    .at(volume.kind.span, "needs a name")
+                    .help("write `volume data { size = 5Gi, mount = \"/data\" }`"),
+            );
+            continue;
+        };
+        check_k8s_name(cx, &volume_label.name, volume_label.span, "volume");
+        let v = Reader::new(cx, volume, None, &VOLUME, &format!("volume `{}`", volume_label.name));
+        let size = v.required(cx, "size", "5Gi").and_then(|x| cx.memory(x, "size"));
+        let mount = v.required(cx, "mount", "\"/data\"").and_then(|x| cx.string(x, "mount"));
+        if let (Some(size), Some(mount)) = (size, mount) {
+            if !mount.value.starts_with('/') {
+                cx.error(
+                    Diagnostic::new("E0314", format!("mount path `{}` is not absolute", mount.value))
+                        .at(mount.span, "must start with `/`")
+                        .help("write an absolute path such as `\"/var/lib/data\"`"),
+                );
+                continue;
+            }
+            volumes.push(Volume { name: volume_label.name.clone(), size: size.value, mount: mount.value });
+        }
+    }
+    Some(Service {
+        name,
+        image: image?,
+        ports,
+        replicas: replicas?,
+        autoscale_cpu,
+        autoscale_memory,
+        cpu: cpu?,
+        memory: memory?,
+        liveness,
+        readiness,
+        startup,
+        env,
+        secrets,
+        route,
+        dapr,
+        uses,
+        command,
+        args,
+        min_available,
+        annotations,
+        labels,
+        volumes,
+    })
+}
+
+fn valid_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Whether a plain `env` entry looks like a credential: a secret-sounding key with a
+/// non-trivial value, or a value shaped like a well-known token or a URL with a password.
+pub fn looks_like_secret(key: &str, value: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    const KEYS: [&str; 8] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"];
+    const PREFIXES: [&str; 7] = ["sk-", "ghp_", "github_pat_", "AKIA", "xoxb-", "-----BEGIN", "glpat-"];
+    let secret_key = KEYS.iter().any(|k| upper.contains(k));
+    let token_value = PREFIXES.iter().any(|p| value.starts_with(p));
+    let url_password = value.split_once("://").is_some_and(|(_, rest)| {
+        rest.split('/')
+            .next()
+            .is_some_and(|authority| authority.split_once('@').is_some_and(|(user, _)| user.contains(':')))
+    });
+    (secret_key && !value.is_empty()) || token_value || url_password
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resource<T: Copy + PartialOrd + std::fmt::Debug>(
+    cx: &mut Cx,
+    value: Option<&Value>,
+    what: &str,
+    mut each: impl FnMut(&mut Cx, &Value) -> Option<Spanned<T>>,
+    default_request: T,
+    default_limit: T,
+    block: &Block,
+) -> Option<Resource<T>> {
+    let Some(value) = value else {
+        return Some(Resource { request: default_request, limit: default_limit, span: block.head_span() });
+    };
+    let (request, limit, _) = cx.one_or_range(value, &mut each)?;
+    if request.value > limit.value {
+        cx.error(
+            Diagnostic::new("E0304", format!("`{what}` request is greater than its limit"))
+                .at(value.span, "request..limit with the request above the limit")
+                .also(request.span, "request")
+                .also(limit.span, "limit")
+                .help("write the request first and the limit second, and keep request ≤ limit"),
+        );
+        return None;
+    }
+    Some(Resource { request: request.value, limit: limit.value, span: value.span })
+}
+
+fn call_of<'v>(cx: &mut Cx, value: &'v Value, what: &str, allowed: &[&str], example: &str) -> Option<&'v Call> {
+    match &value.kind {
+        ValueKind::Call(call) if allowed.contains(&call.name.name.as_str()) => Some(call),
+        ValueKind::Call(call) => {
+            let near = did_you_mean(&call.name.name, allowed.iter().copied());
+            let list: Vec<String> = allowed.iter().map(|s| format!("{s}(…)")).collect();
+            cx.error(
+                Diagnostic::new("E0203", format!("unknown function `{}` for `{what}`", call.name.name))
+                    .at(call.name.span, "not allowed here")
+                    .help(match near {
+                        Some(n) => format!(
+                            "did you mean `{n}(…)`? `{what}` accepts {}",
+                            crate::diagnostics::suggest::one_of(&list)
+                        ),
+                        None => format!("`{what}` accepts {}", crate::diagnostics::suggest::one_of(&list)),
+                    }),
+            );
+            None
+        }
+        other => {
+            cx.error(
+                Diagnostic::new(
+                    "E0301",
+                    format!("`{what}` expects a call such as `{example}`, found {}", other.describe()),
+                )
+                .at(value.span, format!("this is {}", other.describe()))
+                .help(format!("write `{what} = {example}`")),
+            );
+            None
+        }
+    }
+}
+
+fn arity(cx: &mut Cx, call: &Call, span: crate::source::Span, positional: usize, named: &[&str], usage: &str) -> bool {
+    let mut ok = call.args.len() == positional;
+    for (key, _) in &call.named {
+        if !named.contains(&key.name.as_str()) {
+            let near = did_you_mean(&key.name, named.iter().copied());
+            cx.error(
+                Diagnostic::new("E0201", format!("`{}` takes no argument `{}`", call.name.name, key.name))
+                    .at(key.span, "unknown argument")
+                    .help(match near {
+                        Some(n) => format!("did you mean `{n}`? Usage: `{usage}`"),
+                        None => format!("usage: `{usage}`"),
+                    }),
+            );
+            ok = false;
+        }
+    }
+    if call.args.len() != positional {
+        cx.error(
+            Diagnostic::new(
+                "E0301",
+                format!("`{}` takes {positional} positional argument(s), found {}", call.name.name, call.args.len()),
+            )
+            .at(span, "wrong number of arguments")
+            .help(format!("usage: `{usage}`")),
+        );
+    }
+    ok
+}
+
+fn named<'c>(call: &'c Call, key: &str) -> Option<&'c Value> {
+    call.named.iter().find(|(k, _)| k.name == key).map(|(_, v)| v)
+}
+
+fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe> {
+    let call = call_of(cx, value, what, &["http", "tcp", "exec"], "http(\"/health\")")?;
+    let kind = match call.name.name.as_str() {
+        "http" => {
+            if !arity(cx, call, value.span, 1, &["port"], "http(\"/path\", port = 8080)") {
+                return None;
+            }
+            let path = cx.string(call.args.first()?, "path")?;
+            if !path.value.starts_with('/') {
+                cx.error(
+                    Diagnostic::new("E0314", format!("probe path `{}` must start with `/`", path.value))
+                        .at(path.span, "not an absolute path")
+                        .help(format!("write `http(\"/{}\")`", path.value)),
+                );
+                return None;
+            }
+            let port = named(call, "port").and_then(|v| cx.port(v, "port"));
+            ProbeKind::Http { path: path.value, port }
+        }
+        "tcp" => {
+            if !arity(cx, call, value.span, 1, &[], "tcp(5432)") {
+                return None;
+            }
+            ProbeKind::Tcp { port: cx.port(call.args.first()?, "tcp")? }
+        }
+        _ => {
+            if !arity(cx, call, value.span, 1, &[], "exec([\"cmd\", \"arg\"])") {
+                return None;
+            }
+            let command = cx.list(call.args.first()?, "exec", |cx, item| cx.scalar_text(item, "exec"))?;
+            if command.is_empty() {
+                cx.error(
+                    Diagnostic::new("E0314", "`exec` needs a command")
+                        .at(value.span, "empty command")
+                        .help("write `exec([\"pg_isready\", \"-U\", \"app\"])`"),
+                );
+                return None;
+            }
+            ProbeKind::Exec { command }
+        }
+    };
+    Some(Probe { kind, span: value.span })
+}
+
+fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
+    let call = call_of(cx, value, "route", &["https", "http"], "https(\"app.example.com\", path = \"/\")")?;
+    let https = call.name.name == "https";
+    let allowed: &[&str] = if https { &["path", "issuer", "tls"] } else { &["path"] };
+    let usage = if https { "https(\"host\", path = \"/\", issuer = NAME)" } else { "http(\"host\", path = \"/\")" };
+    if !arity(cx, call, value.span, 1, allowed, usage) {
+        return None;
+    }
+    let host = cx.string(call.args.first()?, "host")?;
+    if !valid_host(&host.value) {
+        cx.error(
+            Diagnostic::new("E0314", format!("`{}` is not a host name", host.value))
+                .at(host.span, "not a DNS name")
+                .help("write a host such as `\"app.example.com\"`, without scheme, port or path"),
+        );
+        return None;
+    }
+    let path = match named(call, "path") {
+        Some(v) => {
+            let p = cx.string(v, "path")?;
+            if !p.value.starts_with('/') {
+                cx.error(
+                    Diagnostic::new("E0314", format!("route path `{}` must start with `/`", p.value))
+                        .at(p.span, "not an absolute path")
+                        .help(format!("write `path = \"/{}\"`", p.value)),
+                );
+                return None;
+            }
+            p.value
+        }
+        None => "/".to_string(),
+    };
+    let tls = if !https {
+        RouteTls::None
+    } else {
+        match (named(call, "issuer"), named(call, "tls")) {
+            (Some(issuer), None) => RouteTls::Issuer(cx.name(issuer, "issuer")?),
+            (None, Some(tls)) => {
+                let inner = call_of(cx, tls, "tls", &["secret"], "secret(\"my-tls\")")?;
+                if !arity(cx, inner, tls.span, 1, &[], "secret(\"my-tls\")") {
+                    return None;
+                }
+                let secret = cx.string(inner.args.first()?, "secret")?;
+                check_k8s_name(cx, &secret.value, secret.span, "TLS secret");
+                RouteTls::Secret(secret.value)
+            }
+            (Some(_), Some(tls)) => {
+                cx.error(
+                    Diagnostic::new("E0301", "a route takes `issuer` or `tls`, not both")
+                        .at(tls.span, "second certificate source")
+                        .help("use `issuer = NAME` for a cert-manager certificate, or `tls = secret(\"name\")` for an existing one"),
+                );
+                return None;
+            }
+            (None, None) => {
+                cx.error(
+                    Diagnostic::new("E0308", "HTTPS route has no certificate source")
+                        .at(value.span, "no `issuer` or `tls`")
+                        .help("add `issuer = NAME` (a cert-manager issuer in `stack`) or `tls = secret(\"name\")`"),
+                );
+                return None;
+            }
+        }
+    };
+    Some(Route { host, path, tls, span: value.span })
+}
+
+fn valid_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+        && host.chars().all(|c| !c.is_ascii_uppercase())
+}
+
+fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
+    let r = Reader::new(cx, block, None, &SUCCESS, "success");
+    for bare in &r.bares {
+        if let ValueKind::Ident(name) = &bare.kind {
+            match name.as_str() {
+                "nodes_ready" => out.push(Criterion::NodesReady { within_seconds: DEFAULT_WITHIN_SECONDS }),
+                "rollout" => out.push(Criterion::Rollout { within_seconds: DEFAULT_WITHIN_SECONDS }),
+                other => cx.error(
+                    Diagnostic::new("E0302", format!("`{other}` needs a block"))
+                        .at(bare.span, "missing `{ … }`")
+                        .help(format!("write `{other} {{ … }}`")),
+                ),
+            }
+        }
+    }
+    for child in &block.members {
+        let Member::Block(child) = child else { continue };
+        let within = |cx: &mut Cx, r: &Reader| {
+            r.get("within").and_then(|v| cx.duration(v, "within")).map(|d| d.value).unwrap_or(DEFAULT_WITHIN_SECONDS)
+        };
+        match child.kind.name.as_str() {
+            "nodes_ready" | "rollout" => {
+                let c = Reader::new(cx, child, None, &WITHIN, &child.kind.name);
+                let within_seconds = within(cx, &c);
+                out.push(if child.kind.name == "rollout" {
+                    Criterion::Rollout { within_seconds }
+                } else {
+                    Criterion::NodesReady { within_seconds }
+                });
+            }
+            "http" => {
+                let Some(label) = child.label.as_ref().filter(|l| l.is_string) else {
+                    cx.error(
+                        Diagnostic::new("E0302", "this http check names no URL")
+                            .at(child.kind.span, "needs a URL")
+                            .help("write `http \"https://app.example.com/health\" { status = 200 }`"),
+                    );
+                    continue;
+                };
+                if !(label.name.starts_with("https://") || label.name.starts_with("http://")) {
+                    cx.error(
+                        Diagnostic::new("E0314", format!("`{}` is not an http(s) URL", label.name))
+                            .at(label.span, "not a URL")
+                            .help("write a full URL such as `\"https://app.example.com/health\"`"),
+                    );
+                    continue;
+                }
+                let c = Reader::new(cx, child, None, &HTTP_CHECK, "http check");
+                let status = c.get("status").and_then(|v| cx.count(v, "status")).map(|s| s.value).unwrap_or(200);
+                if !(100..=599).contains(&status) {
+                    if let Some(v) = c.get("status") {
+                        cx.error(
+                            Diagnostic::new("E0314", format!("HTTP status {status} does not exist"))
+                                .at(v.span, "not between 100 and 599")
+                                .help("write a status such as `200`"),
+                        );
+                    }
+                    continue;
+                }
+                let tls = match c.get("tls").and_then(|v| cx.word(v, "tls", &["valid", "insecure", "none"])) {
+                    Some(w) if w.value == "insecure" => HttpTls::Insecure,
+                    Some(w) if w.value == "none" => HttpTls::None,
+                    _ => HttpTls::Valid,
+                };
+                let contains = c.get("contains").and_then(|v| cx.string(v, "contains")).map(|s| s.value);
+                let within_seconds = within(cx, &c);
+                out.push(Criterion::Http {
+                    url: label.name.clone(),
+                    status: status as u16,
+                    tls,
+                    within_seconds,
+                    contains,
+                });
+            }
+            "certificate" => {
+                let Some(label) = &child.label else {
+                    cx.error(
+                        Diagnostic::new("E0302", "this certificate check names no certificate")
+                            .at(child.kind.span, "needs a name")
+                            .help("write `certificate \"api-tls\" { within = 10m }`"),
+                    );
+                    continue;
+                };
+                let c = Reader::new(cx, child, None, &WITHIN, "certificate");
+                let within_seconds = within(cx, &c);
+                out.push(Criterion::Certificate { name: label.name.clone(), within_seconds });
+            }
+            "teardown" => {
+                let c = Reader::new(cx, child, None, &TEARDOWN, "teardown");
+                let cost =
+                    c.get("cost").and_then(|v| cx.money(v, "cost")).map(|m| m.value).unwrap_or(Money { cents: 0 });
+                out.push(Criterion::Teardown { cost });
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Library blocks: `provider` and `component`, read from the stdlib or a user library into
+//! the typed model.
+
+use super::model::*;
+use super::reader::{Reader, Schema, free_pairs};
+use super::value::Cx;
+use crate::diagnostics::Diagnostic;
+use crate::syntax::ast::{Block, Member};
+
+const PROVIDER: Schema<'static> = Schema {
+    what: "provider",
+    attrs: &[
+        "title",
+        "cli",
+        "kind",
+        "region_attribute",
+        "regions",
+        "versions",
+        "default_version",
+        "bundles",
+        "control_plane_price",
+        "prices_source",
+        "prices_as_of",
+    ],
+    blocks: &["size", "load_balancer"],
+    bare: false,
+};
+
+const SIZE: Schema<'static> = Schema {
+    what: "size",
+    attrs: &["cpu", "memory", "allocatable_cpu", "allocatable_memory", "price"],
+    blocks: &[],
+    bare: false,
+};
+
+const LOAD_BALANCER: Schema<'static> = Schema { what: "load_balancer", attrs: &["price"], blocks: &[], bare: false };
+
+const COMPONENT: Schema<'static> = Schema {
+    what: "component",
+    attrs: &["title", "namespace", "provides", "requires", "ready", "ingress_class", "deprecated"],
+    blocks: &["helm", "requests", "option"],
+    bare: false,
+};
+
+const HELM: Schema<'static> =
+    Schema { what: "helm", attrs: &["repo", "chart", "version"], blocks: &["values"], bare: false };
+const REQUESTS: Schema<'static> = Schema { what: "requests", attrs: &["cpu", "memory"], blocks: &[], bare: false };
+const OPTION: Schema<'static> = Schema { what: "option", attrs: &["type", "default", "doc"], blocks: &[], bare: false };
+
+fn label_or_error(cx: &mut Cx, block: &Block, what: &str) -> Option<String> {
+    match &block.label {
+        Some(label) => Some(label.name.clone()),
+        None => {
+            cx.error(
+                Diagnostic::new("E0302", format!("this {what} has no name"))
+                    .at(block.kind.span, "needs a name")
+                    .help(format!("write `{what} NAME {{ … }}`")),
+            );
+            None
+        }
+    }
+}
+
+/// Read a `provider NAME { … }` block.
+pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
+    let name = label_or_error(cx, block, "provider")?;
+    let r = Reader::new(cx, block, None, &PROVIDER, &format!("provider `{name}`"));
+    let string = |cx: &mut Cx, key: &str, example: &str| {
+        r.required(cx, key, example).and_then(|v| cx.string(v, key)).map(|s| s.value)
+    };
+    let title = string(cx, "title", "\"My Cloud\"");
+    let cli = string(cx, "cli", "\"mycloud\"");
+    let prices_source = string(cx, "prices_source", "\"https://…\"");
+    let prices_as_of = string(cx, "prices_as_of", "\"2026-01-01\"");
+    let default_version = string(cx, "default_version", "\"1.32\"");
+    let kind = r.required(cx, "kind", "managed").and_then(|v| cx.word(v, "kind", &["managed", "k3s", "local"])).map(
+        |w| match w.value.as_str() {
+            "k3s" => ProviderKind::K3s,
+            "local" => ProviderKind::Local,
+            _ => ProviderKind::Managed,
+        },
+    );
+    let region_attribute = r
+        .required(cx, "region_attribute", "region")
+        .and_then(|v| cx.word(v, "region_attribute", &["region", "location"]))
+        .map(|w| w.value);
+    let names = |cx: &mut Cx, key: &str, example: &str| {
+        r.required(cx, key, example).and_then(|v| cx.list(v, key, |cx, item| cx.name(item, key).map(|s| s.value)))
+    };
+    let regions = names(cx, "regions", "[region-1]");
+    let versions = names(cx, "versions", "[\"1.32\"]");
+    let bundles = names(cx, "bundles", "[]");
+    let control_plane_price =
+        r.required(cx, "control_plane_price", "$0/mo").and_then(|v| cx.money(v, "control_plane_price"));
+    let mut sizes = Vec::new();
+    for size_block in r.blocks("size") {
+        let Some(size_name) = label_or_error(cx, size_block, "size") else { continue };
+        let s = Reader::new(cx, size_block, None, &SIZE, &format!("size `{size_name}`"));
+        let cpu = s.required(cx, "cpu", "2").and_then(|v| cx.cpu(v, "cpu"));
+        let memory = s.required(cx, "memory", "4Gi").and_then(|v| cx.memory(v, "memory"));
+        let allocatable_cpu = s.required(cx, "allocatable_cpu", "1900m").and_then(|v| cx.cpu(v, "allocatable_cpu"));
+        let allocatable_memory =
+            s.required(cx, "allocatable_memory", "3Gi").and_then(|v| cx.memory(v, "allocatable_memory"));
+        let price = s.required(cx, "price", "$24/mo").and_then(|v| cx.money(v, "price"));
+        if let (Some(cpu), Some(memory), Some(allocatable_cpu), Some(allocatable_memory), Some(price)) =
+            (cpu, memory, allocatable_cpu, allocatable_memory, price)
+        {
+            sizes.push(Size {
+                name: size_name,
+                cpu: cpu.value,
+                memory: memory.value,
+                allocatable_cpu: allocatable_cpu.value,
+                allocatable_memory: allocatable_memory.value,
+                price: price.value,
+            });
+        }
+    }
+    let load_balancer_price = match r.blocks("load_balancer").first() {
+        Some(lb) => {
+            let l = Reader::new(cx, lb, None, &LOAD_BALANCER, "load_balancer");
+            l.required(cx, "price", "$12/mo").and_then(|v| cx.money(v, "price")).map(|m| m.value)
+        }
+        None => {
+            cx.error(
+                Diagnostic::new("E0302", format!("provider `{name}` is missing `load_balancer`"))
+                    .at(block.head_span(), "needs `load_balancer { price = … }`")
+                    .help("add `load_balancer { price = $12/mo }` inside this block"),
+            );
+            None
+        }
+    };
+    Some(Provider {
+        name,
+        title: title?,
+        cli: cli?,
+        kind: kind?,
+        region_attribute: region_attribute?,
+        regions: regions?,
+        versions: versions?,
+        default_version: default_version?,
+        bundles: bundles?,
+        sizes,
+        load_balancer_price: load_balancer_price?,
+        control_plane_price: control_plane_price?.value,
+        prices_source: prices_source?,
+        prices_as_of: prices_as_of?,
+        span: block.head_span(),
+    })
+}
+
+/// Read a `component NAME { … }` block.
+pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
+    let name = label_or_error(cx, block, "component")?;
+    let r = Reader::new(cx, block, None, &COMPONENT, &format!("component `{name}`"));
+    let title = r.get("title").and_then(|v| cx.string(v, "title")).map(|s| s.value).unwrap_or_else(|| name.clone());
+    let namespace = r.required(cx, "namespace", "\"my-component\"").and_then(|v| cx.string(v, "namespace"));
+    let strings = |cx: &mut Cx, key: &str| match r.get(key) {
+        Some(v) => cx.list(v, key, |cx, item| cx.string(item, key).map(|s| s.value)),
+        None => Some(Vec::new()),
+    };
+    let provides = strings(cx, "provides");
+    let ready = strings(cx, "ready");
+    let requires = match r.get("requires") {
+        Some(v) => cx.list(v, "requires", |cx, item| cx.name(item, "requires").map(|s| s.value)),
+        None => Some(Vec::new()),
+    };
+    let ingress_class = r.get("ingress_class").and_then(|v| cx.string(v, "ingress_class")).map(|s| s.value);
+    let deprecated = r.get("deprecated").and_then(|v| cx.string(v, "deprecated")).map(|s| s.value);
+    let helm = match r.blocks("helm").first() {
+        Some(helm_block) => {
+            let h = Reader::new(cx, helm_block, None, &HELM, "helm");
+            let repo = h.required(cx, "repo", "\"https://charts.example.com\"").and_then(|v| cx.string(v, "repo"));
+            let chart = h.required(cx, "chart", "\"chart\"").and_then(|v| cx.string(v, "chart"));
+            let version = h.required(cx, "version", "\"1.0.0\"").and_then(|v| cx.string(v, "version"));
+            let mut values = Vec::new();
+            for b in h.blocks("values") {
+                values.extend(free_pairs(cx, b, "values").into_iter().map(|(k, v, _, _)| (k, v)));
+            }
+            match (repo, chart, version) {
+                (Some(repo), Some(chart), Some(version)) => {
+                    Some(Helm { repo: repo.value, chart: chart.value, version: version.value, values })
+                }
+                _ => None,
+            }
+        }
+        None => {
+            cx.error(
+                Diagnostic::new("E0302", format!("component `{name}` is missing `helm`"))
+                    .at(block.head_span(), "needs `helm { repo, chart, version }`")
+                    .help("add a `helm { … }` block naming the chart and its pinned version"),
+            );
+            None
+        }
+    };
+    let (mut requests_cpu, mut requests_memory) = (Cpu { millis: 0 }, Memory { bytes: 0 });
+    if let Some(requests) = r.blocks("requests").first() {
+        let q = Reader::new(cx, requests, None, &REQUESTS, "requests");
+        if let Some(cpu) = q.get("cpu").and_then(|v| cx.cpu(v, "cpu")) {
+            requests_cpu = cpu.value;
+        }
+        if let Some(memory) = q.get("memory").and_then(|v| cx.memory(v, "memory")) {
+            requests_memory = memory.value;
+        }
+    }
+    let mut options = Vec::new();
+    for option in r.blocks("option") {
+        let Some(option_name) = label_or_error(cx, option, "option") else { continue };
+        let o = Reader::new(cx, option, None, &OPTION, &format!("option `{option_name}`"));
+        let ty = o
+            .required(cx, "type", "count")
+            .and_then(|v| cx.word(v, "type", &["count", "string", "bool", "memory", "cpu"]));
+        let default = o.required(cx, "default", "1").and_then(|v| cx.scalar_text(v, "default"));
+        let doc = o.get("doc").and_then(|v| cx.string(v, "doc")).map(|s| s.value).unwrap_or_default();
+        if let (Some(ty), Some(default)) = (ty, default) {
+            let ty = match ty.value.as_str() {
+                "count" => OptionType::Count,
+                "bool" => OptionType::Bool,
+                "memory" => OptionType::Memory,
+                "cpu" => OptionType::Cpu,
+                _ => OptionType::Str,
+            };
+            options.push(ComponentOption { name: option_name, ty, default, doc });
+        }
+    }
+    Some(Component {
+        name,
+        title,
+        namespace: namespace?.value,
+        helm: helm?,
+        provides: provides?,
+        requires: requires?,
+        ready: ready?,
+        requests_cpu,
+        requests_memory,
+        ingress_class,
+        deprecated,
+        options,
+        span: block.head_span(),
+    })
+}
+
+/// Whether a block has any member at all (used for empty-body criteria).
+pub fn is_empty(block: &Block) -> bool {
+    !block.members.iter().any(|m| matches!(m, Member::Attr(_) | Member::Block(_) | Member::Bare(_)))
+}

@@ -1,0 +1,231 @@
+//! Phase 2, check: name resolution, type checking and semantic checks.
+//!
+//! Input: the root file (already in the `SourceMap`), its imports (read through the caller's
+//! loader) and the embedded stdlib. Output: a typed [`model::Deployment`], or `None` when
+//! there is nothing to build. Every mistake is pushed to the sink; checking continues past
+//! errors so that independent mistakes are all reported in one run.
+
+pub mod deployment;
+pub mod library;
+pub mod model;
+pub mod reader;
+pub mod rules;
+pub mod value;
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::{Block, Item, Let, Module};
+use crate::{CompileOptions, Loader};
+use model::{Component, Deployment, Provider};
+use value::Cx;
+
+/// How many imports deep a file may go (a guard against runaway chains).
+const MAX_IMPORT_DEPTH: usize = 16;
+
+/// The top-level kinds a file may hold.
+const TOP_LEVEL: [&str; 4] = ["deployment", "template", "provider", "component"];
+
+/// Check `root` and return the deployment to build.
+pub fn check(
+    sink: &mut Diagnostics,
+    sources: &mut SourceMap,
+    root: FileId,
+    loader: &Loader,
+    options: &CompileOptions,
+) -> Option<Deployment> {
+    // Parse the stdlib, the root and its imports.
+    let mut stdlib_modules = Vec::new();
+    for (name, text) in crate::stdlib::FILES {
+        let id = sources.add_stdlib(name, text);
+        stdlib_modules.push((id, crate::syntax::parse(sink, id, text)));
+    }
+    let mut user_modules: Vec<(FileId, Module)> = Vec::new();
+    let mut queue = vec![(root, 0usize)];
+    let mut loaded: Vec<String> = Vec::new();
+    while let Some((id, depth)) = queue.pop() {
+        let Some(file) = sources.get(id) else { continue };
+        let (name, text) = (file.name.clone(), file.text.clone());
+        loaded.push(name.clone());
+        let module = crate::syntax::parse(sink, id, &text);
+        for item in &module.items {
+            let Item::Import(import) = item else { continue };
+            let Some(path) = import.path.plain() else {
+                sink.push(
+                    Diagnostic::new("E0204", "an import path cannot use `${}`")
+                        .at(import.path.span, "interpolated path")
+                        .help("write the path literally: `import \"lib/web.deploy\"`"),
+                );
+                continue;
+            };
+            if depth >= MAX_IMPORT_DEPTH {
+                sink.push(
+                    Diagnostic::new("E0204", format!("imports nested deeper than {MAX_IMPORT_DEPTH} files"))
+                        .at(import.span, "too deep")
+                        .help("import the library files directly from the deployment file"),
+                );
+                continue;
+            }
+            match loader(&name, &path) {
+                Ok((imported_name, imported_text)) => {
+                    if loaded.contains(&imported_name)
+                        || user_modules.iter().any(|(m, _)| sources.name(*m) == imported_name)
+                    {
+                        continue;
+                    }
+                    let imported = sources.add(imported_name, imported_text);
+                    queue.push((imported, depth + 1));
+                }
+                Err(reason) => sink.push(
+                    Diagnostic::new("E0204", format!("cannot import `{path}`"))
+                        .at(import.path.span, reason)
+                        .help("import paths are relative to the importing file"),
+                ),
+            }
+        }
+        user_modules.push((id, module));
+    }
+
+    // Collect top-level definitions. User definitions of providers and components replace
+    // the stdlib's of the same name.
+    let mut lets: BTreeMap<String, Let> = BTreeMap::new();
+    let mut templates: BTreeMap<String, &Block> = BTreeMap::new();
+    let mut provider_blocks: BTreeMap<String, &Block> = BTreeMap::new();
+    let mut component_blocks: BTreeMap<String, &Block> = BTreeMap::new();
+    let mut deployments: Vec<&Block> = Vec::new();
+    let mut first_seen: BTreeMap<(String, String), Span> = BTreeMap::new();
+    for (is_user, modules) in [(false, &stdlib_modules), (true, &user_modules)] {
+        let mut seen_here: BTreeMap<(String, String), Span> = BTreeMap::new();
+        for (id, module) in modules.iter() {
+            for item in &module.items {
+                match item {
+                    Item::Import(_) => {}
+                    Item::Let(binding) => {
+                        if let Some(first) = lets.get(&binding.name.name) {
+                            sink.push(
+                                Diagnostic::new("E0202", format!("constant `{}` is defined twice", binding.name.name))
+                                    .at(binding.name.span, "defined again here")
+                                    .also(first.name.span, "first defined here")
+                                    .help("rename one of them; constants cannot be redefined"),
+                            );
+                            continue;
+                        }
+                        lets.insert(binding.name.name.clone(), binding.clone());
+                    }
+                    Item::Block(block) => {
+                        let kind = block.kind.name.as_str();
+                        if !TOP_LEVEL.contains(&kind) {
+                            let near = crate::diagnostics::suggest::did_you_mean(kind, TOP_LEVEL);
+                            sink.push(
+                                Diagnostic::new("E0201", format!("unknown top-level block `{kind}`"))
+                                    .at(block.kind.span, "not a top-level block")
+                                    .help(match near {
+                                        Some(n) => format!("did you mean `{n}`? A file holds `deployment`, `template`, `provider`, `component`, `let` and `import`"),
+                                        None => "a file holds `deployment`, `template`, `provider`, `component`, `let` and `import`; everything else goes inside `deployment NAME { … }`".into(),
+                                    }),
+                            );
+                            continue;
+                        }
+                        let Some(label) = block.label.as_ref() else {
+                            sink.push(
+                                Diagnostic::new("E0302", format!("this {kind} has no name"))
+                                    .at(block.kind.span, "needs a name")
+                                    .help(format!("write `{kind} NAME {{ … }}`")),
+                            );
+                            continue;
+                        };
+                        if kind == "deployment" && *id != root {
+                            continue;
+                        }
+                        let key = (kind.to_string(), label.name.clone());
+                        if let Some(first) = seen_here.get(&key) {
+                            sink.push(
+                                Diagnostic::new("E0202", format!("{kind} `{}` is defined twice", label.name))
+                                    .at(label.span, "defined again here")
+                                    .also(*first, "first defined here")
+                                    .help(format!("rename one of them or merge them into one {kind}")),
+                            );
+                            continue;
+                        }
+                        seen_here.insert(key.clone(), label.span);
+                        first_seen.insert(key, label.span);
+                        match kind {
+                            "template" => {
+                                templates.insert(label.name.clone(), block);
+                            }
+                            "provider" => {
+                                provider_blocks.insert(label.name.clone(), block);
+                            }
+                            "component" => {
+                                component_blocks.insert(label.name.clone(), block);
+                            }
+                            _ if is_user => deployments.push(block),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let mut cx = Cx { sink, lets: &lets };
+    let providers: BTreeMap<String, Provider> = provider_blocks
+        .iter()
+        .filter_map(|(name, block)| library::read_provider(&mut cx, block).map(|p| (name.clone(), p)))
+        .collect();
+    let components: BTreeMap<String, Component> = component_blocks
+        .iter()
+        .filter_map(|(name, block)| library::read_component(&mut cx, block).map(|c| (name.clone(), c)))
+        .collect();
+    // Templates are checked where they are applied; check unused ones against the service
+    // schema so that their mistakes are not silent.
+    for block in templates.values() {
+        let _ = reader::Reader::new(
+            &mut cx,
+            block,
+            None,
+            &deployment::SERVICE,
+            &format!("template `{}`", block.label_name().unwrap_or("")),
+        );
+    }
+
+    let root_name = sources.name(root).to_string();
+    let chosen = match (&options.deployment, deployments.as_slice()) {
+        (Some(wanted), _) => match deployments.iter().find(|d| d.label_name() == Some(wanted.as_str())) {
+            Some(found) => Some(*found),
+            None => {
+                let names: Vec<String> = deployments.iter().filter_map(|d| d.label_name().map(String::from)).collect();
+                cx.error(
+                    Diagnostic::new("E0205", format!("no deployment named `{wanted}` in {root_name}"))
+                        .help(format!("the file defines {}", crate::diagnostics::suggest::one_of(&names))),
+                );
+                None
+            }
+        },
+        (None, []) => {
+            if !cx.sink.has_errors() {
+                cx.error(
+                    Diagnostic::new("E0205", format!("{root_name} defines no deployment"))
+                        .help("add `deployment NAME { target … }`; a library file is imported, not built"),
+                );
+            }
+            None
+        }
+        (None, [only]) => Some(*only),
+        (None, [first, second, ..]) => {
+            let names: Vec<String> = deployments.iter().filter_map(|d| d.label_name().map(String::from)).collect();
+            cx.error(
+                Diagnostic::new("E0205", format!("{root_name} defines {} deployments", deployments.len()))
+                    .at(second.head_span(), "second deployment")
+                    .also(first.head_span(), "first deployment")
+                    .help(format!("choose one with `--name`: {}", crate::diagnostics::suggest::one_of(&names))),
+            );
+            None
+        }
+    };
+    let library = deployment::Library { providers: &providers, components: &components, templates: &templates };
+    let model = chosen.and_then(|block| deployment::read_deployment(&mut cx, block, &library, &root_name))?;
+    rules::check_deployment(&mut cx, &model, &components);
+    Some(model)
+}

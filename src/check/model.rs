@@ -1,0 +1,337 @@
+//! The typed model: what the checker produces and `lower` consumes. Every value here has been
+//! type-checked; spans remain so that semantic checks can point at the user's text.
+
+use crate::source::Span;
+
+/// A value with the span of the text it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// CPU in millicores, with the canonical Kubernetes text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cpu {
+    pub millis: u64,
+}
+
+impl Cpu {
+    /// `2` for whole cores, `250m` otherwise.
+    pub fn to_k8s(self) -> String {
+        if self.millis % 1000 == 0 { format!("{}", self.millis / 1000) } else { format!("{}m", self.millis) }
+    }
+}
+
+/// Memory in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Memory {
+    pub bytes: u64,
+}
+
+impl Memory {
+    /// The largest binary unit that divides exactly (`512Mi`, `2Gi`), else bytes.
+    pub fn to_k8s(self) -> String {
+        const UNITS: [(&str, u64); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
+        for (unit, size) in UNITS {
+            if self.bytes >= size && self.bytes % size == 0 {
+                return format!("{}{unit}", self.bytes / size);
+            }
+        }
+        format!("{}", self.bytes)
+    }
+}
+
+/// A request..limit pair (equal when one value was written).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource<T> {
+    pub request: T,
+    pub limit: T,
+    pub span: Span,
+}
+
+/// Money per month in cents (an hourly rate is converted at 730 hours a month).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money {
+    pub cents: u64,
+}
+
+/// A provider from the stdlib or a user library.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub name: String,
+    pub title: String,
+    pub cli: String,
+    pub kind: ProviderKind,
+    pub region_attribute: String,
+    pub regions: Vec<String>,
+    pub versions: Vec<String>,
+    pub default_version: String,
+    pub bundles: Vec<String>,
+    pub sizes: Vec<Size>,
+    pub load_balancer_price: Money,
+    pub control_plane_price: Money,
+    pub prices_source: String,
+    pub prices_as_of: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    Managed,
+    K3s,
+    Local,
+}
+
+/// A node size a provider offers.
+#[derive(Debug, Clone)]
+pub struct Size {
+    pub name: String,
+    pub cpu: Cpu,
+    pub memory: Memory,
+    pub allocatable_cpu: Cpu,
+    pub allocatable_memory: Memory,
+    pub price: Money,
+}
+
+/// A platform component from the stdlib or a user library.
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub name: String,
+    pub title: String,
+    pub namespace: String,
+    pub helm: Helm,
+    pub provides: Vec<String>,
+    pub requires: Vec<String>,
+    pub ready: Vec<String>,
+    pub requests_cpu: Cpu,
+    pub requests_memory: Memory,
+    pub ingress_class: Option<String>,
+    pub deprecated: Option<String>,
+    pub options: Vec<ComponentOption>,
+    pub span: Span,
+}
+
+impl Component {
+    pub fn provides_kind(&self, kind: &str) -> bool {
+        self.provides.iter().any(|p| p.rsplit('/').next() == Some(kind))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Helm {
+    pub repo: String,
+    pub chart: String,
+    pub version: String,
+    /// Dotted key to value, as written (`crds.enabled` = `true`).
+    pub values: Vec<(String, String)>,
+}
+
+/// A setting users may give a component (`kafka { brokers = 3 }`).
+#[derive(Debug, Clone)]
+pub struct ComponentOption {
+    pub name: String,
+    pub ty: OptionType,
+    pub default: String,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionType {
+    Count,
+    Str,
+    Bool,
+    Memory,
+    Cpu,
+}
+
+/// One checked deployment.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub name: Spanned<String>,
+    /// The display name of the file it came from.
+    pub source_name: String,
+    pub provider: Provider,
+    pub target: Target,
+    pub namespace: String,
+    pub domain: Option<Spanned<String>>,
+    pub budget: Option<Spanned<Money>>,
+    pub registry: Option<String>,
+    pub stack: Vec<StackEntry>,
+    pub issuers: Vec<Issuer>,
+    pub secrets: Vec<Secret>,
+    pub services: Vec<Service>,
+    pub success: Vec<Criterion>,
+}
+
+/// The `target` block.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub region: Option<Spanned<String>>,
+    pub version: String,
+    pub pools: Vec<Pool>,
+    pub servers: u32,
+    pub agents: u32,
+    pub ports: Vec<String>,
+    pub registry: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub name: String,
+    pub size: Spanned<String>,
+    pub count: u32,
+    pub autoscale: Option<(u32, u32)>,
+    pub control_plane: bool,
+}
+
+/// A component in the stack, with the user's option values.
+#[derive(Debug, Clone)]
+pub struct StackEntry {
+    pub component: Component,
+    pub options: Vec<(String, String)>,
+    pub span: Span,
+}
+
+/// A cert-manager `issuer` block.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    pub name: Spanned<String>,
+    pub email: String,
+    pub server: IssuerServer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerServer {
+    Production,
+    Staging,
+}
+
+/// A `secret` block: keys read from the environment at deploy time.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    pub name: Spanned<String>,
+    /// Key in the Kubernetes Secret, and the environment variable it is read from.
+    pub keys: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: Spanned<String>,
+    pub image: Spanned<String>,
+    pub ports: Vec<Port>,
+    pub replicas: Replicas,
+    pub autoscale_cpu: u32,
+    pub autoscale_memory: Option<u32>,
+    pub cpu: Resource<Cpu>,
+    pub memory: Resource<Memory>,
+    pub liveness: Option<Probe>,
+    pub readiness: Option<Probe>,
+    pub startup: Option<Probe>,
+    pub env: Vec<(String, String)>,
+    pub secrets: Vec<Spanned<String>>,
+    pub route: Option<Route>,
+    pub dapr: Option<Dapr>,
+    pub uses: Vec<Spanned<String>>,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub min_available: Option<Spanned<u32>>,
+    pub annotations: Vec<(String, String)>,
+    pub labels: Vec<(String, String)>,
+    pub volumes: Vec<Volume>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Port {
+    pub name: String,
+    pub number: u16,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replicas {
+    Fixed(u32),
+    Range(u32, u32),
+}
+
+impl Replicas {
+    pub fn min(self) -> u32 {
+        match self {
+            Replicas::Fixed(n) | Replicas::Range(n, _) => n,
+        }
+    }
+
+    pub fn max(self) -> u32 {
+        match self {
+            Replicas::Fixed(n) | Replicas::Range(_, n) => n,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub kind: ProbeKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ProbeKind {
+    Http { path: String, port: Option<Spanned<u16>> },
+    Tcp { port: Spanned<u16> },
+    Exec { command: Vec<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub host: Spanned<String>,
+    pub path: String,
+    pub tls: RouteTls,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum RouteTls {
+    /// Plain HTTP.
+    None,
+    /// A certificate from a cert-manager issuer.
+    Issuer(Spanned<String>),
+    /// An existing TLS secret.
+    Secret(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Dapr {
+    pub app_id: String,
+    pub app_port: Option<u16>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Volume {
+    pub name: String,
+    pub size: Memory,
+    pub mount: String,
+}
+
+/// A success criterion.
+#[derive(Debug, Clone)]
+pub enum Criterion {
+    NodesReady { within_seconds: u64 },
+    Rollout { within_seconds: u64 },
+    Http { url: String, status: u16, tls: HttpTls, within_seconds: u64, contains: Option<String> },
+    Certificate { name: String, within_seconds: u64 },
+    Teardown { cost: Money },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpTls {
+    Valid,
+    Insecure,
+    None,
+}

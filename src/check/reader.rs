@@ -1,0 +1,220 @@
+//! Reading a block against its schema: the set of attribute and child-block names it allows.
+//! Unknown names (E0201, with did-you-mean and the valid set), duplicates (E0202, both spans)
+//! and missing required attributes (E0302) are reported here, once, for every block kind.
+
+use std::collections::BTreeMap;
+
+use super::value::Cx;
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::suggest::did_you_mean;
+use crate::syntax::ast::{Attr, Block, Member, Value};
+
+/// What a block kind accepts.
+pub struct Schema<'s> {
+    /// The block kind in words, for messages (`service`, `target doks`).
+    pub what: &'s str,
+    pub attrs: &'s [&'s str],
+    pub blocks: &'s [&'s str],
+    /// Whether bare members (`dapr` inside `stack`) are allowed.
+    pub bare: bool,
+}
+
+/// A block whose members have been checked against a [`Schema`].
+pub struct Reader<'b> {
+    pub block: &'b Block,
+    what: String,
+    attrs: BTreeMap<String, &'b Attr>,
+    blocks: Vec<&'b Block>,
+    pub bares: Vec<&'b Value>,
+}
+
+impl<'b> Reader<'b> {
+    /// Read `block`, with the members of `base` (a template) first; the block's own win.
+    pub fn new(cx: &mut Cx, block: &'b Block, base: Option<&'b Block>, schema: &Schema<'_>, what: &str) -> Self {
+        let mut reader =
+            Reader { block, what: what.to_string(), attrs: BTreeMap::new(), blocks: Vec::new(), bares: Vec::new() };
+        let mut own_blocks: Vec<&'b Block> = Vec::new();
+        for member in &block.members {
+            match member {
+                Member::Attr(attr) => {
+                    let key = attr.key();
+                    if !schema.attrs.contains(&key.as_str()) {
+                        unknown(cx, &key, attr.key_span(), schema, "attribute");
+                        continue;
+                    }
+                    if let Some(first) = reader.attrs.get(&key) {
+                        cx.error(
+                            Diagnostic::new("E0202", format!("`{key}` is set twice in this {}", schema.what))
+                                .at(attr.key_span(), "set again here")
+                                .also(first.key_span(), "first set here")
+                                .help(format!("keep one `{key}` and delete the other")),
+                        );
+                        continue;
+                    }
+                    reader.attrs.insert(key, attr);
+                }
+                Member::Block(child) => {
+                    if schema.blocks.contains(&child.kind.name.as_str()) {
+                        own_blocks.push(child);
+                    } else if schema.attrs.contains(&child.kind.name.as_str()) {
+                        cx.error(
+                            Diagnostic::new("E0301", format!("`{}` is an attribute, not a block", child.kind.name))
+                                .at(child.head_span(), "written as a block")
+                                .help(format!("write `{} = …`", child.kind.name)),
+                        );
+                    } else {
+                        unknown(cx, &child.kind.name, child.kind.span, schema, "block");
+                    }
+                }
+                Member::Bare(value) => {
+                    if schema.bare {
+                        reader.bares.push(value);
+                    } else {
+                        let text = match &value.kind {
+                            crate::syntax::ast::ValueKind::Ident(name) => name.clone(),
+                            crate::syntax::ast::ValueKind::Call(call) => call.name.name.clone(),
+                            _ => String::new(),
+                        };
+                        if schema.blocks.contains(&text.as_str()) {
+                            // A child block written without a body (`nodes_ready`): an empty block.
+                            reader.bares.push(value);
+                            continue;
+                        }
+                        let help = if schema.attrs.contains(&text.as_str()) {
+                            format!("`{text}` needs a value: `{text} = …`")
+                        } else {
+                            match did_you_mean(&text, schema.attrs.iter().copied()) {
+                                Some(near) => format!("did you mean `{near} = …`?"),
+                                None => format!(
+                                    "write attributes as `name = value`; {} accepts {}",
+                                    schema.what,
+                                    valid_set(schema)
+                                ),
+                            }
+                        };
+                        cx.error(
+                            Diagnostic::new("E0201", format!("unexpected `{text}` in {}", schema.what))
+                                .at(value.span, "not an attribute or block here")
+                                .help(help),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(base) = base {
+            for member in &base.members {
+                match member {
+                    Member::Attr(attr) if schema.attrs.contains(&attr.key().as_str()) => {
+                        reader.attrs.entry(attr.key()).or_insert(attr);
+                    }
+                    Member::Block(child)
+                        if schema.blocks.contains(&child.kind.name.as_str())
+                            && !own_blocks
+                                .iter()
+                                .any(|b| b.kind.name == child.kind.name && b.label_name() == child.label_name()) =>
+                    {
+                        reader.blocks.push(child);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        reader.blocks.extend(own_blocks);
+        reader
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'b Value> {
+        self.attrs.get(name).map(|a| &a.value)
+    }
+
+    pub fn attr(&self, name: &str) -> Option<&'b Attr> {
+        self.attrs.get(name).copied()
+    }
+
+    /// The value of a required attribute, or E0302 at the block's head.
+    pub fn required(&self, cx: &mut Cx, name: &str, example: &str) -> Option<&'b Value> {
+        let value = self.get(name);
+        if value.is_none() {
+            cx.error(
+                Diagnostic::new("E0302", format!("{} is missing `{name}`", self.what))
+                    .at(self.block.head_span(), format!("needs `{name}`"))
+                    .help(format!("add `{name} = {example}` inside this block")),
+            );
+        }
+        value
+    }
+
+    /// Child blocks of one kind, template blocks first.
+    pub fn blocks(&self, kind: &str) -> Vec<&'b Block> {
+        self.blocks.iter().copied().filter(|b| b.kind.name == kind).collect()
+    }
+
+    /// Whether a child of this kind was written, as a block or bare (`nodes_ready`).
+    pub fn has_bare(&self, kind: &str) -> Option<&'b Value> {
+        self.bares.iter().copied().find(|v| matches!(&v.kind, crate::syntax::ast::ValueKind::Ident(n) if n == kind))
+    }
+}
+
+fn valid_set(schema: &Schema<'_>) -> String {
+    let mut names: Vec<String> = schema.attrs.iter().map(|a| format!("`{a}`")).collect();
+    names.extend(schema.blocks.iter().map(|b| format!("`{b} {{ }}`")));
+    names.join(", ")
+}
+
+fn unknown(cx: &mut Cx, name: &str, span: crate::source::Span, schema: &Schema<'_>, thing: &str) {
+    let candidates = schema.attrs.iter().chain(schema.blocks.iter()).copied();
+    let help = match did_you_mean(name, candidates) {
+        Some(near) => format!("did you mean `{near}`? {} accepts {}", capitalise(schema.what), valid_set(schema)),
+        None => format!("{} accepts {}", capitalise(schema.what), valid_set(schema)),
+    };
+    cx.error(
+        Diagnostic::new("E0201", format!("unknown {thing} `{name}` in {}", schema.what))
+            .at(span, format!("not a known {thing} here"))
+            .help(help),
+    );
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Key/value pairs of a free-form block (`env { }`, `labels { }`, helm `values { }`), in order.
+pub fn free_pairs(cx: &mut Cx, block: &Block, what: &str) -> Vec<(String, String, crate::source::Span, &'static str)> {
+    let mut out: Vec<(String, String, crate::source::Span, &'static str)> = Vec::new();
+    let mut seen: BTreeMap<String, crate::source::Span> = BTreeMap::new();
+    for member in &block.members {
+        match member {
+            Member::Attr(attr) => {
+                let key = attr.key();
+                if let Some(first) = seen.get(&key) {
+                    cx.error(
+                        Diagnostic::new("E0202", format!("`{key}` is set twice in `{what}`"))
+                            .at(attr.key_span(), "set again here")
+                            .also(*first, "first set here")
+                            .help(format!("keep one `{key}` and delete the other")),
+                    );
+                    continue;
+                }
+                seen.insert(key.clone(), attr.key_span());
+                if let Some(text) = cx.scalar_text(&attr.value, &key) {
+                    out.push((key, text, attr.span, ""));
+                }
+            }
+            Member::Block(child) => cx.error(
+                Diagnostic::new("E0201", format!("unexpected block `{}` in `{what}`", child.kind.name))
+                    .at(child.head_span(), "blocks are not allowed here")
+                    .help(format!("`{what}` holds `NAME = value` pairs")),
+            ),
+            Member::Bare(value) => cx.error(
+                Diagnostic::new("E0201", format!("unexpected bare value in `{what}`"))
+                    .at(value.span, "needs a name and a value")
+                    .help(format!("`{what}` holds `NAME = value` pairs")),
+            ),
+        }
+    }
+    out
+}

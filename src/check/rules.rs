@@ -1,0 +1,306 @@
+//! Cross-cutting checks on a read deployment: references between services, secrets and
+//! issuers; ports; routes against the domain and the stack; the stack against the provider.
+
+use std::collections::BTreeMap;
+
+use super::deployment::{check_k8s_name, duplicate};
+use super::model::*;
+use super::value::Cx;
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::suggest::did_you_mean;
+use crate::source::Span;
+
+/// Run every check on `deployment`, given every component known (for bundled controllers).
+pub fn check_deployment(cx: &mut Cx, deployment: &Deployment, components: &BTreeMap<String, Component>) {
+    check_k8s_name(cx, &deployment.name.value, deployment.name.span, "deployment");
+    if deployment.namespace != deployment.name.value {
+        // The namespace attribute's span is not kept; the name check still protects output.
+        let ok = deployment.namespace.len() <= 63
+            && !deployment.namespace.is_empty()
+            && deployment.namespace.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            check_k8s_name(cx, &deployment.namespace, deployment.name.span, "namespace");
+        }
+    }
+
+    let mut services: BTreeMap<&str, &Service> = BTreeMap::new();
+    for service in &deployment.services {
+        if let Some(first) = services.get(service.name.value.as_str()) {
+            duplicate(cx, "service", &service.name.value, service.name.span, first.name.span);
+            continue;
+        }
+        services.insert(&service.name.value, service);
+    }
+    let mut secrets: BTreeMap<&str, &Secret> = BTreeMap::new();
+    for secret in &deployment.secrets {
+        if let Some(first) = secrets.get(secret.name.value.as_str()) {
+            duplicate(cx, "secret", &secret.name.value, secret.name.span, first.name.span);
+            continue;
+        }
+        secrets.insert(&secret.name.value, secret);
+    }
+    let in_stack = |name: &str| deployment.stack.iter().any(|e| e.component.name == name);
+    let cert_manager = deployment.stack.iter().find(|e| e.component.provides_kind("ClusterIssuer"));
+    let ingress = ingress_controller(deployment, components);
+
+    for service in &deployment.services {
+        for secret in &service.secrets {
+            if !secrets.contains_key(secret.value.as_str()) {
+                undefined(
+                    cx,
+                    "secret",
+                    &secret.value,
+                    secret.span,
+                    secrets.keys().copied(),
+                    "secret NAME { KEY = env(\"VAR\") }",
+                );
+            }
+        }
+        for used in &service.uses {
+            match services.get(used.value.as_str()) {
+                None => {
+                    undefined(cx, "service", &used.value, used.span, services.keys().copied(), "service NAME { … }")
+                }
+                Some(other) if other.ports.is_empty() => cx.error(
+                    Diagnostic::new(
+                        "E0306",
+                        format!("`{}` uses `{}`, which exposes no port", service.name.value, used.value),
+                    )
+                    .at(used.span, "nothing to connect to")
+                    .also(other.name.span, "declared here without `port`")
+                    .help(format!("give `{}` a `port = …`, or remove it from `uses`", used.value)),
+                ),
+                Some(_) if used.value == service.name.value => cx.error(
+                    Diagnostic::new("E0203", format!("`{}` uses itself", used.value))
+                        .at(used.span, "a service does not depend on itself")
+                        .help("remove it from `uses`"),
+                ),
+                Some(_) => {}
+            }
+        }
+        check_ports(cx, service);
+        if let Some(min) = &service.min_available
+            && min.value >= service.replicas.min()
+        {
+            cx.error(
+                Diagnostic::new("E0312", format!("`min_available = {}` blocks every eviction of `{}`", min.value, service.name.value))
+                    .at(min.span, format!("with {} replica(s), no pod may ever be evicted", service.replicas.min()))
+                    .help(format!(
+                        "set `min_available` below the replica count ({}), or raise `replicas`; node drains and upgrades wait forever otherwise",
+                        service.replicas.min()
+                    )),
+            );
+        }
+        if let Some(dapr) = &service.dapr
+            && !in_stack("dapr")
+        {
+            cx.error(
+                Diagnostic::new(
+                    "E0309",
+                    format!("`{}` asks for a Dapr sidecar, but Dapr is not in the stack", service.name.value),
+                )
+                .at(dapr.span, "needs Dapr")
+                .help("add `dapr` to `stack { … }`, or remove the `dapr` block"),
+            );
+        }
+        check_image(cx, service);
+        if let Some(route) = &service.route {
+            check_route(cx, deployment, service, route, cert_manager, ingress.as_ref());
+        }
+    }
+    for entry in &deployment.stack {
+        for required in &entry.component.requires {
+            if !in_stack(required) && !deployment.provider.bundles.contains(required) {
+                cx.error(
+                    Diagnostic::new(
+                        "E0203",
+                        format!(
+                            "component `{}` requires `{required}`, which is not in the stack",
+                            entry.component.name
+                        ),
+                    )
+                    .at(entry.span, format!("needs `{required}`"))
+                    .help(format!("add `{required}` to `stack {{ … }}`")),
+                );
+            }
+        }
+    }
+}
+
+/// The ingress class in use: a controller in the stack, else one the provider bundles.
+pub fn ingress_controller(
+    deployment: &Deployment,
+    components: &BTreeMap<String, Component>,
+) -> Option<(String, String)> {
+    deployment
+        .stack
+        .iter()
+        .find_map(|e| e.component.ingress_class.clone().map(|c| (e.component.name.clone(), c)))
+        .or_else(|| {
+            deployment.provider.bundles.iter().find_map(|b| {
+                components.get(b).and_then(|c| c.ingress_class.clone().map(|class| (c.name.clone(), class)))
+            })
+        })
+}
+
+fn undefined<'a>(cx: &mut Cx, what: &str, name: &str, span: Span, known: impl Iterator<Item = &'a str>, form: &str) {
+    let known: Vec<&str> = known.collect();
+    let near = if known.is_empty() { None } else { did_you_mean(name, known.iter().copied()) };
+    cx.error(
+        Diagnostic::new("E0203", format!("undefined {what} `{name}`"))
+            .at(span, format!("no {what} with this name"))
+            .help(match near {
+                Some(n) => format!("did you mean `{n}`?"),
+                None => format!("define it in the deployment: `{form}`"),
+            }),
+    );
+}
+
+fn check_ports(cx: &mut Cx, service: &Service) {
+    let mut seen: BTreeMap<u16, Span> = BTreeMap::new();
+    for port in &service.ports {
+        if let Some(first) = seen.get(&port.number) {
+            cx.error(
+                Diagnostic::new("E0202", format!("port {} is declared twice in `{}`", port.number, service.name.value))
+                    .at(port.span, "declared again here")
+                    .also(*first, "first declared here")
+                    .help("give each port a different number"),
+            );
+        }
+        seen.insert(port.number, port.span);
+    }
+    let exposed: Vec<u16> = service.ports.iter().map(|p| p.number).collect();
+    for probe in [&service.liveness, &service.readiness, &service.startup].into_iter().flatten() {
+        let port = match &probe.kind {
+            ProbeKind::Http { port: Some(port), .. } | ProbeKind::Tcp { port } => port,
+            ProbeKind::Http { port: None, .. } => {
+                if exposed.is_empty() {
+                    cx.error(
+                        Diagnostic::new(
+                            "E0306",
+                            format!("HTTP probe on `{}`, which exposes no port", service.name.value),
+                        )
+                        .at(probe.span, "which port should this probe call?")
+                        .help("add `port = …` to the service, or write `http(\"/health\", port = 8080)`"),
+                    );
+                }
+                continue;
+            }
+            ProbeKind::Exec { .. } => continue,
+        };
+        if !exposed.contains(&port.value) {
+            let list: Vec<String> = exposed.iter().map(|p| p.to_string()).collect();
+            cx.error(
+                Diagnostic::new(
+                    "E0306",
+                    format!("probe on port {}, which `{}` does not expose", port.value, service.name.value),
+                )
+                .at(port.span, "not a port of this service")
+                .help(if list.is_empty() {
+                    format!("add `port = {}` to the service", port.value)
+                } else {
+                    format!("probe one of the exposed ports ({}), or expose {}", list.join(", "), port.value)
+                }),
+            );
+        }
+    }
+}
+
+fn check_image(cx: &mut Cx, service: &Service) {
+    let image = &service.image.value;
+    if image.is_empty() || image.chars().any(|c| c.is_whitespace()) {
+        cx.error(
+            Diagnostic::new("E0314", format!("`{image}` is not an image reference"))
+                .at(service.image.span, "not an image reference")
+                .help("write an image such as `\"registry.example.com/team/app:1.4.2\"`"),
+        );
+        return;
+    }
+    if image.contains("@sha256:") {
+        return;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        None => cx.error(
+            Diagnostic::new("W0301", format!("image `{image}` has no tag"))
+                .at(service.image.span, "runs whatever `latest` is at pull time")
+                .help(format!("pin a version: `\"{image}:1.0.0\"`, or a digest `@sha256:…`")),
+        ),
+        Some((_, "latest")) => cx.error(
+            Diagnostic::new("W0301", format!("image `{image}` uses the `latest` tag"))
+                .at(service.image.span, "`latest` changes under you")
+                .help("pin a version tag such as `:1.4.2`, or a digest `@sha256:…`"),
+        ),
+        Some(_) => {}
+    }
+}
+
+fn check_route(
+    cx: &mut Cx,
+    deployment: &Deployment,
+    service: &Service,
+    route: &Route,
+    cert_manager: Option<&StackEntry>,
+    ingress: Option<&(String, String)>,
+) {
+    if service.ports.is_empty() {
+        cx.error(
+            Diagnostic::new("E0306", format!("route to `{}`, which exposes no port", service.name.value))
+                .at(route.span, "nothing to route to")
+                .help("add `port = …` to the service"),
+        );
+    }
+    if let Some(domain) = &deployment.domain {
+        let host = &route.host.value;
+        let inside = host == &domain.value || host.ends_with(&format!(".{}", domain.value));
+        if !inside {
+            cx.error(
+                Diagnostic::new("E0307", format!("route host `{host}` is outside the domain `{}`", domain.value))
+                    .at(route.host.span, "not in the deployment's domain")
+                    .also(domain.span, "domain set here")
+                    .help(format!(
+                        "use `{}` or a subdomain such as `api.{}`, or change `domain`",
+                        domain.value, domain.value
+                    )),
+            );
+        }
+    }
+    if ingress.is_none() {
+        cx.error(
+            Diagnostic::new(
+                "E0311",
+                format!("route on `{}`, but no ingress controller is installed", service.name.value),
+            )
+            .at(route.span, "nothing will serve this route")
+            .help(format!(
+                "add `traefik` to `stack {{ … }}`; {} does not bundle an ingress controller",
+                deployment.provider.title
+            )),
+        );
+    }
+    if let RouteTls::Issuer(issuer) = &route.tls {
+        match cert_manager {
+            None => cx.error(
+                Diagnostic::new("E0308", format!("route uses issuer `{}`, but cert-manager is not in the stack", issuer.value))
+                    .at(issuer.span, "no cert-manager to issue this certificate")
+                    .help(format!(
+                        "add `cert-manager {{ issuer {} {{ email = \"…\", server = production }} }}` to `stack`, or use `tls = secret(\"name\")`",
+                        issuer.value
+                    )),
+            ),
+            Some(_) => {
+                if !deployment.issuers.iter().any(|i| i.name.value == issuer.value) {
+                    let known: Vec<&str> = deployment.issuers.iter().map(|i| i.name.value.as_str()).collect();
+                    undefined(
+                        cx,
+                        "issuer",
+                        &issuer.value,
+                        issuer.span,
+                        known.into_iter(),
+                        "issuer NAME { email = \"…\" } inside cert-manager",
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,470 @@
+//! Plan to Kubernetes manifests: Namespace, ClusterIssuers, and per service a ServiceAccount,
+//! Service, Deployment (StatefulSet when it has volumes), HorizontalPodAutoscaler,
+//! PodDisruptionBudget and Ingress, with secure pod defaults.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget,
+    ResourceMetricSource,
+};
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
+    Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service, ServiceAccount, ServicePort,
+    ServiceSpec, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
+};
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
+    IngressTLS, ServiceBackendPort,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+
+use super::crd::{
+    AcmeIssuer, AcmeSolver, ClusterIssuer, ClusterIssuerSpec, Http01Ingress, Http01Solver, Kustomization,
+};
+use super::header;
+use crate::check::model::Replicas;
+use crate::lower::plan::{self, Plan, PodBudget};
+use crate::output::OutputTree;
+
+/// The user and group every container runs as unless the image needs otherwise: a high,
+/// unprivileged UID that no image's `/etc/passwd` maps to a system account.
+const RUN_AS: i64 = 10001;
+
+/// Write `manifests/*.yaml` and `manifests/kustomization.yaml` into `tree`.
+pub fn emit_manifests(tree: &mut OutputTree, plan: &Plan) {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut namespace_doc = Docs::default();
+    namespace_doc.push(&namespace(plan));
+    files.push(("00-namespace.yaml".into(), namespace_doc.finish(plan)));
+    if !plan.issuers.is_empty() {
+        let mut docs = Docs::default();
+        for issuer in &plan.issuers {
+            docs.push(&cluster_issuer(issuer));
+        }
+        files.push(("10-issuers.yaml".into(), docs.finish(plan)));
+    }
+    for service in &plan.services {
+        let mut docs = Docs::default();
+        docs.push(&service_account(plan, service));
+        if !service.ports.is_empty() {
+            docs.push(&kube_service(plan, service));
+        }
+        if service.volumes.is_empty() {
+            docs.push(&deployment(plan, service));
+        } else {
+            docs.push(&stateful_set(plan, service));
+        }
+        if let Replicas::Range(min, max) = service.replicas {
+            docs.push(&autoscaler(plan, service, min, max));
+        }
+        if let Some(budget) = service.min_available {
+            docs.push(&disruption_budget(plan, service, budget));
+        }
+        if let Some(route) = &service.route {
+            docs.push(&ingress(plan, service, route));
+        }
+        files.push((format!("20-{}.yaml", service.name), docs.finish(plan)));
+    }
+    let resources = files.iter().map(|(name, _)| name.clone()).collect();
+    let mut kustomization = Docs::default();
+    kustomization.push(&Kustomization::new(resources));
+    for (name, text) in files {
+        tree.insert(format!("manifests/{name}"), text);
+    }
+    tree.insert("manifests/kustomization.yaml".into(), kustomization.finish(plan));
+}
+
+/// YAML documents of one file, each starting with `---`.
+#[derive(Default)]
+struct Docs {
+    text: String,
+}
+
+impl Docs {
+    fn push<T: Serialize>(&mut self, object: &T) {
+        self.text.push_str("---\n");
+        match serde_yaml::to_string(object) {
+            Ok(yaml) => self.text.push_str(&yaml),
+            // Serialising plain structs of strings and numbers cannot fail; if it ever does,
+            // say so in the output rather than dropping the object silently.
+            Err(error) => self.text.push_str(&format!("# internal error (a bug in deployc): {error}\n")),
+        }
+    }
+
+    fn finish(self, plan: &Plan) -> String {
+        header(plan, "#") + &self.text
+    }
+}
+
+fn labels(plan: &Plan, service: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), service.to_string()),
+        ("app.kubernetes.io/part-of".to_string(), plan.deployment.clone()),
+        ("app.kubernetes.io/managed-by".to_string(), "deployc".to_string()),
+    ])
+}
+
+fn selector(service: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("app.kubernetes.io/name".to_string(), service.to_string())])
+}
+
+fn meta(plan: &Plan, name: &str, service: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: Some(plan.namespace.clone()),
+        labels: Some(labels(plan, service)),
+        ..ObjectMeta::default()
+    }
+}
+
+fn namespace(plan: &Plan) -> Namespace {
+    let mut labels = BTreeMap::from([
+        ("app.kubernetes.io/part-of".to_string(), plan.deployment.clone()),
+        ("app.kubernetes.io/managed-by".to_string(), "deployc".to_string()),
+        // Pods meet the `restricted` profile; sidecars injected by the stack (Dapr) may not,
+        // so `restricted` warns and audits while `baseline` is enforced.
+        ("pod-security.kubernetes.io/enforce".to_string(), "baseline".to_string()),
+        ("pod-security.kubernetes.io/warn".to_string(), "restricted".to_string()),
+        ("pod-security.kubernetes.io/audit".to_string(), "restricted".to_string()),
+    ]);
+    labels.insert("kubernetes.io/metadata.name".to_string(), plan.namespace.clone());
+    Namespace {
+        metadata: ObjectMeta { name: Some(plan.namespace.clone()), labels: Some(labels), ..ObjectMeta::default() },
+        ..Namespace::default()
+    }
+}
+
+fn cluster_issuer(issuer: &plan::Issuer) -> ClusterIssuer {
+    ClusterIssuer::new(
+        ObjectMeta {
+            name: Some(issuer.name.clone()),
+            labels: Some(BTreeMap::from([("app.kubernetes.io/managed-by".to_string(), "deployc".to_string())])),
+            ..ObjectMeta::default()
+        },
+        ClusterIssuerSpec {
+            acme: AcmeIssuer {
+                email: issuer.email.clone(),
+                server: issuer.server.clone(),
+                private_key_secret_ref: super::crd::SecretKeySelector { name: format!("{}-account-key", issuer.name) },
+                solvers: vec![AcmeSolver {
+                    http01: Http01Solver {
+                        ingress: Http01Ingress { ingress_class_name: issuer.ingress_class.clone() },
+                    },
+                }],
+            },
+        },
+    )
+}
+
+fn service_account(plan: &Plan, service: &plan::Service) -> ServiceAccount {
+    ServiceAccount {
+        metadata: meta(plan, &service.name, &service.name),
+        automount_service_account_token: Some(false),
+        ..ServiceAccount::default()
+    }
+}
+
+fn kube_service(plan: &Plan, service: &plan::Service) -> Service {
+    Service {
+        metadata: meta(plan, &service.name, &service.name),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(selector(&service.name)),
+            ports: Some(
+                service
+                    .ports
+                    .iter()
+                    .map(|(name, number)| ServicePort {
+                        name: Some(name.clone()),
+                        port: i32::from(*number),
+                        target_port: Some(IntOrString::String(name.clone())),
+                        protocol: Some("TCP".into()),
+                        ..ServicePort::default()
+                    })
+                    .collect(),
+            ),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+fn probe(probe: &plan::Probe, service: &plan::Service, initial_delay: i32) -> Probe {
+    let port_ref = |port: u16| match service.ports.iter().find(|(_, n)| *n == port) {
+        Some((name, _)) => IntOrString::String(name.clone()),
+        None => IntOrString::Int(i32::from(port)),
+    };
+    let mut out = Probe {
+        initial_delay_seconds: Some(initial_delay),
+        period_seconds: Some(10),
+        timeout_seconds: Some(3),
+        failure_threshold: Some(3),
+        ..Probe::default()
+    };
+    match probe {
+        plan::Probe::Http { path, port } => {
+            out.http_get =
+                Some(HTTPGetAction { path: Some(path.clone()), port: port_ref(*port), ..HTTPGetAction::default() })
+        }
+        plan::Probe::Tcp { port } => {
+            out.tcp_socket = Some(TCPSocketAction { port: port_ref(*port), ..TCPSocketAction::default() })
+        }
+        plan::Probe::Exec { command } => out.exec = Some(ExecAction { command: Some(command.clone()) }),
+    }
+    out
+}
+
+fn container(service: &plan::Service) -> Container {
+    let mut env: Vec<EnvVar> = service
+        .env
+        .iter()
+        .map(|(k, v)| EnvVar { name: k.clone(), value: Some(v.clone()), ..EnvVar::default() })
+        .collect();
+    env.extend(service.secret_env.iter().map(|(variable, secret, key)| EnvVar {
+        name: variable.clone(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector { name: secret.clone(), key: key.clone(), optional: Some(false) }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    }));
+    let mut mounts = vec![VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() }];
+    mounts.extend(service.volumes.iter().map(|(name, _, mount)| VolumeMount {
+        name: name.clone(),
+        mount_path: mount.clone(),
+        ..VolumeMount::default()
+    }));
+    Container {
+        name: service.name.clone(),
+        image: Some(service.image.clone()),
+        image_pull_policy: Some("Always".into()),
+        command: (!service.command.is_empty()).then(|| service.command.clone()),
+        args: (!service.args.is_empty()).then(|| service.args.clone()),
+        ports: (!service.ports.is_empty()).then(|| {
+            service
+                .ports
+                .iter()
+                .map(|(name, number)| ContainerPort {
+                    name: Some(name.clone()),
+                    container_port: i32::from(*number),
+                    protocol: Some("TCP".into()),
+                    ..ContainerPort::default()
+                })
+                .collect()
+        }),
+        env: (!env.is_empty()).then_some(env),
+        resources: Some(ResourceRequirements {
+            requests: Some(BTreeMap::from([
+                ("cpu".to_string(), Quantity(service.cpu.0.clone())),
+                ("memory".to_string(), Quantity(service.memory.0.clone())),
+            ])),
+            limits: Some(BTreeMap::from([
+                ("cpu".to_string(), Quantity(service.cpu.1.clone())),
+                ("memory".to_string(), Quantity(service.memory.1.clone())),
+            ])),
+            ..ResourceRequirements::default()
+        }),
+        liveness_probe: service.liveness.as_ref().map(|p| probe(p, service, 10)),
+        readiness_probe: service.readiness.as_ref().map(|p| probe(p, service, 5)),
+        startup_probe: service.startup.as_ref().map(|p| probe(p, service, 0)),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            privileged: Some(false),
+            read_only_root_filesystem: Some(true),
+            run_as_non_root: Some(true),
+            run_as_user: Some(RUN_AS),
+            run_as_group: Some(RUN_AS),
+            capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), ..Capabilities::default() }),
+            seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+            ..SecurityContext::default()
+        }),
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    }
+}
+
+fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
+    let mut annotations: BTreeMap<String, String> = service.annotations.iter().cloned().collect();
+    if let Some((app_id, app_port)) = &service.dapr {
+        annotations.insert("dapr.io/enabled".into(), "true".into());
+        annotations.insert("dapr.io/app-id".into(), app_id.clone());
+        annotations.insert("dapr.io/app-port".into(), app_port.to_string());
+    }
+    let mut pod_labels = labels(plan, &service.name);
+    pod_labels.extend(service.labels.iter().cloned());
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(pod_labels),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..ObjectMeta::default()
+        }),
+        spec: Some(PodSpec {
+            service_account_name: Some(service.name.clone()),
+            automount_service_account_token: Some(false),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(RUN_AS),
+                run_as_group: Some(RUN_AS),
+                fs_group: Some(RUN_AS),
+                seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+                ..PodSecurityContext::default()
+            }),
+            containers: vec![container(service)],
+            volumes: Some(vec![Volume {
+                name: "tmp".into(),
+                empty_dir: Some(EmptyDirVolumeSource::default()),
+                ..Volume::default()
+            }]),
+            ..PodSpec::default()
+        }),
+    }
+}
+
+fn fixed_replicas(service: &plan::Service) -> Option<i32> {
+    match service.replicas {
+        Replicas::Fixed(n) => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+        // The HorizontalPodAutoscaler owns the count; leaving it out keeps `kubectl apply`
+        // from resetting it on every deploy.
+        Replicas::Range(..) => None,
+    }
+}
+
+fn deployment(plan: &Plan, service: &plan::Service) -> Deployment {
+    Deployment {
+        metadata: meta(plan, &service.name, &service.name),
+        spec: Some(DeploymentSpec {
+            replicas: fixed_replicas(service),
+            revision_history_limit: Some(5),
+            selector: LabelSelector { match_labels: Some(selector(&service.name)), ..LabelSelector::default() },
+            template: pod_template(plan, service),
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    }
+}
+
+fn stateful_set(plan: &Plan, service: &plan::Service) -> StatefulSet {
+    let claims = service
+        .volumes
+        .iter()
+        .map(|(name, size, _)| PersistentVolumeClaim {
+            metadata: ObjectMeta { name: Some(name.clone()), ..ObjectMeta::default() },
+            spec: Some(PersistentVolumeClaimSpec {
+                access_modes: Some(vec!["ReadWriteOnce".into()]),
+                resources: Some(VolumeResourceRequirements {
+                    requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size.clone()))])),
+                    ..VolumeResourceRequirements::default()
+                }),
+                ..PersistentVolumeClaimSpec::default()
+            }),
+            ..PersistentVolumeClaim::default()
+        })
+        .collect();
+    StatefulSet {
+        metadata: meta(plan, &service.name, &service.name),
+        spec: Some(StatefulSetSpec {
+            replicas: fixed_replicas(service),
+            revision_history_limit: Some(5),
+            service_name: Some(service.name.clone()),
+            selector: LabelSelector { match_labels: Some(selector(&service.name)), ..LabelSelector::default() },
+            template: pod_template(plan, service),
+            volume_claim_templates: Some(claims),
+            ..StatefulSetSpec::default()
+        }),
+        ..StatefulSet::default()
+    }
+}
+
+fn autoscaler(plan: &Plan, service: &plan::Service, min: u32, max: u32) -> HorizontalPodAutoscaler {
+    let kind = if service.volumes.is_empty() { "Deployment" } else { "StatefulSet" };
+    let metric = |name: &str, percent: u32| MetricSpec {
+        type_: "Resource".into(),
+        resource: Some(ResourceMetricSource {
+            name: name.into(),
+            target: MetricTarget {
+                type_: "Utilization".into(),
+                average_utilization: Some(i32::try_from(percent).unwrap_or(100)),
+                ..MetricTarget::default()
+            },
+        }),
+        ..MetricSpec::default()
+    };
+    let mut metrics = vec![metric("cpu", service.autoscale_cpu)];
+    if let Some(memory) = service.autoscale_memory {
+        metrics.push(metric("memory", memory));
+    }
+    HorizontalPodAutoscaler {
+        metadata: meta(plan, &service.name, &service.name),
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".into()),
+                kind: kind.into(),
+                name: service.name.clone(),
+            },
+            min_replicas: Some(i32::try_from(min).unwrap_or(1)),
+            max_replicas: i32::try_from(max).unwrap_or(i32::MAX),
+            metrics: Some(metrics),
+            ..HorizontalPodAutoscalerSpec::default()
+        }),
+        ..HorizontalPodAutoscaler::default()
+    }
+}
+
+fn disruption_budget(plan: &Plan, service: &plan::Service, budget: PodBudget) -> PodDisruptionBudget {
+    let (min_available, max_unavailable) = match budget {
+        PodBudget::MinAvailable(n) => (Some(IntOrString::Int(i32::try_from(n).unwrap_or(1))), None),
+        PodBudget::MaxUnavailable(n) => (None, Some(IntOrString::Int(i32::try_from(n).unwrap_or(1)))),
+    };
+    PodDisruptionBudget {
+        metadata: meta(plan, &service.name, &service.name),
+        spec: Some(PodDisruptionBudgetSpec {
+            min_available,
+            max_unavailable,
+            selector: Some(LabelSelector { match_labels: Some(selector(&service.name)), ..LabelSelector::default() }),
+            ..PodDisruptionBudgetSpec::default()
+        }),
+        ..PodDisruptionBudget::default()
+    }
+}
+
+fn ingress(plan: &Plan, service: &plan::Service, route: &plan::Route) -> Ingress {
+    let port_name = service.ports.iter().find(|(_, n)| *n == route.port).map(|(name, _)| name.clone());
+    let mut metadata = meta(plan, &service.name, &service.name);
+    if let Some(issuer) = &route.issuer {
+        metadata.annotations = Some(BTreeMap::from([("cert-manager.io/cluster-issuer".to_string(), issuer.clone())]));
+    }
+    Ingress {
+        metadata,
+        spec: Some(IngressSpec {
+            ingress_class_name: plan.ingress_class.clone(),
+            tls: route.tls_secret.as_ref().map(|secret| {
+                vec![IngressTLS { hosts: Some(vec![route.host.clone()]), secret_name: Some(secret.clone()) }]
+            }),
+            rules: Some(vec![IngressRule {
+                host: Some(route.host.clone()),
+                http: Some(HTTPIngressRuleValue {
+                    paths: vec![HTTPIngressPath {
+                        path: Some(route.path.clone()),
+                        path_type: "Prefix".into(),
+                        backend: IngressBackend {
+                            service: Some(IngressServiceBackend {
+                                name: service.name.clone(),
+                                port: Some(ServiceBackendPort { name: port_name, ..ServiceBackendPort::default() }),
+                            }),
+                            ..IngressBackend::default()
+                        },
+                    }],
+                }),
+            }]),
+            ..IngressSpec::default()
+        }),
+        ..Ingress::default()
+    }
+}

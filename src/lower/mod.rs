@@ -1,0 +1,3 @@
+//! Phase 3, lower: the checked model to the deployment plan.
+pub mod plan;
+pub use plan::lower;

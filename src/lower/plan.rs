@@ -1,0 +1,202 @@
+//! The deployment plan: the IR every backend reads, with defaults applied and names resolved
+//! (full image references, port names, the ingress class, Secret key references).
+
+use crate::check::model::{self, Criterion, Deployment, IssuerServer, ProbeKind, Replicas, RouteTls};
+
+/// Everything the emitters need, and nothing from the syntax tree.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub source_name: String,
+    pub deployment: String,
+    pub namespace: String,
+    pub provider: String,
+    pub ingress_class: Option<String>,
+    pub issuers: Vec<Issuer>,
+    pub services: Vec<Service>,
+    pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    pub name: String,
+    pub email: String,
+    pub server: String,
+    pub ingress_class: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub image: String,
+    /// (name, number); the first is the main port.
+    pub ports: Vec<(String, u16)>,
+    pub replicas: Replicas,
+    pub autoscale_cpu: u32,
+    pub autoscale_memory: Option<u32>,
+    pub cpu: (String, String),
+    pub memory: (String, String),
+    pub liveness: Option<Probe>,
+    pub readiness: Option<Probe>,
+    pub startup: Option<Probe>,
+    pub env: Vec<(String, String)>,
+    /// (environment variable, secret name, key): filled from Secrets created at deploy time.
+    pub secret_env: Vec<(String, String, String)>,
+    pub route: Option<Route>,
+    pub dapr: Option<(String, u16)>,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    /// `Some(min_available)` when a PodDisruptionBudget is emitted; `None` for a minimum of one
+    /// replica, where any budget would block every eviction.
+    pub min_available: Option<PodBudget>,
+    pub annotations: Vec<(String, String)>,
+    pub labels: Vec<(String, String)>,
+    pub volumes: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum PodBudget {
+    MinAvailable(u32),
+    MaxUnavailable(u32),
+}
+
+#[derive(Debug, Clone)]
+pub enum Probe {
+    Http { path: String, port: u16 },
+    Tcp { port: u16 },
+    Exec { command: Vec<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub host: String,
+    pub path: String,
+    pub port: u16,
+    /// The TLS secret, `None` for plain HTTP.
+    pub tls_secret: Option<String>,
+    /// The cert-manager issuer that fills `tls_secret`.
+    pub issuer: Option<String>,
+}
+
+/// Lower a checked deployment (no errors) to its plan.
+pub fn lower(deployment: &Deployment) -> Plan {
+    let ingress_class = deployment
+        .stack
+        .iter()
+        .find_map(|e| e.component.ingress_class.clone())
+        .or_else(|| deployment.provider.bundles.iter().any(|b| b == "traefik").then(|| "traefik".to_string()));
+    let issuers = deployment
+        .issuers
+        .iter()
+        .map(|i| Issuer {
+            name: i.name.value.clone(),
+            email: i.email.clone(),
+            server: match i.server {
+                IssuerServer::Production => "https://acme-v02.api.letsencrypt.org/directory".into(),
+                IssuerServer::Staging => "https://acme-staging-v02.api.letsencrypt.org/directory".into(),
+            },
+            ingress_class: ingress_class.clone().unwrap_or_else(|| "traefik".into()),
+        })
+        .collect();
+    let services = deployment.services.iter().map(|s| lower_service(deployment, s)).collect();
+    Plan {
+        source_name: deployment.source_name.clone(),
+        deployment: deployment.name.value.clone(),
+        namespace: deployment.namespace.clone(),
+        provider: deployment.provider.name.clone(),
+        ingress_class,
+        issuers,
+        services,
+        criteria: deployment.success.clone(),
+    }
+}
+
+fn lower_service(deployment: &Deployment, service: &model::Service) -> Service {
+    let uses_http = service.route.is_some()
+        || [&service.liveness, &service.readiness]
+            .iter()
+            .any(|p| matches!(p, Some(model::Probe { kind: ProbeKind::Http { .. }, .. })));
+    let ports: Vec<(String, u16)> = service
+        .ports
+        .iter()
+        .map(|p| {
+            let name = if !p.name.is_empty() {
+                p.name.clone()
+            } else if uses_http {
+                "http".to_string()
+            } else {
+                "tcp".to_string()
+            };
+            (name, p.number)
+        })
+        .collect();
+    let main_port = ports.first().map(|p| p.1).unwrap_or(80);
+    let probe = |p: &Option<model::Probe>| {
+        p.as_ref().map(|p| match &p.kind {
+            ProbeKind::Http { path, port } => {
+                Probe::Http { path: path.clone(), port: port.as_ref().map(|x| x.value).unwrap_or(main_port) }
+            }
+            ProbeKind::Tcp { port } => Probe::Tcp { port: port.value },
+            ProbeKind::Exec { command } => Probe::Exec { command: command.clone() },
+        })
+    };
+    let secret_env = service
+        .secrets
+        .iter()
+        .filter_map(|name| deployment.secrets.iter().find(|s| s.name.value == name.value))
+        .flat_map(|secret| secret.keys.iter().map(|(key, _)| (key.clone(), secret.name.value.clone(), key.clone())))
+        .collect();
+    let route = service.route.as_ref().map(|r| Route {
+        host: r.host.value.clone(),
+        path: r.path.clone(),
+        port: main_port,
+        tls_secret: match &r.tls {
+            RouteTls::None => None,
+            RouteTls::Issuer(_) => Some(format!("{}-tls", service.name.value)),
+            RouteTls::Secret(name) => Some(name.clone()),
+        },
+        issuer: match &r.tls {
+            RouteTls::Issuer(i) => Some(i.value.clone()),
+            _ => None,
+        },
+    });
+    let min_available = match (service.min_available.as_ref(), service.replicas.min()) {
+        (Some(min), _) => Some(PodBudget::MinAvailable(min.value)),
+        (None, n) if n >= 2 => Some(PodBudget::MaxUnavailable(1)),
+        _ => None,
+    };
+    Service {
+        name: service.name.value.clone(),
+        image: full_image(deployment.registry.as_deref(), &service.image.value),
+        ports,
+        replicas: service.replicas,
+        autoscale_cpu: service.autoscale_cpu,
+        autoscale_memory: service.autoscale_memory,
+        cpu: (service.cpu.request.to_k8s(), service.cpu.limit.to_k8s()),
+        memory: (service.memory.request.to_k8s(), service.memory.limit.to_k8s()),
+        liveness: probe(&service.liveness),
+        readiness: probe(&service.readiness),
+        startup: probe(&service.startup),
+        env: service.env.clone(),
+        secret_env,
+        route,
+        dapr: service.dapr.as_ref().map(|d| (d.app_id.clone(), d.app_port.unwrap_or(main_port))),
+        command: service.command.clone(),
+        args: service.args.clone(),
+        min_available,
+        annotations: service.annotations.clone(),
+        labels: service.labels.clone(),
+        volumes: service.volumes.iter().map(|v| (v.name.clone(), v.size.to_k8s(), v.mount.clone())).collect(),
+    }
+}
+
+/// Prefix the deployment's registry to an image that names none (`todo-backend:1.0.0`).
+/// An image names a registry when its first path segment has a `.` or `:`, or is `localhost`.
+pub fn full_image(registry: Option<&str>, image: &str) -> String {
+    let names_registry = image
+        .split_once('/')
+        .is_some_and(|(first, _)| first.contains('.') || first.contains(':') || first == "localhost");
+    match registry {
+        Some(registry) if !names_registry => format!("{}/{image}", registry.trim_end_matches('/')),
+        _ => image.to_string(),
+    }
+}

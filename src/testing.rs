@@ -1,0 +1,46 @@
+//! Helpers for the tests in `tests/` (not part of the stable API). Unlike the rest of the
+//! library these read files, as `main.rs` does.
+
+use std::path::Path;
+
+use crate::diagnostics::Diagnostics;
+use crate::diagnostics::render::{Style, render_all};
+use crate::output::OutputTree;
+use crate::source::SourceMap;
+use crate::{CompileOptions, compile};
+
+/// The result of compiling one file as the tests see it.
+pub struct TestCompilation {
+    pub output: Option<OutputTree>,
+    pub diagnostics: Diagnostics,
+    /// Diagnostics rendered without colour at width 80.
+    pub rendered: String,
+}
+
+/// Compile a file on disk, named by its path relative to the repository root.
+pub fn compile_path(path: &Path) -> TestCompilation {
+    let name = path.to_string_lossy().replace('\\', "/");
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let mut diagnostics = Diagnostics::new();
+    let sources = SourceMap::new();
+    let Some(text) = crate::source::decode(&name, bytes, &mut diagnostics) else {
+        let rendered = render_all(&diagnostics, &sources, Style::Plain);
+        return TestCompilation { output: None, diagnostics, rendered };
+    };
+    compile_text(&name, &text)
+}
+
+/// Compile source text under a display name; imports are read relative to that name.
+pub fn compile_text(name: &str, text: &str) -> TestCompilation {
+    let mut sources = SourceMap::new();
+    let root = sources.add(name, text);
+    let loader = |importer: &str, relative: &str| -> Result<(String, String), String> {
+        let base = Path::new(importer).parent().unwrap_or(Path::new(""));
+        let path = base.join(relative);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ok((path.to_string_lossy().replace('\\', "/"), text))
+    };
+    let compilation = compile(&mut sources, root, &loader, &CompileOptions::default());
+    let rendered = render_all(&compilation.diagnostics, &sources, Style::Plain);
+    TestCompilation { output: compilation.output, diagnostics: compilation.diagnostics, rendered }
+}
