@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use deployc::diagnostics::render::{self, Style};
-use deployc::diagnostics::{Diagnostic, Diagnostics, codes};
+use deployc::diagnostics::{Diagnostics, codes};
 use deployc::source::SourceMap;
 use deployc::{CompileOptions, output};
 
@@ -73,7 +73,10 @@ fn main() -> ExitCode {
             let mut worst = 0u8;
             for file in files {
                 let options = CompileOptions { deployment: name.clone() };
-                let (diagnostics, sources, _) = compile_file(&file, &options, false);
+                let Some((diagnostics, sources, _)) = compile_file(&file, &options, false) else {
+                    worst = 2;
+                    continue;
+                };
                 print_diagnostics(&diagnostics, &sources, format);
                 worst = worst.max(exit_code(&diagnostics));
             }
@@ -81,7 +84,9 @@ fn main() -> ExitCode {
         }
         Command::Build { file, output, name, format } => {
             let options = CompileOptions { deployment: name };
-            let (diagnostics, sources, tree) = compile_file(&file, &options, true);
+            let Some((diagnostics, sources, tree)) = compile_file(&file, &options, true) else {
+                return ExitCode::from(2);
+            };
             print_diagnostics(&diagnostics, &sources, format);
             let Some(tree) = tree else { return ExitCode::from(exit_code(&diagnostics).max(1)) };
             match output::write_atomically(&tree, &output) {
@@ -119,15 +124,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// 2 for I/O and usage problems, 1 for errors in the input, 0 otherwise.
+/// 1 for errors in the input, 0 otherwise (I/O problems exit 2 where they happen).
 fn exit_code(diagnostics: &Diagnostics) -> u8 {
-    if diagnostics.iter().any(|d| d.primary.is_none() && d.code == "E0000") {
-        2
-    } else if diagnostics.has_errors() {
-        1
-    } else {
-        0
-    }
+    if diagnostics.has_errors() { 1 } else { 0 }
 }
 
 fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceMap, format: Format) {
@@ -141,28 +140,25 @@ fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceMap, format: For
     }
 }
 
-/// Read, check and (when `build`) compile one file.
-fn compile_file(
-    path: &Path,
-    options: &CompileOptions,
-    build: bool,
-) -> (Diagnostics, SourceMap, Option<output::OutputTree>) {
+/// The result of checking or compiling one file.
+type FileResult = (Diagnostics, SourceMap, Option<output::OutputTree>);
+
+/// Read, check and (when `build`) compile one file; `None` (after printing why) when the file
+/// cannot be read.
+fn compile_file(path: &Path, options: &CompileOptions, build: bool) -> Option<FileResult> {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let display = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) => {
-            diagnostics.push(
-                Diagnostic::new("E0000", format!("cannot read {display}: {error}"))
-                    .help("check the path; `deployc check FILE` takes a .deploy file"),
-            );
-            return (diagnostics, sources, None);
+            eprintln!("error: cannot read {display}: {error}");
+            return None;
         }
     };
     let text = match deployc::source::decode(&display, bytes, &mut diagnostics) {
         Some(text) => text,
-        None => return (diagnostics, sources, None),
+        None => return Some((diagnostics, sources, None)),
     };
     let root = sources.add(display, text);
     let loader = |importer: &str, relative: &str| -> Result<(String, String), String> {
@@ -174,9 +170,9 @@ fn compile_file(
     if build {
         let compilation = deployc::compile(&mut sources, root, &loader, options);
         diagnostics.extend(compilation.diagnostics);
-        (diagnostics, sources, compilation.output)
+        Some((diagnostics, sources, compilation.output))
     } else {
         diagnostics.extend(deployc::check_only(&mut sources, root, &loader, options));
-        (diagnostics, sources, None)
+        Some((diagnostics, sources, None))
     }
 }

@@ -53,21 +53,32 @@ impl SourceFile {
 }
 
 /// All files of one compilation. The library never reads the disk: callers add files.
-#[derive(Debug, Clone, Default)]
+/// The embedded stdlib files always come first, with ids `0..stdlib::FILES.len()`.
+#[derive(Debug, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }
 
+impl Default for SourceMap {
+    fn default() -> Self {
+        SourceMap::new()
+    }
+}
+
 impl SourceMap {
     pub fn new() -> Self {
-        SourceMap::default()
+        let mut map = SourceMap { files: Vec::new() };
+        for (name, text) in crate::stdlib::FILES {
+            map.add_stdlib(name, text);
+        }
+        map
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         self.push(SourceFile { name: name.into(), text: text.into(), is_stdlib: false })
     }
 
-    pub fn add_stdlib(&mut self, name: &str, text: &str) -> FileId {
+    fn add_stdlib(&mut self, name: &str, text: &str) -> FileId {
         self.push(SourceFile { name: format!("<stdlib/{name}>"), text: text.to_string(), is_stdlib: true })
     }
 

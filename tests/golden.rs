@@ -67,21 +67,28 @@ fn examples_match_golden() {
             if !result.rendered.is_empty() {
                 actual.insert("diagnostics.txt".to_string(), result.rendered.clone());
             }
-            match (&result.output, must_fail) {
-                (Some(tree), false) => actual.extend(tree.clone()),
-                (None, false) => failures.push(format!("{name}: expected to compile, but:\n{}", result.rendered)),
-                (Some(_), true) => failures.push(format!("{name}: expected errors, but it compiled")),
-                (None, true) => {
-                    let text = String::from_utf8_lossy(&fs::read(&example).unwrap_or_default()).into_owned();
-                    let codes = expected_codes(&text);
-                    if codes.is_empty() {
-                        failures.push(format!("{name}: first line must be `# expect: CODE…`"));
+            if must_fail {
+                // An example under errors/ declares its codes; it must fail unless they are all
+                // warnings, and only its diagnostics are golden.
+                let text = String::from_utf8_lossy(&fs::read(&example).unwrap_or_default()).into_owned();
+                let codes = expected_codes(&text);
+                if codes.is_empty() {
+                    failures.push(format!("{name}: first line must be `# expect: CODE…`"));
+                }
+                let should_fail = codes.iter().any(|c| c.starts_with('E'));
+                if should_fail == result.output.is_some() {
+                    let verb = if should_fail { "fail" } else { "compile" };
+                    failures.push(format!("{name}: expected to {verb}:\n{}", result.rendered));
+                }
+                for code in codes {
+                    if !result.diagnostics.iter().any(|d| d.code == code) {
+                        failures.push(format!("{name}: expected {code}, got:\n{}", result.rendered));
                     }
-                    for code in codes {
-                        if !result.diagnostics.iter().any(|d| d.code == code) {
-                            failures.push(format!("{name}: expected {code}, got:\n{}", result.rendered));
-                        }
-                    }
+                }
+            } else {
+                match &result.output {
+                    Some(tree) => actual.extend(tree.clone()),
+                    None => failures.push(format!("{name}: expected to compile, but:\n{}", result.rendered)),
                 }
             }
             let golden = Path::new("golden").join(&name);

@@ -94,6 +94,9 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
     };
     let r = Reader::new(cx, block, None, &DEPLOYMENT, &format!("deployment `{}`", name.value));
     let namespace = r.get("namespace").and_then(|v| cx.string(v, "namespace"));
+    if let Some(ns) = &namespace {
+        check_k8s_name(cx, &ns.value, ns.span, "namespace");
+    }
     let domain = r.get("domain").and_then(|v| cx.string(v, "domain"));
     let budget = r.get("budget").and_then(|v| cx.money(v, "budget"));
     let registry = r.get("registry").and_then(|v| cx.string(v, "registry")).map(|s| s.value);
@@ -124,6 +127,12 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
     for stack_block in r.blocks("stack") {
         read_stack(cx, stack_block, lib, &mut stack, &mut issuers);
     }
+    let declared = r
+        .blocks("secret")
+        .iter()
+        .chain(r.blocks("service").iter())
+        .filter_map(|b| b.label_name().map(String::from))
+        .collect();
     let secrets = r.blocks("secret").into_iter().filter_map(|b| read_secret(cx, b)).collect();
     let services = r.blocks("service").into_iter().filter_map(|b| read_service(cx, b, lib)).collect();
     let mut success = Vec::new();
@@ -144,6 +153,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         secrets,
         services,
         success,
+        declared,
     })
 }
 
@@ -273,11 +283,17 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
 
 fn not_offered(cx: &mut Cx, what: &str, value: &Spanned<String>, offered: &[String], provider: &Provider) {
     let nearest = crate::diagnostics::suggest::nearest(&value.value, offered.iter().map(String::as_str), 3);
+    let all: Vec<String> = offered.iter().map(|o| format!("`{o}`")).collect();
+    let help = if nearest.is_empty() {
+        format!("use one of the values `{}` offers", provider.name)
+    } else {
+        format!("the nearest offered: {}", crate::diagnostics::suggest::one_of(&nearest))
+    };
     cx.error(
         Diagnostic::new("E0303", format!("{} does not offer {what} `{}`", provider.title, value.value))
             .at(value.span, format!("not a {what} of `{}`", provider.name))
-            .help(format!("the nearest offered: {}", crate::diagnostics::suggest::one_of(&nearest)))
-            .also(provider.span, "offered values listed here"),
+            .help(help)
+            .note(format!("`{}` offers {}", provider.name, all.join(", "))),
     );
 }
 
@@ -593,14 +609,20 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
     let r = Reader::new(cx, block, base, &SERVICE, &format!("service `{}`", name.value));
     let image = r.required(cx, "image", "\"registry/app:1.0.0\"").and_then(|v| cx.string(v, "image"));
     let mut ports = Vec::new();
-    if let Some(port) = r.get("port").and_then(|v| cx.port(v, "port")) {
-        ports.push(Port { name: String::new(), number: port.value, span: port.span });
+    // A port with a mistake drops the service, so that port checks do not cascade from it.
+    let mut ports_ok = true;
+    if let Some(value) = r.get("port") {
+        match cx.port(value, "port") {
+            Some(port) => ports.push(Port { name: String::new(), number: port.value, span: port.span }),
+            None => ports_ok = false,
+        }
     }
     for ports_block in r.blocks("ports") {
         for member in &ports_block.members {
             if let Member::Attr(attr) = member {
-                if let Some(port) = cx.port(&attr.value, &attr.key()) {
-                    ports.push(Port { name: attr.key(), number: port.value, span: attr.span });
+                match cx.port(&attr.value, &attr.key()) {
+                    Some(port) => ports.push(Port { name: attr.key(), number: port.value, span: attr.span }),
+                    None => ports_ok = false,
                 }
             } else {
                 cx.error(
@@ -700,12 +722,12 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
     let args = strings(cx, "args");
     let min_available = r.get("min_available").and_then(|v| cx.count(v, "min_available"));
     let route = r.get("route").and_then(|v| read_route(cx, v));
-    let dapr = r.blocks("dapr").last().and_then(|d| {
+    let dapr = r.blocks("dapr").last().map(|d| {
         let a = Reader::new(cx, d, None, &DAPR, "dapr");
         let app_id =
             a.get("app_id").and_then(|v| cx.string(v, "app_id")).map(|s| s.value).unwrap_or_else(|| name.value.clone());
         let app_port = a.get("app_port").and_then(|v| cx.port(v, "app_port")).map(|p| p.value);
-        Some(Dapr { app_id, app_port, span: d.kind.span })
+        Dapr { app_id, app_port, span: d.kind.span }
     });
     let pairs = |cx: &mut Cx, key: &str| -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -741,6 +763,9 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
             }
             volumes.push(Volume { name: volume_label.name.clone(), size: size.value, mount: mount.value });
         }
+    }
+    if !ports_ok {
+        return None;
     }
     Some(Service {
         name,
@@ -807,10 +832,9 @@ fn resource<T: Copy + PartialOrd + std::fmt::Debug>(
     if request.value > limit.value {
         cx.error(
             Diagnostic::new("E0304", format!("`{what}` request is greater than its limit"))
-                .at(value.span, "request..limit with the request above the limit")
-                .also(request.span, "request")
-                .also(limit.span, "limit")
-                .help("write the request first and the limit second, and keep request ≤ limit"),
+                .at(request.span, "this request")
+                .also(limit.span, "is more than this limit")
+                .help("write `request..limit` with the smaller value first"),
         );
         return None;
     }

@@ -27,6 +27,23 @@ const MAX_IMPORT_DEPTH: usize = 16;
 /// The top-level kinds a file may hold.
 const TOP_LEVEL: [&str; 4] = ["deployment", "template", "provider", "component"];
 
+/// The stdlib's syntax trees, parsed once: its files have the same ids in every `SourceMap`.
+fn parsed_stdlib() -> &'static (Vec<(FileId, Module)>, Diagnostics) {
+    static STDLIB: std::sync::OnceLock<(Vec<(FileId, Module)>, Diagnostics)> = std::sync::OnceLock::new();
+    STDLIB.get_or_init(|| {
+        let mut sink = Diagnostics::new();
+        let modules = crate::stdlib::FILES
+            .iter()
+            .enumerate()
+            .map(|(index, (_, text))| {
+                let id = FileId(index as u32);
+                (id, crate::syntax::parse(&mut sink, id, text))
+            })
+            .collect();
+        (modules, sink)
+    })
+}
+
 /// Check `root` and return the deployment to build.
 pub fn check(
     sink: &mut Diagnostics,
@@ -35,12 +52,9 @@ pub fn check(
     loader: &Loader,
     options: &CompileOptions,
 ) -> Option<Deployment> {
-    // Parse the stdlib, the root and its imports.
-    let mut stdlib_modules = Vec::new();
-    for (name, text) in crate::stdlib::FILES {
-        let id = sources.add_stdlib(name, text);
-        stdlib_modules.push((id, crate::syntax::parse(sink, id, text)));
-    }
+    // The stdlib (parsed once per process), then the root and its imports.
+    let (stdlib_modules, stdlib_diagnostics) = parsed_stdlib();
+    sink.extend(stdlib_diagnostics.clone());
     let mut user_modules: Vec<(FileId, Module)> = Vec::new();
     let mut queue = vec![(root, 0usize)];
     let mut loaded: Vec<String> = Vec::new();
@@ -95,7 +109,7 @@ pub fn check(
     let mut component_blocks: BTreeMap<String, &Block> = BTreeMap::new();
     let mut deployments: Vec<&Block> = Vec::new();
     let mut first_seen: BTreeMap<(String, String), Span> = BTreeMap::new();
-    for (is_user, modules) in [(false, &stdlib_modules), (true, &user_modules)] {
+    for (is_user, modules) in [(false, stdlib_modules), (true, &user_modules)] {
         let mut seen_here: BTreeMap<(String, String), Span> = BTreeMap::new();
         for (id, module) in modules.iter() {
             for item in &module.items {

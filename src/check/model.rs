@@ -25,7 +25,7 @@ pub struct Cpu {
 impl Cpu {
     /// `2` for whole cores, `250m` otherwise.
     pub fn to_k8s(self) -> String {
-        if self.millis % 1000 == 0 { format!("{}", self.millis / 1000) } else { format!("{}m", self.millis) }
+        if self.millis.is_multiple_of(1000) { format!("{}", self.millis / 1000) } else { format!("{}m", self.millis) }
     }
 }
 
@@ -40,7 +40,7 @@ impl Memory {
     pub fn to_k8s(self) -> String {
         const UNITS: [(&str, u64); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
         for (unit, size) in UNITS {
-            if self.bytes >= size && self.bytes % size == 0 {
+            if self.bytes >= size && self.bytes.is_multiple_of(size) {
                 return format!("{}{unit}", self.bytes / size);
             }
         }
@@ -168,6 +168,9 @@ pub struct Deployment {
     pub secrets: Vec<Secret>,
     pub services: Vec<Service>,
     pub success: Vec<Criterion>,
+    /// Every service and secret name declared, including those whose blocks had errors, so
+    /// that references to them are not reported as undefined as well.
+    pub declared: Vec<String>,
 }
 
 /// The `target` block.

@@ -13,15 +13,6 @@ use crate::source::Span;
 /// Run every check on `deployment`, given every component known (for bundled controllers).
 pub fn check_deployment(cx: &mut Cx, deployment: &Deployment, components: &BTreeMap<String, Component>) {
     check_k8s_name(cx, &deployment.name.value, deployment.name.span, "deployment");
-    if deployment.namespace != deployment.name.value {
-        // The namespace attribute's span is not kept; the name check still protects output.
-        let ok = deployment.namespace.len() <= 63
-            && !deployment.namespace.is_empty()
-            && deployment.namespace.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !ok {
-            check_k8s_name(cx, &deployment.namespace, deployment.name.span, "namespace");
-        }
-    }
 
     let mut services: BTreeMap<&str, &Service> = BTreeMap::new();
     for service in &deployment.services {
@@ -45,7 +36,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment, components: &BTree
 
     for service in &deployment.services {
         for secret in &service.secrets {
-            if !secrets.contains_key(secret.value.as_str()) {
+            if !secrets.contains_key(secret.value.as_str()) && !deployment.declared.contains(&secret.value) {
                 undefined(
                     cx,
                     "secret",
@@ -58,6 +49,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment, components: &BTree
         }
         for used in &service.uses {
             match services.get(used.value.as_str()) {
+                None if deployment.declared.contains(&used.value) => {}
                 None => {
                     undefined(cx, "service", &used.value, used.span, services.keys().copied(), "service NAME { … }")
                 }

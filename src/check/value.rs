@@ -255,7 +255,7 @@ impl Cx<'_> {
             };
             if factor > 0.0 {
                 let bytes = (number * factor).round();
-                if bytes < 1.0 || bytes > 1e18 {
+                if !(1.0..=1e18).contains(&bytes) {
                     self.error(
                         Diagnostic::new("E0314", format!("`{what}` is out of range"))
                             .at(value.span, "too small or too large")

@@ -76,7 +76,9 @@ pub fn render_json(diagnostics: &Diagnostics, sources: &SourceMap) -> String {
             .chain(diagnostic.secondary.iter())
             .map(|label| {
                 let mut value = position(label.span);
-                value["label"] = label.text.clone().into();
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("label".into(), label.text.clone().into());
+                }
                 value
             })
             .collect();

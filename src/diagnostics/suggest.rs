@@ -7,7 +7,8 @@ pub const SIMILARITY_THRESHOLD: f64 = 0.7;
 
 /// The candidate closest to `name`: an exact match ignoring case wins; otherwise the best score
 /// above [`SIMILARITY_THRESHOLD`], or a candidate that `name` is a prefix of (three or more
-/// characters); with exactly one candidate, that one.
+/// characters). Gleam's "one candidate: suggest it" rule is deliberately not followed: it
+/// suggested unrelated names (`redis` for `task-api-db`).
 pub fn did_you_mean<'a, I>(name: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
@@ -15,9 +16,6 @@ where
     let candidates: Vec<&str> = candidates.into_iter().collect();
     if let Some(exact) = candidates.iter().find(|c| c.eq_ignore_ascii_case(name)) {
         return Some((*exact).to_string());
-    }
-    if let [only] = candidates.as_slice() {
-        return Some((*only).to_string());
     }
     let lower = name.to_ascii_lowercase();
     let mut best: Option<(f64, &str)> = None;
@@ -33,7 +31,10 @@ where
     best.map(|(_, c)| c.to_string())
 }
 
-/// Up to `n` candidates, nearest first (for "the nearest offered sizes are …").
+/// The similarity a candidate needs to be listed among the nearest offered values.
+pub const NEAREST_THRESHOLD: f64 = 0.5;
+
+/// Up to `n` candidates with at least [`NEAREST_THRESHOLD`] similarity, nearest first (for "the nearest offered sizes are …").
 pub fn nearest<'a, I>(name: &str, candidates: I, n: usize) -> Vec<String>
 where
     I: IntoIterator<Item = &'a str>,
@@ -44,7 +45,7 @@ where
         .map(|c| (strsim::normalized_damerau_levenshtein(&lower, &c.to_ascii_lowercase()), c))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-    scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
+    scored.into_iter().filter(|(score, _)| *score >= NEAREST_THRESHOLD).take(n).map(|(_, c)| c.to_string()).collect()
 }
 
 /// "`a`, `b` or `c`".
@@ -67,6 +68,6 @@ mod tests {
         assert_eq!(did_you_mean("replcas", fields), Some("replicas".into()));
         assert_eq!(did_you_mean("IMAGE", fields), Some("image".into()));
         assert_eq!(did_you_mean("zzz", fields), None);
-        assert_eq!(did_you_mean("anything", ["only"]), Some("only".into()));
+        assert_eq!(did_you_mean("redis", ["task-api-db"]), None);
     }
 }

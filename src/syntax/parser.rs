@@ -102,6 +102,26 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
+    let lead = text.get(line_start..start).unwrap_or("").trim();
+    let lone_name = !lead.is_empty()
+        && lead.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && lead.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    let wants_brace = expected.iter().any(|w| *w == "`{`" || *w == "`:`");
+    if lone_name && wants_brace {
+        return Diagnostic::new("E0101", format!("expected `=` or `{{` after `{lead}`, found {found}"))
+            .at(Span::new(file, start, end), "expected `=` or `{` before this")
+            .help(format!("write `{lead} = value` for an attribute, or `{lead} {{ … }}` for a block"));
+    }
+    // `image "x:1"`: a name, a space, then a value. The user almost always meant `=`.
+    let first_word: String = lead.chars().take_while(|c| c.is_ascii_alphanumeric() || "_-".contains(*c)).collect();
+    if wants_brace && !first_word.is_empty() && lead.len() > first_word.len() && !lead.contains('{') {
+        let after =
+            line_start + (text.get(line_start..).unwrap_or("").find(&first_word).unwrap_or(0)) + first_word.len();
+        return Diagnostic::new("E0101", format!("expected `=` after `{first_word}`"))
+            .at(Span::new(file, after, after + 1), "missing `=` here")
+            .help(format!("write `{first_word} = …`; a block would need `{{` at the end of this line"));
+    }
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {

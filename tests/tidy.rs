@@ -1,0 +1,103 @@
+//! Tidy checks: the code registry, explain pages, error examples, goldens and docs agree.
+
+use std::fs;
+use std::path::Path;
+
+use deployc::diagnostics::codes::CODES;
+
+fn read(path: &str) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+fn error_examples() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir("examples/errors").expect("examples/errors exists").flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "deploy") {
+            let text = String::from_utf8_lossy(&fs::read(&path).expect("readable")).into_owned();
+            out.push((path.to_string_lossy().into_owned(), text));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_code_has_a_page_with_its_own_heading() {
+    for info in CODES {
+        let first = info.explanation.lines().next().unwrap_or("");
+        assert_eq!(
+            first,
+            format!("# {}: {}", info.code, info.title),
+            "explain page of {} has the wrong heading",
+            info.code
+        );
+        for section in ["## What it means", "## Example", "## How to fix"] {
+            assert!(info.explanation.contains(section), "explain page of {} lacks `{section}`", info.code);
+        }
+    }
+    let pages = fs::read_dir("src/diagnostics/explain").expect("explain dir").flatten().count();
+    assert_eq!(pages, CODES.len(), "an explain page exists for a code that is not registered");
+}
+
+#[test]
+fn every_code_has_an_error_example() {
+    let examples = error_examples();
+    for info in CODES {
+        let found = examples.iter().any(|(_, text)| {
+            text.lines().next().is_some_and(|l| {
+                l.strip_prefix("# expect:").is_some_and(|r| r.split_whitespace().any(|c| c == info.code))
+            })
+        });
+        assert!(found, "{} has no examples/errors/*.deploy starting `# expect: {}`", info.code, info.code);
+    }
+}
+
+#[test]
+fn every_emitted_code_is_registered() {
+    let mut sources = Vec::new();
+    let mut stack = vec![Path::new("src").to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("src readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push((path.to_string_lossy().into_owned(), read(&path.to_string_lossy())));
+            }
+        }
+    }
+    for (path, text) in &sources {
+        for (i, _) in text.match_indices("Diagnostic::new(\"") {
+            let code = &text[i + 17..i + 22];
+            assert!(CODES.iter().any(|c| c.code == code), "{path} emits unregistered code {code}");
+        }
+        assert!(!text.contains("dbg!("), "{path} contains dbg!");
+        assert!(!text.contains("todo!("), "{path} contains todo!");
+        assert!(!text.lines().any(|l| l.ends_with(' ')), "{path} has trailing whitespace");
+    }
+}
+
+#[test]
+fn architecture_names_only_paths_that_exist() {
+    let text = read("ARCHITECTURE.md");
+    for word in text.split(|c: char| c == '`' || c.is_whitespace()) {
+        let looks_like_path = (word.starts_with("src/")
+            || word.starts_with("tests/")
+            || word.starts_with("grammar/")
+            || word.starts_with("stdlib/"))
+            && !word.contains('*')
+            && !word.contains('<');
+        if looks_like_path {
+            let path = word.trim_end_matches([',', '.', ':', ')']);
+            assert!(Path::new(path).exists(), "ARCHITECTURE.md names {path}, which does not exist");
+        }
+    }
+}
+
+#[test]
+fn stdlib_checks_clean() {
+    // A minimal deployment pulls in every stdlib file; none may produce a diagnostic.
+    let result =
+        deployc::testing::compile_text("stdlib-probe.deploy", "deployment probe { target k3d { servers = 1 } }");
+    assert!(result.diagnostics.is_empty(), "{}", result.rendered);
+}
