@@ -249,7 +249,9 @@ fn check_route(
             cx.error(
                 Diagnostic::new("E0307", format!("route host `{host}` is outside the domain `{}`", domain.value))
                     .at(route.host.span, "not in the deployment's domain")
-                    .also(domain.span, "domain set here")
+                    // A note, not a second label: miette heads the snippet with the earliest
+                    // label, and the route must be the location a user clicks through to.
+                    .note(format!("the deployment's `domain` is `{}`", domain.value))
                     .help(format!(
                         "use `{}` or a subdomain such as `api.{}`, or change `domain`",
                         domain.value, domain.value
