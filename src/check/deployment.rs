@@ -217,7 +217,8 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         return Some((provider.clone(), target));
     }
     let attribute = provider.region_attribute.as_str();
-    if let Some(region) = t.required(cx, attribute, "nyc1").and_then(|v| cx.name(v, attribute)) {
+    let example = provider.regions.first().map(String::as_str).unwrap_or("region-1");
+    if let Some(region) = t.required(cx, attribute, example).and_then(|v| cx.name(v, attribute)) {
         if provider.regions.contains(&region.value) {
             target.region = Some(region);
         } else {

@@ -158,7 +158,7 @@ impl<'b> Reader<'b> {
 fn valid_set(schema: &Schema<'_>) -> String {
     let mut names: Vec<String> = schema.attrs.iter().map(|a| format!("`{a}`")).collect();
     names.extend(schema.blocks.iter().map(|b| format!("`{b} {{ }}`")));
-    names.join(", ")
+    if names.is_empty() { String::from("no attributes or blocks") } else { names.join(", ") }
 }
 
 fn unknown(cx: &mut Cx, name: &str, span: crate::source::Span, schema: &Schema<'_>, thing: &str) {

@@ -161,6 +161,41 @@ fn check_ports(cx: &mut Cx, service: &Service) {
         }
         seen.insert(port.number, port.span);
     }
+    let mut names: BTreeMap<&str, Span> = BTreeMap::new();
+    for port in service.ports.iter().filter(|p| !p.name.is_empty()) {
+        let valid = port.name.len() <= 15
+            && port.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && port.name.chars().any(|c| c.is_ascii_lowercase());
+        if !valid {
+            cx.error(
+                Diagnostic::new("E0313", format!("`{}` cannot be a Kubernetes port name", port.name))
+                    .at(port.span, "port names are IANA service names")
+                    .help("use at most 15 lowercase letters, digits and `-`, with at least one letter, such as `http`"),
+            );
+        }
+        if let Some(first) = names.get(port.name.as_str()) {
+            cx.error(
+                Diagnostic::new(
+                    "E0202",
+                    format!("port name `{}` is used twice in `{}`", port.name, service.name.value),
+                )
+                .at(port.span, "named again here")
+                .also(*first, "first named here")
+                .help("give each port its own name"),
+            );
+        }
+        names.insert(&port.name, port.span);
+    }
+    // `port = N` is named `http` or `tcp` when lowered; a named port must not take that name.
+    if service.ports.iter().any(|p| p.name.is_empty())
+        && let Some(clash) = service.ports.iter().find(|p| p.name == "http" || p.name == "tcp")
+    {
+        cx.error(
+            Diagnostic::new("E0202", format!("port name `{}` clashes with the name given to `port`", clash.name))
+                .at(clash.span, "`port = …` is already named `http` or `tcp`")
+                .help("list every port in `ports { … }` with its own name instead of using `port` as well"),
+        );
+    }
     let exposed: Vec<u16> = service.ports.iter().map(|p| p.number).collect();
     for probe in [&service.liveness, &service.readiness, &service.startup].into_iter().flatten() {
         let port = match &probe.kind {

@@ -295,7 +295,9 @@ fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
     if let Some((app_id, app_port)) = &service.dapr {
         annotations.insert("dapr.io/enabled".into(), "true".into());
         annotations.insert("dapr.io/app-id".into(), app_id.clone());
-        annotations.insert("dapr.io/app-port".into(), app_port.to_string());
+        if let Some(app_port) = app_port {
+            annotations.insert("dapr.io/app-port".into(), app_port.to_string());
+        }
     }
     let mut pod_labels = labels(plan, &service.name);
     pod_labels.extend(service.labels.iter().cloned());

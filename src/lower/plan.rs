@@ -42,7 +42,8 @@ pub struct Service {
     /// (environment variable, secret name, key): filled from Secrets created at deploy time.
     pub secret_env: Vec<(String, String, String)>,
     pub route: Option<Route>,
-    pub dapr: Option<(String, u16)>,
+    /// Dapr app id, and the port Dapr calls the app on (none for an app without a port).
+    pub dapr: Option<(String, Option<u16>)>,
     pub command: Vec<String>,
     pub args: Vec<String>,
     /// `Some(min_available)` when a PodDisruptionBudget is emitted; `None` for a minimum of one
@@ -179,7 +180,7 @@ fn lower_service(deployment: &Deployment, service: &model::Service) -> Service {
         env: service.env.clone(),
         secret_env,
         route,
-        dapr: service.dapr.as_ref().map(|d| (d.app_id.clone(), d.app_port.unwrap_or(main_port))),
+        dapr: service.dapr.as_ref().map(|d| (d.app_id.clone(), d.app_port.or(service.ports.first().map(|p| p.number)))),
         command: service.command.clone(),
         args: service.args.clone(),
         min_available,
