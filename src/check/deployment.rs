@@ -154,6 +154,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         services,
         success,
         declared,
+        ingress: None,
     })
 }
 

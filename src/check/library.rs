@@ -5,7 +5,7 @@ use super::model::*;
 use super::reader::{Reader, Schema, free_pairs};
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::{Block, Member};
+use crate::syntax::ast::Block;
 
 const PROVIDER: Schema<'static> = Schema {
     what: "provider",
@@ -237,9 +237,4 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
         options,
         span: block.head_span(),
     })
-}
-
-/// Whether a block has any member at all (used for empty-body criteria).
-pub fn is_empty(block: &Block) -> bool {
-    !block.members.iter().any(|m| matches!(m, Member::Attr(_) | Member::Block(_) | Member::Bare(_)))
 }

@@ -239,7 +239,8 @@ pub fn check(
         }
     };
     let library = deployment::Library { providers: &providers, components: &components, templates: &templates };
-    let model = chosen.and_then(|block| deployment::read_deployment(&mut cx, block, &library, &root_name))?;
-    rules::check_deployment(&mut cx, &model, &components);
+    let mut model = chosen.and_then(|block| deployment::read_deployment(&mut cx, block, &library, &root_name))?;
+    model.ingress = rules::ingress_controller(&model, &components);
+    rules::check_deployment(&mut cx, &model);
     Some(model)
 }

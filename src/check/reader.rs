@@ -148,11 +148,6 @@ impl<'b> Reader<'b> {
     pub fn blocks(&self, kind: &str) -> Vec<&'b Block> {
         self.blocks.iter().copied().filter(|b| b.kind.name == kind).collect()
     }
-
-    /// Whether a child of this kind was written, as a block or bare (`nodes_ready`).
-    pub fn has_bare(&self, kind: &str) -> Option<&'b Value> {
-        self.bares.iter().copied().find(|v| matches!(&v.kind, crate::syntax::ast::ValueKind::Ident(n) if n == kind))
-    }
 }
 
 fn valid_set(schema: &Schema<'_>) -> String {

@@ -10,8 +10,8 @@ use crate::diagnostics::Diagnostic;
 use crate::diagnostics::suggest::did_you_mean;
 use crate::source::Span;
 
-/// Run every check on `deployment`, given every component known (for bundled controllers).
-pub fn check_deployment(cx: &mut Cx, deployment: &Deployment, components: &BTreeMap<String, Component>) {
+/// Run every check on `deployment` (its `ingress` already resolved).
+pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
     check_k8s_name(cx, &deployment.name.value, deployment.name.span, "deployment");
 
     let mut services: BTreeMap<&str, &Service> = BTreeMap::new();
@@ -32,7 +32,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment, components: &BTree
     }
     let in_stack = |name: &str| deployment.stack.iter().any(|e| e.component.name == name);
     let cert_manager = deployment.stack.iter().find(|e| e.component.provides_kind("ClusterIssuer"));
-    let ingress = ingress_controller(deployment, components);
+    let ingress = deployment.ingress.clone();
 
     for service in &deployment.services {
         for secret in &service.secrets {

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use super::model::{Cpu, Memory, Money, Spanned};
 use crate::diagnostics::suggest::did_you_mean;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::source::Span;
 use crate::syntax::ast::{Let, StrLit, StrPart, Value, ValueKind};
 
 /// The checking context: the diagnostics sink and the `let` constants in scope.
@@ -398,10 +397,5 @@ impl Cx<'_> {
                 None
             }
         }
-    }
-
-    /// The span of the whole value after following constants (for labels).
-    pub fn span_of(&self, value: &Value) -> Span {
-        value.span
     }
 }

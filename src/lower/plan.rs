@@ -80,11 +80,7 @@ pub struct Route {
 
 /// Lower a checked deployment (no errors) to its plan.
 pub fn lower(deployment: &Deployment) -> Plan {
-    let ingress_class = deployment
-        .stack
-        .iter()
-        .find_map(|e| e.component.ingress_class.clone())
-        .or_else(|| deployment.provider.bundles.iter().any(|b| b == "traefik").then(|| "traefik".to_string()));
+    let ingress_class = deployment.ingress.as_ref().map(|(_, class)| class.clone());
     let issuers = deployment
         .issuers
         .iter()
