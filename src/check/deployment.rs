@@ -155,6 +155,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         success,
         declared,
         ingress: None,
+        stages: Vec::new(),
     })
 }
 
@@ -407,10 +408,17 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
             );
         }
         let mut options = Vec::new();
+        let mut topics = Vec::new();
         if let Some(body) = body {
             let option_names: Vec<&str> = component.options.iter().map(|o| o.name.as_str()).collect();
-            let can_issue = component.provides_kind("ClusterIssuer");
-            let blocks: &[&str] = if can_issue { &["issuer"] } else { &[] };
+            let mut block_names: Vec<&str> = Vec::new();
+            if component.provides_kind("ClusterIssuer") {
+                block_names.push("issuer");
+            }
+            if component.provides_kind("KafkaTopic") {
+                block_names.push("topic");
+            }
+            let blocks: &[&str] = &block_names;
             let what = format!("component `{name}`");
             let schema = Schema { what: &what, attrs: &option_names, blocks, bare: false };
             let o = Reader::new(cx, body, None, &schema, &what);
@@ -427,6 +435,19 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
                     options.push((option.name.clone(), text));
                 }
             }
+            for topic_block in o.blocks("topic") {
+                if let Some(topic) = read_topic(cx, topic_block) {
+                    if topics.iter().any(|t: &Topic| t.name == topic.name) {
+                        cx.error(
+                            Diagnostic::new("E0202", format!("topic `{}` is defined twice", topic.name))
+                                .at(topic_block.head_span(), "defined again here")
+                                .help("keep one `topic` block per name"),
+                        );
+                        continue;
+                    }
+                    topics.push(topic);
+                }
+            }
             for issuer_block in o.blocks("issuer") {
                 if let Some(issuer) = read_issuer(cx, issuer_block) {
                     if let Some(first) = issuers.iter().find(|i: &&Issuer| i.name.value == issuer.name.value) {
@@ -437,8 +458,36 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
                 }
             }
         }
-        stack.push(StackEntry { component: component.clone(), options, span });
+        stack.push(StackEntry { component: component.clone(), options, span, topics, origin: Origin::Listed });
     }
+}
+
+const TOPIC: Schema<'static> = Schema { what: "topic", attrs: &["partitions", "replicas"], blocks: &[], bare: false };
+
+fn read_topic(cx: &mut Cx, block: &Block) -> Option<Topic> {
+    let Some(label) = &block.label else {
+        cx.error(
+            Diagnostic::new("E0302", "this topic has no name")
+                .at(block.kind.span, "needs a name")
+                .help("write `topic task-events { partitions = 3, replicas = 3 }`"),
+        );
+        return None;
+    };
+    check_k8s_name(cx, &label.name, label.span, "topic");
+    let r = Reader::new(cx, block, None, &TOPIC, &format!("topic `{}`", label.name));
+    let partitions = r.get("partitions").and_then(|v| cx.count(v, "partitions")).map(|c| c.value).unwrap_or(1);
+    let replicas = r.get("replicas").and_then(|v| cx.count(v, "replicas")).map(|c| c.value).unwrap_or(1);
+    for (what, value) in [("partitions", partitions), ("replicas", replicas)] {
+        if value == 0 {
+            cx.error(
+                Diagnostic::new("E0314", format!("a topic needs at least one of `{what}`"))
+                    .at(block.head_span(), format!("`{what}` is 0"))
+                    .help(format!("set `{what} = 1` or more")),
+            );
+            return None;
+        }
+    }
+    Some(Topic { name: label.name.clone(), partitions, replicas })
 }
 
 fn read_issuer(cx: &mut Cx, block: &Block) -> Option<Issuer> {

@@ -8,6 +8,7 @@
 pub mod deployment;
 pub mod library;
 pub mod model;
+pub mod order;
 pub mod reader;
 pub mod rules;
 pub mod value;
@@ -240,6 +241,7 @@ pub fn check(
     };
     let library = deployment::Library { providers: &providers, components: &components, templates: &templates };
     let mut model = chosen.and_then(|block| deployment::read_deployment(&mut cx, block, &library, &root_name))?;
+    order::install_order(&mut cx, &mut model, &components);
     model.ingress = rules::ingress_controller(&model, &components);
     rules::check_deployment(&mut cx, &model);
     Some(model)

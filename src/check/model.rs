@@ -174,6 +174,9 @@ pub struct Deployment {
     /// The ingress controller that serves routes and its class: one in the stack, else one
     /// the provider bundles (set by `rules::check_deployment`).
     pub ingress: Option<(String, String)>,
+    /// Install stages: indexes into `stack`, each stage after the ones it depends on
+    /// (set by `order::install_order`).
+    pub stages: Vec<Vec<usize>>,
 }
 
 /// The `target` block.
@@ -203,6 +206,40 @@ pub struct StackEntry {
     pub component: Component,
     pub options: Vec<(String, String)>,
     pub span: Span,
+    /// Kafka topics declared inside the component's block (`topic NAME { … }`).
+    pub topics: Vec<Topic>,
+    /// How it got into the stack.
+    pub origin: Origin,
+}
+
+impl StackEntry {
+    /// The value of an option: the user's, else the component's default.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| self.component.options.iter().find(|o| o.name == name).map(|o| o.default.as_str()))
+    }
+}
+
+/// Why a component is in the stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Listed in `stack { }`.
+    Listed,
+    /// Listed, but the provider's distribution already runs it: nothing is installed.
+    Bundled,
+    /// Added by the compiler, with the reason.
+    Added(String),
+}
+
+/// A `topic NAME { partitions, replicas }` in a component that provides KafkaTopic.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub name: String,
+    pub partitions: u32,
+    pub replicas: u32,
 }
 
 /// A cert-manager `issuer` block.

@@ -48,8 +48,10 @@ codes! {
     "E0312", "types", "disruption budget blocks every eviction";
     "E0313", "types", "name is not a valid Kubernetes name";
     "E0314", "types", "value out of range";
+    "E0315", "types", "dependency cycle in the stack";
     "W0301", "types", "image tag not pinned";
     "W0302", "types", "deprecated component";
+    "W0303", "types", "component already bundled by the provider";
 }
 
 /// The registry entry for `code` (case-insensitive).

@@ -64,10 +64,190 @@ pub struct Kustomization {
     pub api_version: &'static str,
     pub kind: &'static str,
     pub resources: Vec<String>,
+    /// `fifo`: apply in the order of `resources`, not kustomize's kind order.
+    pub sort_options: SortOptions,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SortOptions {
+    pub order: &'static str,
 }
 
 impl Kustomization {
     pub fn new(resources: Vec<String>) -> Self {
-        Kustomization { api_version: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources }
+        Kustomization {
+            api_version: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources,
+            sort_options: SortOptions { order: "fifo" },
+        }
     }
+}
+
+/// A custom resource: `apiVersion`, `kind`, `metadata` and a typed `spec`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Custom<S: Serialize> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub spec: S,
+}
+
+/// kafka.strimzi.io/v1beta2 Kafka (KRaft; brokers come from a KafkaNodePool).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KafkaSpec {
+    pub kafka: KafkaClusterSpec,
+    pub entity_operator: EntityOperator,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KafkaClusterSpec {
+    pub listeners: Vec<KafkaListener>,
+    pub config: std::collections::BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KafkaListener {
+    pub name: String,
+    pub port: u16,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub tls: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityOperator {
+    pub topic_operator: Empty,
+    pub user_operator: Empty,
+}
+
+/// `{}` in YAML.
+#[derive(Debug, Clone, Serialize)]
+pub struct Empty {}
+
+/// kafka.strimzi.io/v1beta2 KafkaNodePool.
+#[derive(Debug, Clone, Serialize)]
+pub struct KafkaNodePoolSpec {
+    pub replicas: u32,
+    pub roles: Vec<String>,
+    pub storage: KafkaStorage,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KafkaStorage {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub volumes: Vec<KafkaVolume>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KafkaVolume {
+    pub id: u32,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub size: String,
+    pub delete_claim: bool,
+}
+
+/// kafka.strimzi.io/v1beta2 KafkaTopic.
+#[derive(Debug, Clone, Serialize)]
+pub struct KafkaTopicSpec {
+    pub partitions: u32,
+    pub replicas: u32,
+}
+
+/// dapr.io/v1alpha1 Component.
+#[derive(Debug, Clone, Serialize)]
+pub struct DaprComponentSpec {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub version: String,
+    pub metadata: Vec<DaprMetadata>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DaprMetadata {
+    pub name: String,
+    pub value: String,
+}
+
+/// monitoring.coreos.com/v1 ServiceMonitor.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceMonitorSpec {
+    pub selector: k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    pub endpoints: Vec<MonitorEndpoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MonitorEndpoint {
+    pub port: String,
+    pub path: String,
+    pub interval: String,
+}
+
+/// monitoring.coreos.com/v1 PrometheusRule.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrometheusRuleSpec {
+    pub groups: Vec<RuleGroup>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleGroup {
+    pub name: String,
+    pub rules: Vec<AlertRule>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertRule {
+    pub alert: String,
+    pub expr: String,
+    #[serde(rename = "for")]
+    pub for_: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub annotations: std::collections::BTreeMap<String, String>,
+}
+
+/// argoproj.io/v1alpha1 Application.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationSpec {
+    pub project: String,
+    pub source: ApplicationSource,
+    pub destination: ApplicationDestination,
+    pub sync_policy: SyncPolicy,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationSource {
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    pub path: String,
+    pub target_revision: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationDestination {
+    pub server: String,
+    pub namespace: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncPolicy {
+    pub automated: Automated,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Automated {
+    pub prune: bool,
+    pub self_heal: bool,
 }

@@ -25,9 +25,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use super::crd::{
-    AcmeIssuer, AcmeSolver, ClusterIssuer, ClusterIssuerSpec, Http01Ingress, Http01Solver, Kustomization,
-};
+use super::crd::Kustomization;
 use super::header;
 use crate::check::model::Replicas;
 use crate::lower::plan::{self, Plan, PodBudget};
@@ -43,12 +41,10 @@ pub fn emit_manifests(tree: &mut OutputTree, plan: &Plan) {
     let mut namespace_doc = Docs::default();
     namespace_doc.push(&namespace(plan));
     files.push(("00-namespace.yaml".into(), namespace_doc.finish(plan)));
-    if !plan.issuers.is_empty() {
-        let mut docs = Docs::default();
-        for issuer in &plan.issuers {
-            docs.push(&cluster_issuer(issuer));
-        }
-        files.push(("10-issuers.yaml".into(), docs.finish(plan)));
+    let mut stack = Docs::default();
+    super::stack::emit_stack(&mut stack, plan);
+    if !stack.is_empty() {
+        files.push(("10-stack.yaml".into(), stack.finish(plan)));
     }
     for service in &plan.services {
         let mut docs = Docs::default();
@@ -70,6 +66,9 @@ pub fn emit_manifests(tree: &mut OutputTree, plan: &Plan) {
         if let Some(route) = &service.route {
             docs.push(&ingress(plan, service, route));
         }
+        if let Some(monitor) = super::stack::service_monitor(plan, service) {
+            docs.push(&monitor);
+        }
         files.push((format!("20-{}.yaml", service.name), docs.finish(plan)));
     }
     let resources = files.iter().map(|(name, _)| name.clone()).collect();
@@ -83,12 +82,16 @@ pub fn emit_manifests(tree: &mut OutputTree, plan: &Plan) {
 
 /// YAML documents of one file, each starting with `---`.
 #[derive(Default)]
-struct Docs {
+pub struct Docs {
     text: String,
 }
 
 impl Docs {
-    fn push<T: Serialize>(&mut self, object: &T) {
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub fn push<T: Serialize>(&mut self, object: &T) {
         self.text.push_str("---\n");
         match serde_yaml::to_string(object) {
             Ok(yaml) => self.text.push_str(&yaml),
@@ -98,12 +101,21 @@ impl Docs {
         }
     }
 
-    fn finish(self, plan: &Plan) -> String {
+    pub fn finish(self, plan: &Plan) -> String {
         header(plan, "#") + &self.text
     }
 }
 
-fn labels(plan: &Plan, service: &str) -> BTreeMap<String, String> {
+/// The annotation that gives Argo CD the same apply order as `deploy.sh`.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+
+/// Put `metadata` in sync wave `wave`.
+pub fn in_wave(mut metadata: ObjectMeta, wave: String) -> ObjectMeta {
+    metadata.annotations.get_or_insert_with(BTreeMap::new).insert(SYNC_WAVE.to_string(), wave);
+    metadata
+}
+
+pub fn labels(plan: &Plan, service: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("app.kubernetes.io/name".to_string(), service.to_string()),
         ("app.kubernetes.io/part-of".to_string(), plan.deployment.clone()),
@@ -111,17 +123,21 @@ fn labels(plan: &Plan, service: &str) -> BTreeMap<String, String> {
     ])
 }
 
-fn selector(service: &str) -> BTreeMap<String, String> {
+pub fn selector(service: &str) -> BTreeMap<String, String> {
     BTreeMap::from([("app.kubernetes.io/name".to_string(), service.to_string())])
 }
 
-fn meta(plan: &Plan, name: &str, service: &str) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name.to_string()),
-        namespace: Some(plan.namespace.clone()),
-        labels: Some(labels(plan, service)),
-        ..ObjectMeta::default()
-    }
+/// Metadata of one of a service's objects, in the app's sync wave.
+pub fn meta(plan: &Plan, name: &str, service: &str) -> ObjectMeta {
+    in_wave(
+        ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(plan.namespace.clone()),
+            labels: Some(labels(plan, service)),
+            ..ObjectMeta::default()
+        },
+        plan.app_wave(),
+    )
 }
 
 fn namespace(plan: &Plan) -> Namespace {
@@ -136,31 +152,12 @@ fn namespace(plan: &Plan) -> Namespace {
     ]);
     labels.insert("kubernetes.io/metadata.name".to_string(), plan.namespace.clone());
     Namespace {
-        metadata: ObjectMeta { name: Some(plan.namespace.clone()), labels: Some(labels), ..ObjectMeta::default() },
+        metadata: in_wave(
+            ObjectMeta { name: Some(plan.namespace.clone()), labels: Some(labels), ..ObjectMeta::default() },
+            "0".into(),
+        ),
         ..Namespace::default()
     }
-}
-
-fn cluster_issuer(issuer: &plan::Issuer) -> ClusterIssuer {
-    ClusterIssuer::new(
-        ObjectMeta {
-            name: Some(issuer.name.clone()),
-            labels: Some(BTreeMap::from([("app.kubernetes.io/managed-by".to_string(), "deployc".to_string())])),
-            ..ObjectMeta::default()
-        },
-        ClusterIssuerSpec {
-            acme: AcmeIssuer {
-                email: issuer.email.clone(),
-                server: issuer.server.clone(),
-                private_key_secret_ref: super::crd::SecretKeySelector { name: format!("{}-account-key", issuer.name) },
-                solvers: vec![AcmeSolver {
-                    http01: Http01Solver {
-                        ingress: Http01Ingress { ingress_class_name: issuer.ingress_class.clone() },
-                    },
-                }],
-            },
-        },
-    )
 }
 
 fn service_account(plan: &Plan, service: &plan::Service) -> ServiceAccount {
@@ -440,7 +437,10 @@ fn ingress(plan: &Plan, service: &plan::Service, route: &plan::Route) -> Ingress
     let port_name = service.ports.iter().find(|(_, n)| *n == route.port).map(|(name, _)| name.clone());
     let mut metadata = meta(plan, &service.name, &service.name);
     if let Some(issuer) = &route.issuer {
-        metadata.annotations = Some(BTreeMap::from([("cert-manager.io/cluster-issuer".to_string(), issuer.clone())]));
+        metadata
+            .annotations
+            .get_or_insert_with(BTreeMap::new)
+            .insert("cert-manager.io/cluster-issuer".into(), issuer.clone());
     }
     Ingress {
         metadata,

@@ -6,6 +6,7 @@
 
 pub mod crd;
 pub mod k8s;
+pub mod stack;
 
 use crate::lower::plan::Plan;
 use crate::output::OutputTree;

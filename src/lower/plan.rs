@@ -1,7 +1,7 @@
 //! The deployment plan: the IR every backend reads, with defaults applied and names resolved
 //! (full image references, port names, the ingress class, Secret key references).
 
-use crate::check::model::{self, Criterion, Deployment, IssuerServer, ProbeKind, Replicas, RouteTls};
+use crate::check::model::{self, Criterion, Deployment, IssuerServer, Origin, ProbeKind, Replicas, RouteTls};
 
 /// Everything the emitters need, and nothing from the syntax tree.
 #[derive(Debug, Clone)]
@@ -14,6 +14,81 @@ pub struct Plan {
     pub issuers: Vec<Issuer>,
     pub services: Vec<Service>,
     pub criteria: Vec<Criterion>,
+    /// Components to install, in install order (stage by stage).
+    pub stack: Vec<StackComponent>,
+    /// Components the provider bundles and the plan uses as they are.
+    pub bundled: Vec<String>,
+    /// The number of install stages; manifests that need no component come after them.
+    pub stage_count: usize,
+    pub kafka: Option<Kafka>,
+    /// The Dapr pub/sub component over Kafka, when both are in the stack.
+    pub dapr_pubsub: Option<DaprPubsub>,
+    /// kube-prometheus-stack: its release label and install stage.
+    pub monitoring: Option<Monitoring>,
+    pub argo_application: Option<ArgoApplication>,
+}
+
+/// A component to install with Helm.
+#[derive(Debug, Clone)]
+pub struct StackComponent {
+    pub name: String,
+    pub title: String,
+    pub namespace: String,
+    pub repo: String,
+    pub chart: String,
+    pub version: String,
+    pub values: Vec<(String, String)>,
+    pub ready: Vec<String>,
+    pub provides: Vec<String>,
+    /// 0-based install stage.
+    pub stage: usize,
+    /// Why the compiler added it, when the user did not list it.
+    pub added_because: Option<String>,
+}
+
+/// A Strimzi Kafka cluster (KRaft, one node pool) and its topics.
+#[derive(Debug, Clone)]
+pub struct Kafka {
+    pub name: String,
+    pub brokers: u32,
+    pub storage: String,
+    pub topics: Vec<model::Topic>,
+    pub stage: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct DaprPubsub {
+    pub name: String,
+    pub brokers: String,
+    pub stage: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Monitoring {
+    pub release: String,
+    pub stage: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArgoApplication {
+    pub namespace: String,
+    pub repo: String,
+    pub path: String,
+    pub revision: String,
+    pub stage: usize,
+}
+
+impl Plan {
+    /// The Argo CD sync wave of objects provided by a component at `stage` (the namespace is
+    /// wave 0; the app's own objects come after every stage).
+    pub fn wave_after(stage: usize) -> String {
+        (stage + 1).to_string()
+    }
+
+    /// The sync wave of the services' objects.
+    pub fn app_wave(&self) -> String {
+        (self.stage_count + 1).to_string()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -95,7 +170,76 @@ pub fn lower(deployment: &Deployment) -> Plan {
         })
         .collect();
     let services = deployment.services.iter().map(|s| lower_service(deployment, s)).collect();
+    let mut stack = Vec::new();
+    let mut stage_of: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (stage, indexes) in deployment.stages.iter().enumerate() {
+        for entry in indexes.iter().filter_map(|i| deployment.stack.get(*i)) {
+            let c = &entry.component;
+            stage_of.insert(c.name.clone(), stage);
+            stack.push(StackComponent {
+                name: c.name.clone(),
+                title: c.title.clone(),
+                namespace: c.namespace.clone(),
+                repo: c.helm.repo.clone(),
+                chart: c.helm.chart.clone(),
+                version: c.helm.version.clone(),
+                values: c.helm.values.clone(),
+                ready: c.ready.clone(),
+                provides: c.provides.clone(),
+                stage,
+                added_because: match &entry.origin {
+                    Origin::Added(reason) => Some(reason.clone()),
+                    _ => None,
+                },
+            });
+        }
+    }
+    let bundled =
+        deployment.stack.iter().filter(|e| e.origin == Origin::Bundled).map(|e| e.component.name.clone()).collect();
+    // The stage a kind's provider is installed in; bundled providers count as stage 0.
+    let provider_stage = |kind: &str| {
+        deployment
+            .stack
+            .iter()
+            .find(|e| e.component.provides_kind(kind))
+            .map(|e| stage_of.get(&e.component.name).copied().unwrap_or(0))
+    };
+    let kafka = deployment.stack.iter().find(|e| e.component.provides_kind("Kafka")).map(|e| Kafka {
+        name: "kafka".to_string(),
+        brokers: e.option("brokers").and_then(|b| b.parse().ok()).unwrap_or(1),
+        storage: e.option("storage").unwrap_or("10Gi").to_string(),
+        topics: e.topics.clone(),
+        stage: provider_stage("Kafka").unwrap_or(0),
+    });
+    let dapr_pubsub = match (&kafka, provider_stage("Component")) {
+        (Some(k), Some(dapr_stage)) => Some(DaprPubsub {
+            name: "pubsub".to_string(),
+            brokers: format!("{}-kafka-bootstrap.{}.svc:9092", k.name, deployment.namespace),
+            stage: dapr_stage.max(k.stage),
+        }),
+        _ => None,
+    };
+    let monitoring = deployment.stack.iter().find(|e| e.component.provides_kind("ServiceMonitor")).map(|e| {
+        Monitoring { release: e.component.name.clone(), stage: provider_stage("ServiceMonitor").unwrap_or(0) }
+    });
+    let argo_application = deployment.stack.iter().find(|e| e.component.provides_kind("Application")).and_then(|e| {
+        let repo = e.option("repo").unwrap_or("").to_string();
+        (!repo.is_empty()).then(|| ArgoApplication {
+            namespace: e.component.namespace.clone(),
+            repo,
+            path: e.option("path").unwrap_or(".").to_string(),
+            revision: e.option("revision").unwrap_or("HEAD").to_string(),
+            stage: provider_stage("Application").unwrap_or(0),
+        })
+    });
     Plan {
+        stack,
+        bundled,
+        stage_count: deployment.stages.len(),
+        kafka,
+        dapr_pubsub,
+        monitoring,
+        argo_application,
         source_name: deployment.source_name.clone(),
         deployment: deployment.name.value.clone(),
         namespace: deployment.namespace.clone(),
