@@ -1,178 +1,497 @@
-//! The `deployc` command line: parse arguments, read files, call the library, render
-//! diagnostics, set the exit code (0 ok, 1 errors in the input, 2 usage or I/O).
+//! The `deployc` command line: parse arguments (`cli.rs`), read files, call the library,
+//! render diagnostics, set the exit code (0 ok, 1 errors in the input, drift or unformatted
+//! files, 2 usage or I/O). Only this file and `src/output.rs` touch the disk.
 
-use std::io::IsTerminal;
+mod cli;
+
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser};
+use cli::{Cli, ColorChoice, Command, ExplainFormat, Format};
 use deployc::diagnostics::render::{self, Style};
+use deployc::diagnostics::sarif::{self, SarifFile, SarifOptions};
 use deployc::diagnostics::{Diagnostics, codes};
-use deployc::source::SourceMap;
+use deployc::source::{FileId, SourceMap};
 use deployc::{CompileOptions, output};
 
-#[derive(Parser)]
-#[command(name = "deployc", version, about = "Compile a typed .deploy file into Kubernetes manifests", long_about = None)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Human,
-    Json,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Parse and check files; print diagnostics only.
-    #[command(after_help = "Example:\n  deployc check examples/task-api-doks.deploy")]
-    Check {
-        /// The .deploy files to check.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Which deployment to check when a file holds several.
-        #[arg(long)]
-        name: Option<String>,
-        /// How to print diagnostics.
-        #[arg(long, value_enum, default_value = "human")]
-        format: Format,
-    },
-    /// Check a file and write its manifests to a directory, atomically.
-    #[command(after_help = "Example:\n  deployc build examples/task-api-doks.deploy -o out")]
-    Build {
-        /// The .deploy file to build.
-        file: PathBuf,
-        /// The output directory (replaced whole; left untouched when the build fails).
-        #[arg(short, long)]
-        output: PathBuf,
-        /// Which deployment to build when the file holds several.
-        #[arg(long)]
-        name: Option<String>,
-        /// How to print diagnostics.
-        #[arg(long, value_enum, default_value = "human")]
-        format: Format,
-    },
-    /// Explain a diagnostic code, with an example and the fix.
-    #[command(after_help = "Examples:\n  deployc explain E0301\n  deployc explain --list")]
-    Explain {
-        /// The code, such as E0301.
-        #[arg(required_unless_present = "list")]
-        code: Option<String>,
-        /// List every code with its title.
-        #[arg(long)]
-        list: bool,
-    },
-}
+/// Errors in the input, drift, or unformatted files.
+const FAILED: u8 = 1;
+/// Usage or I/O error.
+const IO_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Check { files, name, format } => {
-            let mut worst = 0u8;
-            for file in files {
-                let options = CompileOptions { deployment: name.clone() };
-                let Some((diagnostics, sources, _)) = compile_file(&file, &options, false) else {
-                    worst = 2;
-                    continue;
-                };
-                print_diagnostics(&diagnostics, &sources, format);
-                worst = worst.max(exit_code(&diagnostics));
-            }
-            ExitCode::from(worst)
+    let colour = Colour(cli.color);
+    let code = match cli.command {
+        Command::Check { files, name, format } => check(&files, name, format, colour),
+        Command::Build { file, output, name, format } => build(&file, &output, name, format, colour),
+        Command::Diff { file, dir, check, name } => diff(&file, &dir, check, name, colour),
+        Command::Fmt { files, check } => fmt(&files, check, colour),
+        Command::Explain { code, list, format } => explain(code.as_deref(), list, format),
+        Command::Graph { file, name } => graph(&file, name, colour),
+        Command::Init { name, provider } => init(&name, provider.name()),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "deployc", &mut std::io::stdout());
+            0
         }
-        Command::Build { file, output, name, format } => {
-            let options = CompileOptions { deployment: name };
-            let Some((diagnostics, sources, tree)) = compile_file(&file, &options, true) else {
-                return ExitCode::from(2);
-            };
-            print_diagnostics(&diagnostics, &sources, format);
-            let Some(tree) = tree else { return ExitCode::from(exit_code(&diagnostics).max(1)) };
-            match output::write_atomically(&tree, &output) {
-                Ok(()) => {
-                    if matches!(format, Format::Human) {
-                        eprintln!("wrote {} files to {}", tree.len(), output.display());
-                    }
-                    ExitCode::SUCCESS
+        Command::Man { dir } => man(dir.as_deref()),
+    };
+    ExitCode::from(code)
+}
+
+/// The `--color` choice, resolved per stream.
+#[derive(Clone, Copy)]
+struct Colour(ColorChoice);
+
+impl Colour {
+    fn stderr(self) -> bool {
+        self.on(std::io::stderr().is_terminal())
+    }
+
+    fn stdout(self) -> bool {
+        self.on(std::io::stdout().is_terminal())
+    }
+
+    fn on(self, terminal: bool) -> bool {
+        match self.0 {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
+/// 1 for errors in the input, 0 otherwise.
+fn exit_code(diagnostics: &Diagnostics) -> u8 {
+    if diagnostics.has_errors() { FAILED } else { 0 }
+}
+
+/// One file's diagnostics, with the sources they point into.
+struct Checked {
+    name: String,
+    diagnostics: Diagnostics,
+    sources: SourceMap,
+    output: Option<output::OutputTree>,
+}
+
+fn check(files: &[PathBuf], name: Option<String>, format: Format, colour: Colour) -> u8 {
+    let mut worst = 0u8;
+    let mut checked = Vec::new();
+    for file in files {
+        let options = CompileOptions { deployment: name.clone() };
+        let Some(result) = compile_file(file, &options, Mode::Check) else {
+            worst = IO_ERROR;
+            continue;
+        };
+        worst = worst.max(exit_code(&result.diagnostics));
+        if format == Format::Sarif {
+            checked.push(result);
+        } else {
+            print_diagnostics(&result, format, colour);
+        }
+    }
+    if format == Format::Sarif {
+        print_sarif(&checked);
+    }
+    worst
+}
+
+fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colour: Colour) -> u8 {
+    let options = CompileOptions { deployment: name };
+    let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
+    if format == Format::Sarif {
+        print_sarif(std::slice::from_ref(&result));
+    } else {
+        print_diagnostics(&result, format, colour);
+    }
+    let Some(tree) = &result.output else { return exit_code(&result.diagnostics).max(FAILED) };
+    match output::write_atomically(tree, output) {
+        Ok(()) => {
+            if format == Format::Human {
+                eprintln!("wrote {} files to {}", tree.len(), output.display());
+            }
+            0
+        }
+        Err(error) => {
+            eprintln!("error: cannot write {}: {error}", output.display());
+            IO_ERROR
+        }
+    }
+}
+
+fn diff(file: &Path, dir: &Path, check: bool, name: Option<String>, colour: Colour) -> u8 {
+    let options = CompileOptions { deployment: name };
+    let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
+    print_diagnostics(&result, Format::Human, colour);
+    let Some(compiled) = &result.output else { return FAILED };
+    if !dir.exists() {
+        eprintln!("note: {} does not exist; every file would be added", dir.display());
+    }
+    let on_disk = match output::read_tree(dir) {
+        Ok(tree) => tree,
+        Err(error) => {
+            eprintln!("error: cannot read {}: {error}", dir.display());
+            return IO_ERROR;
+        }
+    };
+    let changes = deployc::diff::diff(&on_disk, compiled);
+    if changes.is_empty() {
+        eprintln!("{} is up to date with {}", dir.display(), file.display());
+        return 0;
+    }
+    let options = deployc::diff::RenderOptions {
+        colour: colour.stdout(),
+        dir: dir.display().to_string(),
+        source: file.display().to_string(),
+    };
+    print!("{}", deployc::diff::render(&changes, &options));
+    if check { FAILED } else { 0 }
+}
+
+fn fmt(paths: &[PathBuf], check: bool, colour: Colour) -> u8 {
+    let mut worst = 0u8;
+    for path in expand_paths(paths, &mut worst) {
+        let stdin = path.as_os_str() == "-";
+        let display = if stdin { "<stdin>".to_string() } else { path.display().to_string() };
+        let bytes = if stdin {
+            let mut buffer = Vec::new();
+            std::io::stdin().read_to_end(&mut buffer).map(|_| buffer)
+        } else {
+            std::fs::read(&path)
+        };
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                eprintln!("error: cannot read {display}: {error}");
+                worst = IO_ERROR;
+                continue;
+            }
+        };
+        let mut sources = SourceMap::new();
+        let mut diagnostics = Diagnostics::new();
+        let Some(text) = deployc::source::decode(&display, bytes, &mut diagnostics) else {
+            eprint!("{}", render::render_all(&diagnostics, &sources, style(colour)));
+            worst = worst.max(FAILED);
+            continue;
+        };
+        let id: FileId = sources.add(display.clone(), text.clone());
+        let formatted = match deployc::fmt::format(id, &text) {
+            Ok(formatted) => formatted,
+            Err(deployc::fmt::FormatError::Syntax(diagnostics)) => {
+                eprint!("{}", render::render_all(&diagnostics, &sources, style(colour)));
+                eprintln!("error: {display} was not formatted: it does not parse");
+                worst = worst.max(FAILED);
+                continue;
+            }
+            Err(deployc::fmt::FormatError::Internal(reason)) => {
+                eprintln!(
+                    "error: cannot format {display}: {reason}\n  this is a bug in deployc; the file was left unchanged"
+                );
+                worst = IO_ERROR;
+                continue;
+            }
+        };
+        if stdin {
+            if check {
+                if formatted != text {
+                    println!("{display}");
+                    worst = worst.max(FAILED);
                 }
+            } else {
+                print!("{formatted}");
+            }
+            continue;
+        }
+        if formatted == text {
+            continue;
+        }
+        println!("{display}");
+        if check {
+            worst = worst.max(FAILED);
+        } else if let Err(error) = write_in_place(&path, &formatted) {
+            eprintln!("error: cannot write {display}: {error}");
+            worst = IO_ERROR;
+        }
+    }
+    worst
+}
+
+/// Files as given, and the `.deploy` files under each directory (sorted; hidden directories
+/// and `target` skipped).
+fn expand_paths(paths: &[PathBuf], worst: &mut u8) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut stack = vec![path.clone()];
+        while let Some(dir) = stack.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
                 Err(error) => {
-                    eprintln!("error: cannot write {}: {error}", output.display());
-                    ExitCode::from(2)
+                    eprintln!("error: cannot read {}: {error}", dir.display());
+                    *worst = IO_ERROR;
+                    continue;
+                }
+            };
+            for entry in entries.flatten() {
+                let entry_path = entry.path();
+                let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                if entry_path.is_dir() {
+                    if !hidden && entry.file_name() != "target" {
+                        stack.push(entry_path);
+                    }
+                } else if entry_path.extension().is_some_and(|e| e == "deploy") {
+                    found.push(entry_path);
                 }
             }
         }
-        Command::Explain { code, list } => {
-            if list {
+        found.sort();
+        out.extend(found);
+    }
+    out
+}
+
+/// Replace a file's contents through a temporary sibling, so that a failed write leaves the
+/// file as it was.
+fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.deployc-fmt-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temporary, metadata.permissions())?;
+        }
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+fn explain(code: Option<&str>, list: bool, format: ExplainFormat) -> u8 {
+    let severity = |code: &str| if code.starts_with('W') { "warning" } else { "error" };
+    if list {
+        match format {
+            ExplainFormat::Human => {
                 for info in codes::CODES {
                     println!("{}  {:<8} {}", info.code, info.phase, info.title);
                 }
-                return ExitCode::SUCCESS;
             }
-            let code = code.unwrap_or_default();
-            match codes::lookup(&code) {
-                Some(info) => {
-                    print!("{}", info.explanation);
-                    ExitCode::SUCCESS
-                }
-                None => {
-                    eprintln!("error: no diagnostic code `{code}`; `deployc explain --list` shows them all");
-                    ExitCode::from(2)
-                }
+            ExplainFormat::Json => {
+                let list: Vec<serde_json::Value> = codes::CODES
+                    .iter()
+                    .map(|info| {
+                        serde_json::json!({
+                            "code": info.code, "title": info.title, "phase": info.phase, "severity": severity(info.code),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
             }
         }
+        return 0;
     }
-}
-
-/// 1 for errors in the input, 0 otherwise (I/O problems exit 2 where they happen).
-fn exit_code(diagnostics: &Diagnostics) -> u8 {
-    if diagnostics.has_errors() { 1 } else { 0 }
-}
-
-fn print_diagnostics(diagnostics: &Diagnostics, sources: &SourceMap, format: Format) {
+    let code = code.unwrap_or_default();
+    let Some(info) = codes::lookup(code) else {
+        let near = deployc::diagnostics::suggest::did_you_mean(code, codes::CODES.iter().map(|c| c.code));
+        let hint = near.map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
+        eprintln!("error: no diagnostic code `{code}`; {hint}`deployc explain --list` shows them all");
+        return IO_ERROR;
+    };
     match format {
-        Format::Json => print!("{}", render::render_json(diagnostics, sources)),
-        Format::Human => {
-            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let style = if colour { Style::Colour } else { Style::Plain };
-            eprint!("{}", render::render_all(diagnostics, sources, style));
+        ExplainFormat::Human => print!("{}", info.explanation),
+        ExplainFormat::Json => {
+            let value = serde_json::json!({
+                "code": info.code,
+                "title": info.title,
+                "phase": info.phase,
+                "severity": severity(info.code),
+                "explanation": info.explanation,
+            });
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        }
+    }
+    0
+}
+
+fn graph(file: &Path, name: Option<String>, colour: Colour) -> u8 {
+    let options = CompileOptions { deployment: name };
+    let Some(mut loaded) = load(file) else { return IO_ERROR };
+    let Some(root) = loaded.root else {
+        print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
+        return FAILED;
+    };
+    let planned = deployc::inspect::plan(&mut loaded.sources, root, &importer(), &options);
+    loaded.diagnostics.extend(planned.diagnostics);
+    let code = exit_code(&loaded.diagnostics);
+    print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
+    match planned.inspection {
+        Some(inspection) => {
+            print!("{}", deployc::graph::mermaid(&inspection));
+            code
+        }
+        None => code.max(FAILED),
+    }
+}
+
+fn init(name: &str, provider: &str) -> u8 {
+    if let Some(reason) = deployc::init::invalid_name(name) {
+        eprintln!("error: {reason}");
+        return IO_ERROR;
+    }
+    let Some(text) = deployc::init::starter(provider, name) else {
+        eprintln!("error: no starter for provider `{provider}`");
+        return IO_ERROR;
+    };
+    let path = PathBuf::from(format!("{name}.deploy"));
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path);
+    let result = file.and_then(|mut file| file.write_all(text.as_bytes()));
+    match result {
+        Ok(()) => {
+            eprintln!("wrote {} (provider {provider}); next: deployc check {}", path.display(), path.display());
+            0
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!("error: {} already exists; not overwriting it (choose another NAME)", path.display());
+            IO_ERROR
+        }
+        Err(error) => {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            IO_ERROR
         }
     }
 }
 
-/// The result of checking or compiling one file.
-type FileResult = (Diagnostics, SourceMap, Option<output::OutputTree>);
+/// The main page and one page per command, as (file name, roff).
+fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let mut pages = Vec::new();
+    let mut main_page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut main_page)?;
+    pages.push(("deployc.1".to_string(), main_page));
+    for subcommand in Cli::command().get_subcommands() {
+        // clap names are `&'static str`; the process prints the pages and exits.
+        let name: &'static str = Box::leak(format!("deployc-{}", subcommand.get_name()).into_boxed_str());
+        let mut page = Vec::new();
+        clap_mangen::Man::new(subcommand.clone().name(name)).render(&mut page)?;
+        pages.push((format!("{name}.1"), page));
+    }
+    Ok(pages)
+}
 
-/// Read, check and (when `build`) compile one file; `None` (after printing why) when the file
-/// cannot be read.
-fn compile_file(path: &Path, options: &CompileOptions, build: bool) -> Option<FileResult> {
-    let mut sources = SourceMap::new();
-    let mut diagnostics = Diagnostics::new();
-    let display = path.display().to_string();
+fn man(dir: Option<&Path>) -> u8 {
+    let result = man_pages().and_then(|pages| match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            for (name, page) in &pages {
+                std::fs::write(dir.join(name), page)?;
+            }
+            eprintln!("wrote {} man pages to {}", pages.len(), dir.display());
+            Ok(())
+        }
+        None => {
+            let joined: Vec<u8> = pages.into_iter().map(|(_, page)| page).collect::<Vec<_>>().join(&b"\n"[..]);
+            std::io::stdout().write_all(&joined)
+        }
+    });
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("error: cannot write the man pages: {error}");
+            IO_ERROR
+        }
+    }
+}
+
+fn style(colour: Colour) -> Style {
+    if colour.stderr() { Style::Colour } else { Style::Plain }
+}
+
+fn print_diagnostics(result: &Checked, format: Format, colour: Colour) {
+    match format {
+        Format::Json => print!("{}", render::render_json(&result.diagnostics, &result.sources)),
+        Format::Human | Format::Sarif => {
+            eprint!("{}", render::render_all(&result.diagnostics, &result.sources, style(colour)));
+        }
+    }
+}
+
+fn print_sarif(results: &[Checked]) {
+    let files: Vec<SarifFile> =
+        results.iter().map(|r| SarifFile { diagnostics: &r.diagnostics, sources: &r.sources, root: &r.name }).collect();
+    let base = std::env::current_dir().ok().map(|dir| format!("{}/", dir.display().to_string().replace('\\', "/")));
+    print!("{}", sarif::render_sarif(&files, &SarifOptions { base }));
+}
+
+/// A file read into a source map: `root` is `None` when it is not UTF-8 (then `diagnostics`
+/// says so).
+struct Loaded {
+    name: String,
+    sources: SourceMap,
+    diagnostics: Diagnostics,
+    root: Option<FileId>,
+}
+
+impl Loaded {
+    fn into_checked(self, output: Option<output::OutputTree>) -> Checked {
+        Checked { name: self.name, diagnostics: self.diagnostics, sources: self.sources, output }
+    }
+}
+
+/// Read a file; `None` (after printing why) when it cannot be read.
+fn load(path: &Path) -> Option<Loaded> {
+    let name = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) => {
-            eprintln!("error: cannot read {display}: {error}");
+            eprintln!("error: cannot read {name}: {error}");
             return None;
         }
     };
-    let text = match deployc::source::decode(&display, bytes, &mut diagnostics) {
-        Some(text) => text,
-        None => return Some((diagnostics, sources, None)),
-    };
-    let root = sources.add(display, text);
-    let loader = |importer: &str, relative: &str| -> Result<(String, String), String> {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Diagnostics::new();
+    let root = deployc::source::decode(&name, bytes, &mut diagnostics).map(|text| sources.add(name.clone(), text));
+    Some(Loaded { name, sources, diagnostics, root })
+}
+
+/// Reads imports relative to the importing file.
+fn importer() -> impl Fn(&str, &str) -> Result<(String, String), String> {
+    |importer: &str, relative: &str| {
         let base = Path::new(importer).parent().unwrap_or(Path::new(""));
         let path = base.join(relative);
         let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Ok((path.display().to_string(), text))
-    };
-    if build {
-        let compilation = deployc::compile(&mut sources, root, &loader, options);
-        diagnostics.extend(compilation.diagnostics);
-        Some((diagnostics, sources, compilation.output))
-    } else {
-        diagnostics.extend(deployc::check_only(&mut sources, root, &loader, options));
-        Some((diagnostics, sources, None))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Check,
+    Build,
+}
+
+/// Read, check and (for `Build`) compile one file; `None` (after printing why) when the file
+/// cannot be read.
+fn compile_file(path: &Path, options: &CompileOptions, mode: Mode) -> Option<Checked> {
+    let mut loaded = load(path)?;
+    let Some(root) = loaded.root else { return Some(loaded.into_checked(None)) };
+    let loader = importer();
+    match mode {
+        Mode::Build => {
+            let compilation = deployc::compile(&mut loaded.sources, root, &loader, options);
+            loaded.diagnostics.extend(compilation.diagnostics);
+            Some(loaded.into_checked(compilation.output))
+        }
+        Mode::Check => {
+            let diagnostics = deployc::check_only(&mut loaded.sources, root, &loader, options);
+            loaded.diagnostics.extend(diagnostics);
+            Some(loaded.into_checked(None))
+        }
     }
 }

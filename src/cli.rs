@@ -1,0 +1,196 @@
+//! The command-line interface as clap definitions: the arguments, their help, an example for
+//! every command. Shell completions and the man page are generated from these.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "deployc",
+    version,
+    about = "Compile a typed .deploy file into Kubernetes manifests",
+    long_about = "deployc compiles one small, typed .deploy file (the target cluster, the platform stack, \
+your services, secrets by reference and success criteria) into reviewed, checked-in Kubernetes manifests. \
+It makes no cloud calls.",
+    after_help = "Examples:\n  deployc init --provider k3d shop\n  deployc check shop.deploy\n  deployc build shop.deploy -o out\n  deployc diff shop.deploy out --check\n\nExit codes: 0 ok, 1 errors in the input (or drift, or unformatted files with --check), 2 usage or I/O error."
+)]
+pub struct Cli {
+    /// When to use colours: `auto` uses them on a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How `check` and `build` print diagnostics.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source excerpts with labels and help, on standard error.
+    Human,
+    /// One JSON object per diagnostic and line, on standard output.
+    Json,
+    /// One SARIF 2.1.0 log, on standard output (for GitHub code scanning).
+    Sarif,
+}
+
+/// How `explain` prints.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// The explain page as Markdown.
+    Human,
+    /// `{code, title, phase, severity, explanation}`; with --list, an array without the pages.
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Parse and check files; print every diagnostic, write nothing.
+    #[command(
+        after_help = "Examples:\n  deployc check examples/task-api-doks.deploy\n  deployc check --format sarif *.deploy > deployc.sarif"
+    )]
+    Check {
+        /// The .deploy files to check.
+        #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
+        files: Vec<PathBuf>,
+        /// Which deployment to check when a file holds several.
+        #[arg(long)]
+        name: Option<String>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Check a file and write its manifests to a directory, atomically.
+    #[command(
+        after_help = "Example:\n  deployc build examples/task-api-doks.deploy -o out\n  kubectl apply -k out/manifests"
+    )]
+    Build {
+        /// The .deploy file to build.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        file: PathBuf,
+        /// The output directory (replaced whole; left untouched when the build fails).
+        #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
+        output: PathBuf,
+        /// Which deployment to build when the file holds several.
+        #[arg(long)]
+        name: Option<String>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Show what a build would change in an output directory: resources, then a unified diff.
+    #[command(
+        after_help = "Examples:\n  deployc diff app.deploy out\n  deployc diff app.deploy out --check   # in CI: exit 1 when out/ is stale"
+    )]
+    Diff {
+        /// The .deploy file to compile (in memory; nothing is written).
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        file: PathBuf,
+        /// The output directory to compare with, as `deployc build -o DIR` wrote it.
+        #[arg(value_hint = clap::ValueHint::DirPath)]
+        dir: PathBuf,
+        /// Exit 1 when anything differs.
+        #[arg(long)]
+        check: bool,
+        /// Which deployment to compile when the file holds several.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Format .deploy files in place: aligned `=`, two-space indent, comments kept.
+    #[command(
+        after_help = "Examples:\n  deployc fmt app.deploy\n  deployc fmt --check .            # in CI: list unformatted files, exit 1\n  deployc fmt - < app.deploy       # standard input to standard output"
+    )]
+    Fmt {
+        /// Files, or directories to search for .deploy files; `-` reads standard input.
+        #[arg(required = true, value_hint = clap::ValueHint::AnyPath)]
+        files: Vec<PathBuf>,
+        /// Change nothing: list the files that are not formatted and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Explain a diagnostic code, with an example and the fix.
+    #[command(
+        after_help = "Examples:\n  deployc explain E0301\n  deployc explain --list\n  deployc explain E0301 --format json"
+    )]
+    Explain {
+        /// The code, such as E0301.
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its phase and title.
+        #[arg(long, conflicts_with = "code")]
+        list: bool,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+        format: ExplainFormat,
+    },
+    /// Print the architecture as a Mermaid flowchart: stack stages, services, routes, `uses`.
+    #[command(after_help = "Example:\n  deployc graph examples/todo-app-doks.deploy > architecture.mmd")]
+    Graph {
+        /// The .deploy file.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        file: PathBuf,
+        /// Which deployment to draw when the file holds several.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Write a commented starter file, NAME.deploy, that checks clean.
+    #[command(
+        after_help = "Examples:\n  deployc init                      # app.deploy for a local k3d cluster\n  deployc init --provider hetzner shop"
+    )]
+    Init {
+        /// The deployment's name (a lowercase DNS label); the file is NAME.deploy.
+        #[arg(default_value = "app")]
+        name: String,
+        /// The cluster provider.
+        #[arg(long, value_enum, default_value_t = Provider::K3d)]
+        provider: Provider,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  deployc completions bash > ~/.local/share/bash-completion/completions/deployc\n  deployc completions zsh > ~/.zfunc/_deployc\n  deployc completions fish > ~/.config/fish/completions/deployc.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man pages (roff): deployc(1), then one page per command.
+    #[command(
+        after_help = "Examples:\n  deployc man > deployc.1 && man ./deployc.1\n  deployc man --dir share/man/man1   # deployc.1, deployc-check.1, …"
+    )]
+    Man {
+        /// Write one file per page into this directory instead.
+        #[arg(long, value_hint = clap::ValueHint::DirPath)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The providers `init` has a starter for (see `deployc::init::PROVIDERS`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Provider {
+    /// k3d: k3s in Docker on this machine.
+    K3d,
+    /// DigitalOcean Kubernetes.
+    Doks,
+    /// Hetzner Cloud with k3s.
+    Hetzner,
+    /// Azure Kubernetes Service.
+    Aks,
+}
+
+impl Provider {
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::K3d => "k3d",
+            Provider::Doks => "doks",
+            Provider::Hetzner => "hetzner",
+            Provider::Aks => "aks",
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! The `deployc` binary: `diff` against a drifted copy of a golden directory, `init` for every
+//! provider, `fmt --check`, `explain --format json`, `--format json|sarif`, completions, the
+//! man page, `--help` examples and exit codes (0 ok, 1 errors in the input, 2 usage or I/O).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use deployc::diagnostics::codes::CODES;
+
+const BIN: &str = env!("CARGO_BIN_EXE_deployc");
+
+fn run(args: &[&str]) -> Output {
+    run_in(Path::new("."), args)
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run deployc: {e}"))
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh, empty directory under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("deployc-cli-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+        TempDir(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("temporary paths are UTF-8 here")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copy a golden directory's output files (not its `diagnostics.txt`); the number copied.
+fn copy_tree(from: &Path, to: &Path) -> usize {
+    let tree = deployc::output::read_tree(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+    let mut copied = 0;
+    for (relative, text) in tree {
+        if relative == "diagnostics.txt" {
+            continue;
+        }
+        copied += 1;
+        let path = to.join(relative);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    copied
+}
+
+#[test]
+fn diff_check_passes_on_a_golden_copy_and_fails_on_drift() {
+    let temp = TempDir::new("diff");
+    let out = temp.0.join("out");
+    let files = copy_tree(Path::new("golden/task-api-doks"), &out);
+    let source = "examples/task-api-doks.deploy";
+    let clean = run(&["diff", source, temp.0.join("out").to_str().expect("utf-8"), "--check"]);
+    assert_eq!(code(&clean), 0, "a golden copy drifted:\n{}{}", stdout(&clean), stderr(&clean));
+    assert_eq!(stdout(&clean), "", "no drift prints nothing on stdout");
+
+    // Drift: a changed replica count, a stale extra file, a deleted file.
+    let service = out.join("manifests/20-task-api.yaml");
+    let text = fs::read_to_string(&service).expect("golden service file");
+    assert!(text.contains("replicas: 2"), "the golden deployment has 2 replicas");
+    fs::write(&service, text.replacen("replicas: 2", "replicas: 7", 1)).expect("write");
+    fs::write(
+        out.join("manifests/99-stale.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stale\n  namespace: task-api-prod\n",
+    )
+    .expect("write");
+    fs::remove_file(out.join("manifests/00-namespace.yaml")).expect("remove");
+
+    let drift = run(&["diff", source, out.to_str().expect("utf-8"), "--check"]);
+    let shown = stdout(&drift);
+    assert_eq!(code(&drift), 1, "drift must exit 1:\n{shown}{}", stderr(&drift));
+    assert!(shown.contains("1 file changed, 1 added, 1 removed"), "{shown}");
+    assert!(shown.contains("resources: 1 added, 1 changed, 1 removed"), "{shown}");
+    assert!(shown.contains("+ Namespace task-api-prod"), "{shown}");
+    assert!(shown.contains("~ Deployment task-api-prod/task-api"), "{shown}");
+    assert!(shown.contains("- ConfigMap task-api-prod/stale"), "{shown}");
+    assert!(shown.contains("-  replicas: 7\n+  replicas: 2"), "{shown}");
+    assert!(shown.contains("+++ /dev/null"), "{shown}");
+    assert!(!shown.contains('\x1b'), "NO_COLOR output has no escapes");
+
+    // Without --check the drift is shown and the exit code is 0; colours only when asked.
+    let shown_only = run(&["diff", source, out.to_str().expect("utf-8")]);
+    assert_eq!(code(&shown_only), 0);
+    let coloured = run(&["--color", "always", "diff", source, out.to_str().expect("utf-8")]);
+    assert!(stdout(&coloured).contains("\x1b[32m+"), "{}", stdout(&coloured));
+
+    // A missing directory: every file is added.
+    let missing = run(&["diff", source, temp.0.join("nothing").to_str().expect("utf-8"), "--check"]);
+    assert_eq!(code(&missing), 1);
+    assert!(stdout(&missing).contains(&format!("0 files changed, {files} added")), "{}", stdout(&missing));
+}
+
+#[test]
+fn diff_of_a_file_with_errors_exits_1_without_a_diff() {
+    let output = run(&["diff", "examples/errors/cpu_given_memory.deploy", "golden/task-api-doks"]);
+    assert_eq!(code(&output), 1);
+    assert_eq!(stdout(&output), "");
+    assert!(stderr(&output).contains("E0301"), "{}", stderr(&output));
+}
+
+#[test]
+fn init_writes_a_clean_starter_for_every_provider_and_never_overwrites() {
+    let temp = TempDir::new("init");
+    for provider in deployc::init::PROVIDERS {
+        let name = format!("demo-{provider}");
+        let output = run_in(&temp.0, &["init", "--provider", provider, &name]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        let file = format!("{name}.deploy");
+        let written = fs::read_to_string(temp.0.join(&file)).expect("init wrote the file");
+        assert!(written.starts_with(&format!("# {name}: ")), "{written}");
+        let check = run_in(&temp.0, &["check", &file]);
+        assert_eq!(code(&check), 0, "{provider}: {}", stderr(&check));
+        assert_eq!(stderr(&check), "", "{provider}: the starter must check without a diagnostic");
+        let fmt = run_in(&temp.0, &["fmt", "--check", &file]);
+        assert_eq!(code(&fmt), 0, "{provider}: the starter is not formatted: {}", stdout(&fmt));
+        let build = run_in(&temp.0, &["build", &file, "-o", "out"]);
+        assert_eq!(code(&build), 0, "{provider}: {}", stderr(&build));
+
+        let again = run_in(&temp.0, &["init", "--provider", provider, &name]);
+        assert_eq!(code(&again), 2, "a second init must refuse");
+        assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+        assert_eq!(fs::read_to_string(temp.0.join(&file)).expect("still there"), written, "overwritten");
+    }
+    let default = run_in(&temp.0, &["init"]);
+    assert_eq!(code(&default), 0, "{}", stderr(&default));
+    assert!(temp.0.join("app.deploy").exists());
+    let invalid = run_in(&temp.0, &["init", "Not_A_Name"]);
+    assert_eq!(code(&invalid), 2);
+    assert!(!temp.0.join("Not_A_Name.deploy").exists());
+}
+
+#[test]
+fn starters_check_without_diagnostics_in_the_library_too() {
+    for provider in deployc::init::PROVIDERS {
+        let text = deployc::init::starter(provider, "starter").expect("a starter");
+        let result = deployc::testing::compile_text("starter.deploy", &text);
+        assert!(result.diagnostics.is_empty(), "{provider}:\n{}", result.rendered);
+        assert!(result.output.is_some(), "{provider} does not build");
+    }
+    assert!(deployc::init::starter("gke", "x").is_none());
+}
+
+#[test]
+fn fmt_check_lists_unformatted_files_and_fmt_rewrites_them() {
+    let temp = TempDir::new("fmt");
+    let messy = temp.0.join("messy.deploy");
+    let tidy = temp.0.join("tidy.deploy");
+    fs::write(&messy, "deployment d {\ntarget k3d {}\n  namespace=\"d\"\n}\n").expect("write");
+    fs::write(&tidy, "deployment d {\n  target k3d {}\n  namespace = \"d\"\n}\n").expect("write");
+    let check = run(&["fmt", "--check", temp.path()]);
+    assert_eq!(code(&check), 1);
+    assert_eq!(stdout(&check), format!("{}\n", messy.display()), "only the messy file is listed");
+    assert!(fs::read_to_string(&messy).expect("read").contains("namespace=\"d\""), "--check changed a file");
+
+    let rewrite = run(&["fmt", messy.to_str().expect("utf-8")]);
+    assert_eq!(code(&rewrite), 0, "{}", stderr(&rewrite));
+    assert_eq!(fs::read_to_string(&messy).expect("read"), fs::read_to_string(&tidy).expect("read"));
+    assert_eq!(code(&run(&["fmt", "--check", temp.path()])), 0);
+
+    let broken = temp.0.join("broken.deploy");
+    fs::write(&broken, "deployment d {\n").expect("write");
+    let output = run(&["fmt", broken.to_str().expect("utf-8")]);
+    assert_eq!(code(&output), 1, "a syntax error is an error in the input");
+    assert!(stderr(&output).contains("E0101"), "{}", stderr(&output));
+    assert_eq!(fs::read_to_string(&broken).expect("read"), "deployment d {\n");
+
+    let mut child = Command::new(BIN)
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"let  x=1").expect("write stdin");
+    let piped = child.wait_with_output().expect("wait");
+    assert_eq!(stdout(&piped), "let x = 1\n");
+
+    assert_eq!(code(&run(&["fmt", temp.0.join("absent.deploy").to_str().expect("utf-8")])), 2);
+}
+
+#[test]
+fn explain_prints_json_for_one_code_and_for_the_list() {
+    let output = run(&["explain", "e0301", "--format", "json"]);
+    assert_eq!(code(&output), 0);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(value["code"], "E0301");
+    assert_eq!(value["title"], "wrong type");
+    assert_eq!(value["phase"], "types");
+    assert_eq!(value["severity"], "error");
+    assert!(value["explanation"].as_str().is_some_and(|e| e.starts_with("# E0301: wrong type")));
+
+    let list = run(&["explain", "--list", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&list)).expect("JSON");
+    let entries = value.as_array().expect("an array");
+    assert_eq!(entries.len(), CODES.len());
+    for (entry, info) in entries.iter().zip(CODES) {
+        assert_eq!(entry["code"], info.code);
+        assert_eq!(entry["title"], info.title);
+    }
+    let human = run(&["explain", "--list"]);
+    assert_eq!(stdout(&human).lines().count(), CODES.len());
+
+    let unknown = run(&["explain", "E0399"]);
+    assert_eq!(code(&unknown), 2);
+    assert!(stderr(&unknown).contains("no diagnostic code `E0399`"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn check_and_build_print_json_and_sarif() {
+    let example = "examples/errors/duplicate_service.deploy";
+    let json = run(&["check", example, "--format", "json"]);
+    assert_eq!(code(&json), 1);
+    assert_eq!(stderr(&json), "", "machine formats print nothing on stderr");
+    for line in stdout(&json).lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        assert_eq!(value["code"], "E0202");
+    }
+
+    let warning = warning_only_example();
+    let sarif = run(&["check", example, &warning, "--format", "sarif"]);
+    assert_eq!(code(&sarif), 1);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&sarif)).expect("one SARIF document");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let ids: Vec<&str> = results.iter().filter_map(|r| r["ruleId"].as_str()).collect();
+    assert_eq!(ids.first(), Some(&"E0202"), "{ids:?}");
+    assert!(ids.len() >= 2 && ids.iter().skip(1).all(|id| id.starts_with('W')), "{ids:?}");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "examples/errors/duplicate_service.deploy"
+    );
+
+    let temp = TempDir::new("build");
+    let build = run(&["build", "examples/task-api-doks.deploy", "-o", temp.path(), "--format", "sarif"]);
+    assert_eq!(code(&build), 0, "{}", stderr(&build));
+    let log: serde_json::Value = serde_json::from_str(&stdout(&build)).expect("SARIF");
+    // The seed budget is exceeded only at maximum scale: warnings, no errors.
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(results.iter().all(|r| r["level"] == "warning"), "{results:?}");
+    let failed = run(&["build", example, "-o", temp.path(), "--format", "json"]);
+    assert_eq!(code(&failed), 1);
+}
+
+#[test]
+fn graph_prints_mermaid() {
+    let output = run(&["graph", "examples/todo-app-doks.deploy"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("flowchart LR\n"));
+    assert!(stdout(&output).contains("s_todo_frontend -->|uses| s_todo_backend"), "{}", stdout(&output));
+    let failed = run(&["graph", "examples/errors/duplicate_service.deploy"]);
+    assert_eq!(code(&failed), 1);
+    assert_eq!(stdout(&failed), "");
+}
+
+#[test]
+fn completions_and_the_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = run(&["completions", shell]);
+        assert_eq!(code(&output), 0, "{shell}");
+        let script = stdout(&output);
+        assert!(script.contains("deployc") && script.contains("explain"), "{shell}: {script}");
+    }
+    let man = run(&["man"]);
+    assert_eq!(code(&man), 0);
+    let page = stdout(&man);
+    assert!(page.contains(".TH deployc 1"), "{page}");
+    for command in ["check", "build", "diff", "fmt", "explain", "graph", "init", "completions"] {
+        assert!(page.contains(&format!(".TH deployc-{command} 1")), "no page for {command}");
+    }
+    let temp = TempDir::new("man");
+    let written = run(&["man", "--dir", temp.path()]);
+    assert_eq!(code(&written), 0, "{}", stderr(&written));
+    let page = fs::read_to_string(temp.0.join("deployc-fmt.1")).expect("deployc-fmt.1 written");
+    assert!(page.contains(".TH deployc-fmt 1"), "{page}");
+}
+
+#[test]
+fn every_command_help_has_an_example() {
+    let top = run(&["--help"]);
+    assert_eq!(code(&top), 0);
+    assert!(stdout(&top).contains("Examples:"), "{}", stdout(&top));
+    for command in ["check", "build", "diff", "fmt", "explain", "graph", "init", "completions", "man"] {
+        let help = run(&[command, "--help"]);
+        assert_eq!(code(&help), 0, "{command}");
+        assert!(stdout(&help).contains("Example"), "`deployc {command} --help` has no example");
+    }
+}
+
+/// An error example that declares only warnings (`# expect: W…`).
+fn warning_only_example() -> String {
+    let mut paths: Vec<PathBuf> =
+        fs::read_dir("examples/errors").expect("examples/errors").flatten().map(|e| e.path()).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .find(|path| {
+            let first = fs::read_to_string(path).unwrap_or_default().lines().next().unwrap_or_default().to_string();
+            first.strip_prefix("# expect:").is_some_and(|codes| codes.split_whitespace().all(|c| c.starts_with('W')))
+        })
+        .map(|path| path.to_string_lossy().into_owned())
+        .expect("an error example with only warnings")
+}
+
+#[test]
+fn exit_codes_follow_the_convention() {
+    assert_eq!(code(&run(&["check", "examples/task-api-doks.deploy"])), 0);
+    assert_eq!(code(&run(&["check", &warning_only_example()])), 0, "warnings do not fail");
+    assert_eq!(code(&run(&["check", "examples/errors/cpu_given_memory.deploy"])), 1);
+    assert_eq!(code(&run(&["check", "no/such/file.deploy"])), 2);
+    assert_eq!(code(&run(&["frobnicate"])), 2);
+    assert_eq!(code(&run(&["check"])), 2, "a missing argument is a usage error");
+    assert_eq!(code(&run(&["check", "examples/task-api-doks.deploy", "--format", "xml"])), 2);
+}
