@@ -1,0 +1,598 @@
+//! A streaming YAML writer for emitted objects: the same bytes as `serde_yaml::to_string`,
+//! several times faster.
+//!
+//! serde_yaml drives libyaml's emitter through an event queue, allocating per event and
+//! analysing every scalar twice; for a build of thousands of services that was most of the
+//! run time. This writer is a `serde::Serializer` that writes block-style YAML straight into
+//! the output string, following libyaml's layout rules (two-space indent, sequences inside
+//! mappings not indented, empty collections as `{}` and `[]`) and serde_yaml's quoting rules
+//! (a string that would read back as a null, boolean or number is single-quoted; one that
+//! starts with an indicator or has leading or trailing spaces is single-quoted; everything
+//! else is plain).
+//!
+//! It only handles the part of YAML whose layout it can reproduce exactly: strings of
+//! printable ASCII without line breaks, integers, booleans, nulls, sequences and mappings with
+//! scalar keys of at most 128 bytes. Anything else (floats, multi-line or non-ASCII strings,
+//! enum tags, complex keys) makes [`write`] fall back to serde_yaml for that object, so the
+//! output never differs from serde_yaml's. `tests/yaml_writer.rs` checks both against each
+//! other, and every golden manifest against serde_yaml's reading of it.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+/// Append `value` as one YAML document (without `---`) to `out`, exactly as
+/// `serde_yaml::to_string(value)` would write it.
+pub fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<(), serde_yaml::Error> {
+    let start = out.len();
+    let mut writer = Writer::new(out);
+    match value.serialize(&mut writer).and_then(|()| writer.finish()) {
+        Ok(()) => Ok(()),
+        Err(Unsupported) => {
+            out.truncate(start);
+            out.push_str(&serde_yaml::to_string(value)?);
+            Ok(())
+        }
+    }
+}
+
+/// `value` as YAML, exactly as `serde_yaml::to_string(value)`.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_yaml::Error> {
+    let mut out = String::new();
+    write(&mut out, value)?;
+    Ok(out)
+}
+
+/// Whether the fast writer handles `value` itself (for tests: `false` means serde_yaml wrote it).
+pub fn is_fast<T: Serialize + ?Sized>(value: &T) -> bool {
+    let mut out = String::new();
+    let mut writer = Writer::new(&mut out);
+    value.serialize(&mut writer).and_then(|()| writer.finish()).is_ok()
+}
+
+/// The value needs something this writer does not reproduce; serde_yaml writes it instead.
+#[derive(Debug)]
+pub struct Unsupported;
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not supported by the fast YAML writer")
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+impl ser::Error for Unsupported {
+    fn custom<T: fmt::Display>(_message: T) -> Self {
+        Unsupported
+    }
+}
+
+/// libyaml refuses longer simple keys and writes `? key` instead.
+const MAX_SIMPLE_KEY: usize = 128;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sequence,
+    Mapping,
+}
+
+/// An open block collection.
+#[derive(Clone, Copy)]
+enum Frame {
+    Sequence,
+    /// A mapping; `value` is true when its next node is a value, false when a key.
+    Mapping {
+        value: bool,
+    },
+}
+
+/// A collection that has started but has no node yet: block style when one comes, `{}` or `[]`
+/// when it ends first.
+#[derive(Clone, Copy)]
+struct Pending {
+    kind: Kind,
+    /// Whether the collection is a node of a mapping (libyaml's "mapping context").
+    in_mapping: bool,
+}
+
+/// The emitter state, named as in libyaml (`emitter.c`).
+struct Writer<'a> {
+    out: &'a mut String,
+    /// Bytes since the last line break (all output here is ASCII, so also characters).
+    column: usize,
+    indent: isize,
+    indents: Vec<isize>,
+    frames: Vec<Frame>,
+    pending: Option<Pending>,
+    /// The last character written was whitespace (or the start of a line).
+    whitespace: bool,
+    /// Only indentation (and `-` indicators) written on this line so far.
+    indention: bool,
+}
+
+type Result<T = (), E = Unsupported> = std::result::Result<T, E>;
+
+impl<'a> Writer<'a> {
+    fn new(out: &'a mut String) -> Self {
+        Writer {
+            out,
+            column: 0,
+            indent: -1,
+            indents: Vec::with_capacity(16),
+            frames: Vec::with_capacity(16),
+            pending: None,
+            whitespace: true,
+            indention: true,
+        }
+    }
+
+    /// The document end: a final line break.
+    fn finish(&mut self) -> Result {
+        if self.pending.is_some() || !self.frames.is_empty() {
+            return Err(Unsupported);
+        }
+        self.write_indent();
+        Ok(())
+    }
+
+    fn put(&mut self, text: &str) {
+        self.out.push_str(text);
+        self.column += text.len();
+    }
+
+    fn write_indent(&mut self) {
+        let indent = self.indent.max(0) as usize;
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.out.push('\n');
+            self.column = 0;
+        }
+        while self.column < indent {
+            self.out.push(' ');
+            self.column += 1;
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn write_indicator(&mut self, indicator: &str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+        if need_whitespace && !self.whitespace {
+            self.put(" ");
+        }
+        self.put(indicator);
+        self.whitespace = is_whitespace;
+        self.indention = self.indention && is_indention;
+    }
+
+    fn increase_indent(&mut self, indentless: bool) {
+        self.indents.push(self.indent);
+        if self.indent < 0 {
+            self.indent = 0;
+        } else if !indentless {
+            self.indent += 2;
+        }
+    }
+
+    /// A node is coming: open a pending collection as a block, then write what goes before
+    /// the node in its parent. Returns whether the node is a mapping key.
+    fn begin_node(&mut self) -> bool {
+        if let Some(pending) = self.pending.take() {
+            match pending.kind {
+                Kind::Mapping => {
+                    self.increase_indent(false);
+                    self.frames.push(Frame::Mapping { value: false });
+                }
+                Kind::Sequence => {
+                    self.increase_indent(pending.in_mapping && !self.indention);
+                    self.frames.push(Frame::Sequence);
+                }
+            }
+        }
+        match self.frames.last() {
+            None => false,
+            Some(Frame::Sequence) => {
+                self.write_indent();
+                self.write_indicator("-", true, false, true);
+                false
+            }
+            Some(Frame::Mapping { value: false }) => {
+                self.write_indent();
+                true
+            }
+            Some(Frame::Mapping { value: true }) => {
+                self.write_indicator(":", false, false, false);
+                false
+            }
+        }
+    }
+
+    /// A node is complete: in a mapping, a key is followed by a value and a value by a key.
+    fn end_node(&mut self) {
+        if let Some(Frame::Mapping { value }) = self.frames.last_mut() {
+            *value = !*value;
+        }
+    }
+
+    fn start_collection(&mut self, kind: Kind) -> Result {
+        if self.begin_node() {
+            return Err(Unsupported); // a collection as a key: `? key`
+        }
+        let in_mapping = matches!(self.frames.last(), Some(Frame::Mapping { .. }));
+        self.pending = Some(Pending { kind, in_mapping });
+        Ok(())
+    }
+
+    fn end_collection(&mut self, kind: Kind) -> Result {
+        match self.pending.take() {
+            Some(pending) if pending.kind == kind => {
+                let (open, close) = if kind == Kind::Mapping { ("{", "}") } else { ("[", "]") };
+                self.write_indicator(open, true, true, false);
+                self.write_indicator(close, false, false, false);
+            }
+            Some(_) => return Err(Unsupported),
+            None => {
+                match (self.frames.pop(), kind) {
+                    (Some(Frame::Sequence), Kind::Sequence)
+                    | (Some(Frame::Mapping { value: false }), Kind::Mapping) => {}
+                    _ => return Err(Unsupported),
+                }
+                self.indent = self.indents.pop().ok_or(Unsupported)?;
+            }
+        }
+        self.end_node();
+        Ok(())
+    }
+
+    /// A scalar whose style serde_yaml leaves to libyaml (plain when allowed).
+    fn plain_scalar(&mut self, text: &str) -> Result {
+        self.scalar(text, false)
+    }
+
+    fn scalar(&mut self, text: &str, quote: bool) -> Result {
+        let is_key = self.begin_node();
+        if is_key && text.len() > MAX_SIMPLE_KEY {
+            return Err(Unsupported);
+        }
+        if quote || !plain_allowed(text) {
+            self.write_indicator("'", true, false, false);
+            for (i, part) in text.split('\'').enumerate() {
+                if i > 0 {
+                    self.put("''");
+                }
+                self.put(part);
+            }
+            self.write_indicator("'", false, false, false);
+        } else {
+            if !self.whitespace {
+                self.put(" ");
+            }
+            self.put(text);
+            self.whitespace = false;
+            self.indention = false;
+        }
+        self.end_node();
+        Ok(())
+    }
+
+    fn string(&mut self, text: &str) -> Result {
+        if !text.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+            return Err(Unsupported);
+        }
+        self.scalar(text, reads_as_non_string(text))
+    }
+
+    fn integer(&mut self, value: impl fmt::Display) -> Result {
+        use fmt::Write as _;
+        let mut buffer = String::new();
+        let _ = write!(buffer, "{value}");
+        self.plain_scalar(&buffer)
+    }
+}
+
+/// libyaml's `yaml_emitter_analyze_scalar` for one line of printable ASCII: may it be
+/// written plain in block context?
+fn plain_allowed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let Some(&first) = bytes.first() else { return true };
+    if bytes.starts_with(b"---") || bytes.starts_with(b"...") {
+        return false;
+    }
+    if first == b' ' || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let followed_by_space = |i: usize| bytes.get(i + 1).is_none_or(|b| *b == b' ');
+    match first {
+        b'#' | b',' | b'[' | b']' | b'{' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@'
+        | b'`' => return false,
+        b'?' | b':' | b'-' if followed_by_space(0) => return false,
+        _ => {}
+    }
+    let mut previous = first;
+    for (i, &current) in bytes.iter().enumerate().skip(1) {
+        if (current == b':' && followed_by_space(i)) || (current == b'#' && previous == b' ') {
+            return false;
+        }
+        previous = current;
+    }
+    true
+}
+
+/// serde_yaml's `serialize_str` style choice: a string that would read back as something else
+/// (null, a boolean, an integer, a float, or digits with a leading zero) is single-quoted.
+/// The functions below follow `serde_yaml::de` (0.9) line by line.
+fn reads_as_non_string(v: &str) -> bool {
+    if v.is_empty() {
+        return true;
+    }
+    // Fast exit for the common case: a string starting with a letter is a null or a boolean
+    // word, or a string (Rust's float parser also reads `inf` and `nan`, which serde_yaml then
+    // rejects as not finite).
+    if v.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+        return matches!(v, "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE");
+    }
+    v == "~"
+        || parse_unsigned_int(v, u128::from_str_radix).is_some()
+        || parse_negative_int(v, i128::from_str_radix).is_some()
+        || digits_but_not_number(v)
+        || parse_f64(v).is_some()
+}
+
+fn parse_unsigned_int<T>(
+    scalar: &str,
+    from_str_radix: fn(&str, u32) -> Result<T, std::num::ParseIntError>,
+) -> Option<T> {
+    let unpositive = scalar.strip_prefix('+').unwrap_or(scalar);
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if let Some(rest) = unpositive.strip_prefix(prefix) {
+            if rest.starts_with(['+', '-']) {
+                return None;
+            }
+            if let Ok(int) = from_str_radix(rest, radix) {
+                return Some(int);
+            }
+        }
+    }
+    if unpositive.starts_with(['+', '-']) {
+        return None;
+    }
+    if digits_but_not_number(scalar) {
+        return None;
+    }
+    from_str_radix(unpositive, 10).ok()
+}
+
+fn parse_negative_int<T>(
+    scalar: &str,
+    from_str_radix: fn(&str, u32) -> Result<T, std::num::ParseIntError>,
+) -> Option<T> {
+    for (prefix, radix) in [("-0x", 16), ("-0o", 8), ("-0b", 2)] {
+        if let Some(rest) = scalar.strip_prefix(prefix)
+            && let Ok(int) = from_str_radix(&format!("-{rest}"), radix)
+        {
+            return Some(int);
+        }
+    }
+    if digits_but_not_number(scalar) {
+        return None;
+    }
+    from_str_radix(scalar, 10).ok()
+}
+
+fn parse_f64(scalar: &str) -> Option<f64> {
+    let unpositive = match scalar.strip_prefix('+') {
+        Some(unpositive) if unpositive.starts_with(['+', '-']) => return None,
+        Some(unpositive) => unpositive,
+        None => scalar,
+    };
+    if let ".inf" | ".Inf" | ".INF" = unpositive {
+        return Some(f64::INFINITY);
+    }
+    if let "-.inf" | "-.Inf" | "-.INF" = scalar {
+        return Some(f64::NEG_INFINITY);
+    }
+    if let ".nan" | ".NaN" | ".NAN" = scalar {
+        return Some(f64::NAN);
+    }
+    unpositive.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+fn digits_but_not_number(scalar: &str) -> bool {
+    let scalar = scalar.strip_prefix(['-', '+']).unwrap_or(scalar);
+    scalar.len() > 1 && scalar.starts_with('0') && scalar.bytes().skip(1).all(|b| b.is_ascii_digit())
+}
+
+impl<'w> ser::Serializer for &mut Writer<'w> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = Impossible<(), Unsupported>;
+    type SerializeMap = Self;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Impossible<(), Unsupported>;
+
+    fn serialize_bool(self, v: bool) -> Result {
+        self.plain_scalar(if v { "true" } else { "false" })
+    }
+    fn serialize_i8(self, v: i8) -> Result {
+        self.integer(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result {
+        self.integer(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result {
+        self.integer(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result {
+        self.integer(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result {
+        self.integer(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result {
+        self.integer(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result {
+        self.integer(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result {
+        self.integer(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result {
+        self.integer(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result {
+        self.integer(v)
+    }
+    // serde_yaml formats floats with ryu and quotes chars: left to serde_yaml.
+    fn serialize_f32(self, _v: f32) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_f64(self, _v: f64) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_char(self, _v: char) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_str(self, v: &str) -> Result {
+        self.string(v)
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_none(self) -> Result {
+        self.plain_scalar("null")
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result {
+        self.plain_scalar("null")
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result {
+        self.plain_scalar("null")
+    }
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result {
+        self.string(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result {
+        value.serialize(self)
+    }
+    // Enum variants with data become YAML tags (`!Variant`): left to serde_yaml.
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self> {
+        self.start_collection(Kind::Sequence)?;
+        Ok(self)
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self> {
+        self.start_collection(Kind::Sequence)?;
+        Ok(self)
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self> {
+        self.start_collection(Kind::Sequence)?;
+        Ok(self)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(Unsupported)
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self> {
+        self.start_collection(Kind::Mapping)?;
+        Ok(self)
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self> {
+        self.start_collection(Kind::Mapping)?;
+        Ok(self)
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(Unsupported)
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result {
+        // serde_yaml reads a leading `!` here as a tag.
+        let text = value.to_string();
+        if text.starts_with('!') {
+            return Err(Unsupported);
+        }
+        self.string(&text)
+    }
+}
+
+impl<'w> ser::SerializeSeq for &mut Writer<'w> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> Result {
+        self.end_collection(Kind::Sequence)
+    }
+}
+
+impl<'w> ser::SerializeTuple for &mut Writer<'w> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> Result {
+        self.end_collection(Kind::Sequence)
+    }
+}
+
+impl<'w> ser::SerializeTupleStruct for &mut Writer<'w> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> Result {
+        self.end_collection(Kind::Sequence)
+    }
+}
+
+impl<'w> ser::SerializeMap for &mut Writer<'w> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
+        key.serialize(&mut **self)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> Result {
+        self.end_collection(Kind::Mapping)
+    }
+}
+
+impl<'w> ser::SerializeStruct for &mut Writer<'w> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
+        self.string(key)?;
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> Result {
+        self.end_collection(Kind::Mapping)
+    }
+}
