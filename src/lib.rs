@@ -16,7 +16,12 @@
 
 pub mod check;
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
+pub mod fmt;
+pub mod graph;
+pub mod init;
+pub mod inspect;
 pub mod lower;
 pub mod output;
 pub mod source;
@@ -54,7 +59,16 @@ pub fn compile(sources: &mut SourceMap, root: FileId, loader: &Loader, options: 
     let output = match checked {
         Some(model) if !sink.has_errors() => {
             let plan = lower::lower(&model);
-            Some(emit::emit_all(&plan))
+            match emit::emit_all(&plan) {
+                Ok(tree) => Some(tree),
+                Err(error) => {
+                    sink.push(
+                        diagnostics::Diagnostic::new("E0501", format!("internal error while writing the output: {error}"))
+                            .help("this is a bug in deployc or in a provider's script templates; please report it with the .deploy file"),
+                    );
+                    None
+                }
+            }
         }
         _ => None,
     };

@@ -5,8 +5,11 @@
 pub static FILES: &[(&str, &str)] = &[
     ("providers/aks.deploy", include_str!("../stdlib/providers/aks.deploy")),
     ("providers/doks.deploy", include_str!("../stdlib/providers/doks.deploy")),
+    ("providers/eks.deploy", include_str!("../stdlib/providers/eks.deploy")),
+    ("providers/gke.deploy", include_str!("../stdlib/providers/gke.deploy")),
     ("providers/hetzner.deploy", include_str!("../stdlib/providers/hetzner.deploy")),
     ("providers/k3d.deploy", include_str!("../stdlib/providers/k3d.deploy")),
+    ("providers/kind.deploy", include_str!("../stdlib/providers/kind.deploy")),
     ("components/argo-cd.deploy", include_str!("../stdlib/components/argo-cd.deploy")),
     ("components/argo-rollouts.deploy", include_str!("../stdlib/components/argo-rollouts.deploy")),
     ("components/cert-manager.deploy", include_str!("../stdlib/components/cert-manager.deploy")),
@@ -20,3 +23,28 @@ pub static FILES: &[(&str, &str)] = &[
     ("components/redis.deploy", include_str!("../stdlib/components/redis.deploy")),
     ("components/traefik.deploy", include_str!("../stdlib/components/traefik.deploy")),
 ];
+
+/// The parts of a provider's script templates (`stdlib/providers/<set>/<part>.hbs`), each a
+/// handlebars partial of the shared scripts.
+pub const TEMPLATE_PARTS: [&str; 4] = ["preflight", "provision", "delete", "leftovers"];
+
+macro_rules! template_sets {
+    ($($set:literal),* $(,)?) => {
+        /// Embedded script-template sets: (set, part, handlebars source).
+        pub static PROVIDER_TEMPLATES: &[(&str, &str, &str)] = &[
+            $(
+                ($set, "preflight", include_str!(concat!("../stdlib/providers/", $set, "/preflight.hbs"))),
+                ($set, "provision", include_str!(concat!("../stdlib/providers/", $set, "/provision.hbs"))),
+                ($set, "delete", include_str!(concat!("../stdlib/providers/", $set, "/delete.hbs"))),
+                ($set, "leftovers", include_str!(concat!("../stdlib/providers/", $set, "/leftovers.hbs"))),
+            )*
+        ];
+    };
+}
+
+template_sets!["aks", "doks", "eks", "gke", "hetzner", "k3d", "kind"];
+
+/// The source of one template part, if the set exists.
+pub fn provider_template(set: &str, part: &str) -> Option<&'static str> {
+    PROVIDER_TEMPLATES.iter().find(|(s, p, _)| *s == set && *p == part).map(|(_, _, text)| *text)
+}

@@ -42,7 +42,8 @@ fn every_code_has_a_page_with_its_own_heading() {
 #[test]
 fn every_code_has_an_error_example() {
     let examples = error_examples();
-    for info in CODES {
+    // Emit-phase codes report bugs in deployc itself: no input should produce them.
+    for info in CODES.iter().filter(|c| c.phase != "emit") {
         let found = examples.iter().any(|(_, text)| {
             text.lines().next().is_some_and(|l| {
                 l.strip_prefix("# expect:").is_some_and(|r| r.split_whitespace().any(|c| c == info.code))

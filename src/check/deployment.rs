@@ -53,6 +53,7 @@ pub const SERVICE: Schema<'static> = Schema {
         "command",
         "args",
         "min_available",
+        "egress",
     ],
     blocks: &["ports", "autoscale", "env", "dapr", "annotations", "labels", "volume"],
     bare: false,
@@ -99,7 +100,21 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
     }
     let domain = r.get("domain").and_then(|v| cx.string(v, "domain"));
     let budget = r.get("budget").and_then(|v| cx.money(v, "budget"));
-    let registry = r.get("registry").and_then(|v| cx.string(v, "registry")).map(|s| s.value);
+    let registry = r.get("registry").and_then(|v| cx.string(v, "registry")).and_then(|s| {
+        let valid = !s.value.is_empty()
+            && s.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_:/".contains(c))
+            && !s.value.starts_with('/')
+            && !s.value.ends_with('/');
+        if !valid {
+            cx.error(
+                Diagnostic::new("E0314", format!("`{}` is not a registry address", s.value))
+                    .at(s.span, "not a registry host and path")
+                    .help("write a registry such as `\"registry.digitalocean.com/my-team\"`: lowercase host, optional port and path"),
+            );
+            return None;
+        }
+        Some(s.value)
+    });
 
     let targets = r.blocks("target");
     if let [first, second, ..] = targets.as_slice() {
@@ -133,8 +148,21 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         .chain(r.blocks("service").iter())
         .filter_map(|b| b.label_name().map(String::from))
         .collect();
+    let deployment_exceptions = read_exceptions(cx, &r.allows);
     let secrets = r.blocks("secret").into_iter().filter_map(|b| read_secret(cx, b)).collect();
-    let services = r.blocks("service").into_iter().filter_map(|b| read_service(cx, b, lib)).collect();
+    let services: Vec<Service> = r
+        .blocks("service")
+        .into_iter()
+        .filter_map(|b| read_service(cx, b, lib))
+        .map(|mut service| {
+            for exception in &deployment_exceptions {
+                if !service.exceptions.iter().any(|e| e.name == exception.name) {
+                    service.exceptions.push(exception.clone());
+                }
+            }
+            service
+        })
+        .collect();
     let mut success = Vec::new();
     for success_block in r.blocks("success") {
         read_success(cx, success_block, &mut success);
@@ -155,6 +183,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         success,
         declared,
         ingress: None,
+        exceptions: deployment_exceptions,
         stages: Vec::new(),
     })
 }
@@ -364,6 +393,14 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
                     Diagnostic::new("E0301", "expected a component name in `stack`")
                         .at(value.span, "not a component name")
                         .help("list components by name, such as `dapr` or `cert-manager { … }`"),
+                );
+                continue;
+            }
+            Member::Allow(allow) => {
+                cx.error(
+                    Diagnostic::new("E0201", "`allow` is not accepted in `stack`")
+                        .at(allow.span, "exceptions belong to a service or the deployment")
+                        .help("write `allow …` inside the `service` (or the `deployment`) it applies to"),
                 );
                 continue;
             }
@@ -599,6 +636,7 @@ fn member_span(member: &Member) -> crate::source::Span {
         Member::Attr(a) => a.span,
         Member::Block(b) => b.head_span(),
         Member::Bare(v) => v.span,
+        Member::Allow(a) => a.span,
     }
 }
 
@@ -772,6 +810,11 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
     let command = strings(cx, "command");
     let args = strings(cx, "args");
     let min_available = r.get("min_available").and_then(|v| cx.count(v, "min_available"));
+    let exceptions = read_exceptions(cx, &r.allows);
+    let egress = r
+        .get("egress")
+        .and_then(|v| cx.list(v, "egress", |cx, item| cx.string(item, "egress").and_then(|s| read_egress(cx, s))))
+        .unwrap_or_default();
     let route = r.get("route").and_then(|v| read_route(cx, v));
     let dapr = r.blocks("dapr").last().map(|d| {
         let a = Reader::new(cx, d, None, &DAPR, "dapr");
@@ -838,10 +881,84 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         command,
         args,
         min_available,
+        egress,
+        exceptions,
         annotations,
         labels,
         volumes,
     })
+}
+
+/// Check `allow NAME because "reason"` members against the known exceptions.
+fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Exception> {
+    let mut out: Vec<Exception> = Vec::new();
+    for allow in allows {
+        let name = &allow.name.name;
+        if !EXCEPTIONS.iter().any(|(n, _, _)| n == name) {
+            let names: Vec<String> = EXCEPTIONS.iter().map(|(n, _, _)| n.to_string()).collect();
+            let near = did_you_mean(name, EXCEPTIONS.iter().map(|(n, _, _)| *n));
+            cx.error(
+                Diagnostic::new("E0201", format!("unknown exception `{name}`"))
+                    .at(allow.name.span, "not an exception deployc knows")
+                    .help(match near {
+                        Some(n) => format!("did you mean `{n}`? Exceptions: {}", crate::diagnostics::suggest::one_of(&names)),
+                        None => format!("exceptions: {}", crate::diagnostics::suggest::one_of(&names)),
+                    }),
+            );
+            continue;
+        }
+        let Some(reason) = cx.interpolate(&allow.reason) else { continue };
+        if reason.trim().len() < 8 {
+            cx.error(
+                Diagnostic::new("E0314", format!("the reason for `allow {name}` is too short"))
+                    .at(allow.reason.span, "say why this exception is needed")
+                    .help("write a sentence a reviewer can check, such as `because \"the postgres image runs its entrypoint as root\"`"),
+            );
+            continue;
+        }
+        if let Some(first) = out.iter().find(|e| &e.name == name) {
+            let first_span = first.span;
+            duplicate(cx, "exception", name, allow.span, first_span);
+            continue;
+        }
+        out.push(Exception { name: name.clone(), reason, span: allow.span });
+    }
+    out
+}
+
+/// `host:port`, `a.b.c.d/n` or `a.b.c.d/n:port`.
+fn read_egress(cx: &mut Cx, text: Spanned<String>) -> Option<Egress> {
+    let bad = |cx: &mut Cx, why: &str| {
+        cx.error(
+            Diagnostic::new("E0314", format!("`{}` is not an egress destination", text.value))
+                .at(text.span, why.to_string())
+                .help("write `\"api.example.com:443\"` (a host and port) or `\"10.0.0.0/8\"` (a CIDR, optionally `:port`)"),
+        );
+        None
+    };
+    let (address, port) = match text.value.rsplit_once(':') {
+        Some((address, port)) => match port.parse::<u16>() {
+            Ok(p) if p > 0 => (address.to_string(), Some(p)),
+            _ => return bad(cx, "the port is not a number from 1 to 65535"),
+        },
+        None => (text.value.clone(), None),
+    };
+    if let Some((ip, bits)) = address.split_once('/') {
+        let octets: Vec<&str> = ip.split('.').collect();
+        let ip_ok = octets.len() == 4 && octets.iter().all(|o| o.parse::<u8>().is_ok());
+        let bits_ok = bits.parse::<u8>().is_ok_and(|b| b <= 32);
+        if !ip_ok || !bits_ok {
+            return bad(cx, "not an IPv4 CIDR such as 10.0.0.0/8");
+        }
+        return Some(Egress { cidr: Some(address), host: None, port, text: text.value.clone() });
+    }
+    if port.is_none() {
+        return bad(cx, "a host needs a port");
+    }
+    if !valid_host(&address) {
+        return bad(cx, "not a host name");
+    }
+    Some(Egress { cidr: None, host: Some(address), port, text: text.value.clone() })
 }
 
 fn valid_env_name(name: &str) -> bool {
@@ -1165,6 +1282,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
                     );
                     continue;
                 };
+                check_k8s_name(cx, &label.name, label.span, "certificate");
                 let c = Reader::new(cx, child, None, &WITHIN, "certificate");
                 let within_seconds = within(cx, &c);
                 out.push(Criterion::Certificate { name: label.name.clone(), within_seconds });

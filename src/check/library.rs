@@ -21,6 +21,8 @@ const PROVIDER: Schema<'static> = Schema {
         "control_plane_price",
         "prices_source",
         "prices_as_of",
+        "templates",
+        "kubeconfig",
     ],
     blocks: &["size", "load_balancer"],
     bare: false,
@@ -73,6 +75,9 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
     let prices_source = string(cx, "prices_source", "\"https://…\"");
     let prices_as_of = string(cx, "prices_as_of", "\"2026-01-01\"");
     let default_version = string(cx, "default_version", "\"1.32\"");
+    let templates =
+        r.get("templates").and_then(|v| cx.string(v, "templates")).map(|s| s.value).unwrap_or_else(|| name.clone());
+    let kubeconfig = r.get("kubeconfig").and_then(|v| cx.string(v, "kubeconfig")).map(|s| s.value).unwrap_or_default();
     let kind = r.required(cx, "kind", "managed").and_then(|v| cx.word(v, "kind", &["managed", "k3s", "local"])).map(
         |w| match w.value.as_str() {
             "k3s" => ProviderKind::K3s,
@@ -144,6 +149,8 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         control_plane_price: control_plane_price?.value,
         prices_source: prices_source?,
         prices_as_of: prices_as_of?,
+        templates,
+        kubeconfig,
         span: block.head_span(),
     })
 }

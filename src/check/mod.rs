@@ -5,6 +5,7 @@
 //! there is nothing to build. Every mistake is pushed to the sink; checking continues past
 //! errors so that independent mistakes are all reported in one run.
 
+pub mod analysis;
 pub mod deployment;
 pub mod library;
 pub mod model;
@@ -244,5 +245,6 @@ pub fn check(
     order::install_order(&mut cx, &mut model, &components);
     model.ingress = rules::ingress_controller(&model, &components);
     rules::check_deployment(&mut cx, &model);
+    analysis::check_capacity_and_cost(&mut cx, &model);
     Some(model)
 }

@@ -79,6 +79,10 @@ pub struct Provider {
     pub control_plane_price: Money,
     pub prices_source: String,
     pub prices_as_of: String,
+    /// The embedded script-template set (`stdlib/providers/<templates>/`).
+    pub templates: String,
+    /// How the kubeconfig is obtained, in one sentence (for the runbook).
+    pub kubeconfig: String,
     pub span: Span,
 }
 
@@ -174,6 +178,8 @@ pub struct Deployment {
     /// The ingress controller that serves routes and its class: one in the stack, else one
     /// the provider bundles (set by `rules::check_deployment`).
     pub ingress: Option<(String, String)>,
+    /// Deployment-level exceptions (also copied into every service's `exceptions`).
+    pub exceptions: Vec<Exception>,
     /// Install stages: indexes into `stack`, each stage after the ones it depends on
     /// (set by `order::install_order`).
     pub stages: Vec<Vec<usize>>,
@@ -285,9 +291,47 @@ pub struct Service {
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub min_available: Option<Spanned<u32>>,
+    /// Destinations outside the cluster this service may call.
+    pub egress: Vec<Egress>,
+    /// Written exceptions to the secure defaults (the service's own, then the deployment's).
+    pub exceptions: Vec<Exception>,
     pub annotations: Vec<(String, String)>,
     pub labels: Vec<(String, String)>,
     pub volumes: Vec<Volume>,
+}
+
+/// The exceptions a file may write: name, the checkov checks each waives, what it does.
+pub const EXCEPTIONS: &[(&str, &[&str], &str)] = &[
+    ("run_as_root", &["CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_40"], "the container may run as root, with the capabilities a root entrypoint needs to drop privileges"),
+    ("writable_root_fs", &["CKV_K8S_22"], "the container's root filesystem is writable"),
+    ("secret_env", &["CKV_K8S_35"], "secrets are passed as environment variables instead of files"),
+    ("image_tags", &["CKV_K8S_43"], "images are pinned by tag instead of by digest"),
+    ("latest_tag", &[], "an image may use the `latest` tag or no tag"),
+];
+
+/// `allow NAME because "reason"`.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub name: String,
+    pub reason: String,
+    pub span: Span,
+}
+
+impl Exception {
+    /// The checkov checks this exception waives.
+    pub fn waives(&self) -> &'static [&'static str] {
+        EXCEPTIONS.iter().find(|(n, _, _)| *n == self.name).map(|(_, w, _)| *w).unwrap_or(&[])
+    }
+}
+
+/// An allowed destination outside the cluster: a host (any public address, on a port) or a CIDR.
+#[derive(Debug, Clone)]
+pub struct Egress {
+    pub cidr: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// As written, for comments and the runbook.
+    pub text: String,
 }
 
 #[derive(Debug, Clone)]

@@ -26,16 +26,36 @@ pub struct Reader<'b> {
     attrs: BTreeMap<String, &'b Attr>,
     blocks: Vec<&'b Block>,
     pub bares: Vec<&'b Value>,
+    /// `allow NAME because "…"` members (services and deployments only).
+    pub allows: Vec<&'b crate::syntax::ast::Allow>,
 }
 
 impl<'b> Reader<'b> {
     /// Read `block`, with the members of `base` (a template) first; the block's own win.
     pub fn new(cx: &mut Cx, block: &'b Block, base: Option<&'b Block>, schema: &Schema<'_>, what: &str) -> Self {
         let mut reader =
-            Reader { block, what: what.to_string(), attrs: BTreeMap::new(), blocks: Vec::new(), bares: Vec::new() };
+            Reader {
+                block,
+                what: what.to_string(),
+                attrs: BTreeMap::new(),
+                blocks: Vec::new(),
+                bares: Vec::new(),
+                allows: Vec::new(),
+            };
         let mut own_blocks: Vec<&'b Block> = Vec::new();
         for member in &block.members {
             match member {
+                Member::Allow(allow) => {
+                    if schema.what == "service" || schema.what == "deployment" {
+                        reader.allows.push(allow);
+                    } else {
+                        cx.error(
+                            Diagnostic::new("E0201", format!("`allow` is not accepted in {}", schema.what))
+                                .at(allow.span, "exceptions belong to a service or the deployment")
+                                .help("write `allow …` inside the `service` (or the `deployment`) it applies to"),
+                        );
+                    }
+                }
                 Member::Attr(attr) => {
                     let key = attr.key();
                     if !schema.attrs.contains(&key.as_str()) {
@@ -199,6 +219,11 @@ pub fn free_pairs(cx: &mut Cx, block: &Block, what: &str) -> Vec<(String, String
                     out.push((key, text, attr.span, ""));
                 }
             }
+            Member::Allow(allow) => cx.error(
+                Diagnostic::new("E0201", format!("`allow` is not accepted in `{what}`"))
+                    .at(allow.span, "exceptions belong to a service or the deployment")
+                    .help("write `allow …` inside the `service` (or the `deployment`) it applies to"),
+            ),
             Member::Block(child) => cx.error(
                 Diagnostic::new("E0201", format!("unexpected block `{}` in `{what}`", child.kind.name))
                     .at(child.head_span(), "blocks are not allowed here")

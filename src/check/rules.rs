@@ -246,20 +246,39 @@ fn check_image(cx: &mut Cx, service: &Service) {
     if image.contains("@sha256:") {
         return;
     }
+    let allows_latest = service.exceptions.iter().any(|e| e.name == "latest_tag");
     let last = image.rsplit('/').next().unwrap_or(image);
-    match last.split_once(':') {
-        None => cx.error(
-            Diagnostic::new("W0301", format!("image `{image}` has no tag"))
-                .at(service.image.span, "runs whatever `latest` is at pull time")
-                .help(format!("pin a version: `\"{image}:1.0.0\"`, or a digest `@sha256:…`")),
+    let tag = last.split_once(':').map(|(_, tag)| tag);
+    match tag {
+        None | Some("latest") if !allows_latest => cx.error(
+            Diagnostic::new(
+                "E0316",
+                match tag {
+                    None => format!("image `{image}` has no tag"),
+                    Some(_) => format!("image `{image}` uses the `latest` tag"),
+                },
+            )
+            .at(service.image.span, "runs whatever `latest` is at pull time")
+            .help(format!(
+                "pin a version (`\"{}:1.4.2\"`) or a digest (`@sha256:…`), or write `allow latest_tag because \"…\"` in the service",
+                image.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map(|(name, _)| name).unwrap_or(image)
+            )),
         ),
-        Some((_, "latest")) => cx.error(
-            Diagnostic::new("W0301", format!("image `{image}` uses the `latest` tag"))
-                .at(service.image.span, "`latest` changes under you")
-                .help("pin a version tag such as `:1.4.2`, or a digest `@sha256:…`"),
+        None | Some("latest") => {}
+        // A tag without a `major.minor` version (`7-alpine`, `stable`) moves under you.
+        Some(tag) if !has_version(tag) => cx.error(
+            Diagnostic::new("W0301", format!("image tag `{tag}` is not a pinned version"))
+                .at(service.image.span, "this tag can point at a different image tomorrow")
+                .help("pin a full version such as `:7.4.2-alpine`, or a digest `@sha256:…`"),
         ),
         Some(_) => {}
     }
+}
+
+/// Whether a tag holds a `major.minor` version (`1.4.2`, `v1.0.0`, `15.8-alpine`).
+fn has_version(tag: &str) -> bool {
+    let bytes = tag.as_bytes();
+    bytes.windows(3).any(|w| matches!(w, [a, b'.', c] if a.is_ascii_digit() && c.is_ascii_digit()))
 }
 
 fn check_route(

@@ -49,9 +49,16 @@ codes! {
     "E0313", "types", "name is not a valid Kubernetes name";
     "E0314", "types", "value out of range";
     "E0315", "types", "dependency cycle in the stack";
-    "W0301", "types", "image tag not pinned";
+    "E0316", "types", "image not pinned";
+    "E0317", "analysis", "workload does not fit the node pools";
+    "E0318", "analysis", "pod larger than any node";
+    "E0319", "analysis", "cost over budget";
+    "E0501", "emit", "internal error while writing the output";
+    "W0301", "types", "image tag is not a pinned version";
     "W0302", "types", "deprecated component";
     "W0303", "types", "component already bundled by the provider";
+    "W0304", "analysis", "workload fits only after the autoscaler adds nodes";
+    "W0305", "analysis", "cost over budget at maximum scale";
 }
 
 /// The registry entry for `code` (case-insensitive).

@@ -12,7 +12,7 @@ use k8s_openapi::api::autoscaling::v2::{
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
     Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service, ServiceAccount, ServicePort,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Service, ServiceAccount, ServicePort,
     ServiceSpec, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
@@ -45,6 +45,11 @@ pub fn emit_manifests(tree: &mut OutputTree, plan: &Plan) {
     super::stack::emit_stack(&mut stack, plan);
     if !stack.is_empty() {
         files.push(("10-stack.yaml".into(), stack.finish(plan)));
+    }
+    let mut network = Docs::default();
+    super::network::emit_network(&mut network, plan);
+    if !network.is_empty() {
+        files.push(("15-network.yaml".into(), network.finish(plan)));
     }
     for service in &plan.services {
         let mut docs = Docs::default();
@@ -93,11 +98,11 @@ impl Docs {
 
     pub fn push<T: Serialize>(&mut self, object: &T) {
         self.text.push_str("---\n");
-        match serde_yaml::to_string(object) {
-            Ok(yaml) => self.text.push_str(&yaml),
+        // The same bytes as `serde_yaml::to_string`, written in place (see `super::yaml`).
+        if let Err(error) = super::yaml::write(&mut self.text, object) {
             // Serialising plain structs of strings and numbers cannot fail; if it ever does,
             // say so in the output rather than dropping the object silently.
-            Err(error) => self.text.push_str(&format!("# internal error (a bug in deployc): {error}\n")),
+            self.text.push_str(&format!("# internal error (a bug in deployc): {error}\n"));
         }
     }
 
@@ -224,15 +229,30 @@ fn container(service: &plan::Service) -> Container {
         .iter()
         .map(|(k, v)| EnvVar { name: k.clone(), value: Some(v.clone()), ..EnvVar::default() })
         .collect();
-    env.extend(service.secret_env.iter().map(|(variable, secret, key)| EnvVar {
-        name: variable.clone(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector { name: secret.clone(), key: key.clone(), optional: Some(false) }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    }));
     let mut mounts = vec![VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() }];
+    if service.allows("secret_env") {
+        env.extend(service.secret_env.iter().map(|(variable, secret, key)| EnvVar {
+            name: variable.clone(),
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector { name: secret.clone(), key: key.clone(), optional: Some(false) }),
+                ..EnvVarSource::default()
+            }),
+            ..EnvVar::default()
+        }));
+    } else {
+        // Secrets as read-only files; `KEY_FILE` names each file (the `_FILE` convention).
+        env.extend(service.secret_env.iter().map(|(variable, secret, key)| EnvVar {
+            name: format!("{variable}_FILE"),
+            value: Some(format!("{SECRETS_DIR}/{secret}/{key}")),
+            ..EnvVar::default()
+        }));
+        mounts.extend(secret_names(service).into_iter().map(|secret| VolumeMount {
+            name: format!("secret-{secret}"),
+            mount_path: format!("{SECRETS_DIR}/{secret}"),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        }));
+    }
     mounts.extend(service.volumes.iter().map(|(name, _, mount)| VolumeMount {
         name: name.clone(),
         mount_path: mount.clone(),
@@ -271,20 +291,69 @@ fn container(service: &plan::Service) -> Container {
         liveness_probe: service.liveness.as_ref().map(|p| probe(p, service, 10)),
         readiness_probe: service.readiness.as_ref().map(|p| probe(p, service, 5)),
         startup_probe: service.startup.as_ref().map(|p| probe(p, service, 0)),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            privileged: Some(false),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            run_as_user: Some(RUN_AS),
-            run_as_group: Some(RUN_AS),
-            capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), ..Capabilities::default() }),
-            seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
-            ..SecurityContext::default()
-        }),
+        security_context: Some(container_security(service)),
         volume_mounts: Some(mounts),
         ..Container::default()
     }
+}
+
+/// Where secrets are mounted as files, one directory per Secret.
+const SECRETS_DIR: &str = "/var/run/secrets/deployc";
+
+/// The Secrets a service reads, in order, each once.
+fn secret_names(service: &plan::Service) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (_, secret, _) in &service.secret_env {
+        if !names.contains(secret) {
+            names.push(secret.clone());
+        }
+    }
+    names
+}
+
+/// The capabilities a root entrypoint needs to set up and drop to its own user (postgres,
+/// redis and most official images use gosu or su-exec).
+const ROOT_ENTRYPOINT_CAPABILITIES: [&str; 5] = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+
+fn container_security(service: &plan::Service) -> SecurityContext {
+    let root = service.allows("run_as_root");
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(!service.allows("writable_root_fs")),
+        run_as_non_root: (!root).then_some(true),
+        run_as_user: (!root).then_some(RUN_AS),
+        run_as_group: (!root).then_some(RUN_AS),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            add: root.then(|| ROOT_ENTRYPOINT_CAPABILITIES.iter().map(|c| c.to_string()).collect()),
+        }),
+        seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+        ..SecurityContext::default()
+    }
+}
+
+/// checkov's skip annotations for the checks the service's exceptions waive.
+fn waivers(service: &plan::Service) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut n = 0;
+    for exception in &service.exceptions {
+        for check in exception.waives() {
+            n += 1;
+            out.insert(format!("checkov.io/skip{n}"), format!("{check}={}", exception.reason.replace(['\n', '\r'], " ")));
+        }
+    }
+    out
+}
+
+/// A workload's metadata: the service's, plus the checkov waivers of its exceptions.
+fn workload_meta(plan: &Plan, service: &plan::Service) -> ObjectMeta {
+    let mut metadata = meta(plan, &service.name, &service.name);
+    let waivers = waivers(service);
+    if !waivers.is_empty() {
+        metadata.annotations.get_or_insert_with(BTreeMap::new).extend(waivers);
+    }
+    metadata
 }
 
 fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
@@ -307,20 +376,38 @@ fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
         spec: Some(PodSpec {
             service_account_name: Some(service.name.clone()),
             automount_service_account_token: Some(false),
-            security_context: Some(PodSecurityContext {
-                run_as_non_root: Some(true),
-                run_as_user: Some(RUN_AS),
-                run_as_group: Some(RUN_AS),
-                fs_group: Some(RUN_AS),
-                seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
-                ..PodSecurityContext::default()
+            security_context: Some(if service.allows("run_as_root") {
+                PodSecurityContext {
+                    seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+                    ..PodSecurityContext::default()
+                }
+            } else {
+                PodSecurityContext {
+                    run_as_non_root: Some(true),
+                    run_as_user: Some(RUN_AS),
+                    run_as_group: Some(RUN_AS),
+                    fs_group: Some(RUN_AS),
+                    seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+                    ..PodSecurityContext::default()
+                }
             }),
             containers: vec![container(service)],
-            volumes: Some(vec![Volume {
-                name: "tmp".into(),
-                empty_dir: Some(EmptyDirVolumeSource::default()),
-                ..Volume::default()
-            }]),
+            volumes: Some({
+                let mut volumes =
+                    vec![Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() }];
+                if !service.allows("secret_env") {
+                    volumes.extend(secret_names(service).into_iter().map(|secret| Volume {
+                        name: format!("secret-{secret}"),
+                        secret: Some(SecretVolumeSource {
+                            secret_name: Some(secret),
+                            default_mode: Some(0o440),
+                            ..SecretVolumeSource::default()
+                        }),
+                        ..Volume::default()
+                    }));
+                }
+                volumes
+            }),
             ..PodSpec::default()
         }),
     }
@@ -337,7 +424,7 @@ fn fixed_replicas(service: &plan::Service) -> Option<i32> {
 
 fn deployment(plan: &Plan, service: &plan::Service) -> Deployment {
     Deployment {
-        metadata: meta(plan, &service.name, &service.name),
+        metadata: workload_meta(plan, service),
         spec: Some(DeploymentSpec {
             replicas: fixed_replicas(service),
             revision_history_limit: Some(5),
@@ -367,7 +454,7 @@ fn stateful_set(plan: &Plan, service: &plan::Service) -> StatefulSet {
         })
         .collect();
     StatefulSet {
-        metadata: meta(plan, &service.name, &service.name),
+        metadata: workload_meta(plan, service),
         spec: Some(StatefulSetSpec {
             replicas: fixed_replicas(service),
             revision_history_limit: Some(5),

@@ -2,20 +2,27 @@
 //!
 //! Manifests are built as typed `k8s-openapi` objects (custom resources as typed structs in
 //! [`crd`]) and serialised with serde_yaml, one file per concern, listed in apply order by a
-//! `kustomization.yaml`.
+//! `kustomization.yaml`. Scripts and the runbook are rendered with handlebars.
 
 pub mod crd;
 pub mod k8s;
+pub mod network;
+pub mod runbook;
+pub mod scripts;
 pub mod stack;
+pub mod yaml;
 
 use crate::lower::plan::Plan;
 use crate::output::OutputTree;
 
-/// Every file of one build.
-pub fn emit_all(plan: &Plan) -> OutputTree {
+/// Every file of one build, or a description of an internal error (a template that does not
+/// render is a bug in deployc or in a provider's template set, not in the user's file).
+pub fn emit_all(plan: &Plan) -> Result<OutputTree, String> {
     let mut tree = OutputTree::new();
     k8s::emit_manifests(&mut tree, plan);
-    tree
+    scripts::emit_scripts(&mut tree, plan)?;
+    runbook::emit_runbook(&mut tree, plan)?;
+    Ok(tree)
 }
 
 /// The comment every generated file starts with, in the file's comment syntax.

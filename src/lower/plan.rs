@@ -26,6 +26,69 @@ pub struct Plan {
     /// kube-prometheus-stack: its release label and install stage.
     pub monitoring: Option<Monitoring>,
     pub argo_application: Option<ArgoApplication>,
+    pub target: TargetPlan,
+    /// The registry images are pushed to (`registry = …`), if any.
+    pub registry: Option<String>,
+    pub secrets: Vec<SecretPlan>,
+    pub domain: Option<String>,
+    pub budget_cents: Option<u64>,
+    pub network: NetworkPlan,
+}
+
+/// Where the traffic the NetworkPolicies allow comes from and goes to.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkPlan {
+    /// The namespace of the ingress controller (routes are allowed in from it).
+    pub ingress_namespace: Option<String>,
+    /// The namespace of Prometheus (metrics ports are allowed in from it).
+    pub monitoring_namespace: Option<String>,
+    /// The namespace of the Dapr control plane (sidecars talk to it).
+    pub dapr_namespace: Option<String>,
+}
+
+/// The cluster to provision.
+#[derive(Debug, Clone)]
+pub struct TargetPlan {
+    pub provider: String,
+    pub title: String,
+    pub cli: String,
+    /// `managed`, `k3s` or `local`.
+    pub kind: String,
+    pub templates: String,
+    pub kubeconfig: String,
+    pub region: Option<String>,
+    pub version: String,
+    pub pools: Vec<PoolPlan>,
+    pub servers: u32,
+    pub agents: u32,
+    pub ports: Vec<String>,
+    pub local_registry: Option<String>,
+    pub load_balancer_cents: u64,
+    pub control_plane_cents: u64,
+    pub prices_source: String,
+    pub prices_as_of: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolPlan {
+    pub name: String,
+    pub size: String,
+    pub count: u32,
+    pub min: u32,
+    pub max: u32,
+    pub autoscale: bool,
+    pub control_plane: bool,
+    pub cpu: String,
+    pub memory: String,
+    pub price_cents: u64,
+}
+
+/// A Kubernetes Secret created by `deploy.sh` from environment variables.
+#[derive(Debug, Clone)]
+pub struct SecretPlan {
+    pub name: String,
+    /// (key in the Secret, environment variable).
+    pub keys: Vec<(String, String)>,
 }
 
 /// A component to install with Helm.
@@ -127,6 +190,26 @@ pub struct Service {
     pub annotations: Vec<(String, String)>,
     pub labels: Vec<(String, String)>,
     pub volumes: Vec<(String, String, String)>,
+    /// Services this one calls (`uses`).
+    pub uses: Vec<String>,
+    /// Destinations outside the cluster it may call.
+    pub egress: Vec<model::Egress>,
+    /// Written exceptions to the secure defaults.
+    pub exceptions: Vec<model::Exception>,
+    pub replicas_text: String,
+}
+
+impl Service {
+    /// Whether the file allows the exception `name` for this service.
+    pub fn allows(&self, name: &str) -> bool {
+        self.exceptions.iter().any(|e| e.name == name)
+    }
+
+    /// `deployment/NAME` or `statefulset/NAME`, for `kubectl rollout status`.
+    pub fn workload(&self) -> String {
+        let kind = if self.volumes.is_empty() { "deployment" } else { "statefulset" };
+        format!("{kind}/{}", self.name)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -232,7 +315,80 @@ pub fn lower(deployment: &Deployment) -> Plan {
             stage: provider_stage("Application").unwrap_or(0),
         })
     });
+    let provider = &deployment.provider;
+    let target = TargetPlan {
+        provider: provider.name.clone(),
+        title: provider.title.clone(),
+        cli: provider.cli.clone(),
+        kind: match provider.kind {
+            model::ProviderKind::Managed => "managed",
+            model::ProviderKind::K3s => "k3s",
+            model::ProviderKind::Local => "local",
+        }
+        .to_string(),
+        templates: provider.templates.clone(),
+        kubeconfig: provider.kubeconfig.clone(),
+        region: deployment.target.region.as_ref().map(|r| r.value.clone()),
+        version: deployment.target.version.clone(),
+        pools: deployment
+            .target
+            .pools
+            .iter()
+            .map(|p| {
+                let size = provider.sizes.iter().find(|s| s.name == p.size.value);
+                let (min, max) = p.autoscale.unwrap_or((p.count, p.count));
+                PoolPlan {
+                    name: p.name.clone(),
+                    size: p.size.value.clone(),
+                    count: p.count,
+                    min,
+                    max,
+                    autoscale: p.autoscale.is_some(),
+                    control_plane: p.control_plane,
+                    cpu: size.map(|s| s.cpu.to_k8s()).unwrap_or_default(),
+                    memory: size.map(|s| s.memory.to_k8s()).unwrap_or_default(),
+                    price_cents: size.map(|s| s.price.cents).unwrap_or(0),
+                }
+            })
+            .collect(),
+        servers: deployment.target.servers,
+        agents: deployment.target.agents,
+        ports: deployment.target.ports.clone(),
+        local_registry: deployment.target.registry.clone(),
+        load_balancer_cents: provider.load_balancer_price.cents,
+        control_plane_cents: provider.control_plane_price.cents,
+        prices_source: provider.prices_source.clone(),
+        prices_as_of: provider.prices_as_of.clone(),
+    };
+    let secrets =
+        deployment.secrets.iter().map(|s| SecretPlan { name: s.name.value.clone(), keys: s.keys.clone() }).collect();
+    let namespace_of = |kind: &str| {
+        deployment.stack.iter().find(|e| e.component.provides_kind(kind) || e.component.name == kind).map(|e| {
+            // k3s runs its bundled components in kube-system.
+            if e.origin == Origin::Bundled { "kube-system".to_string() } else { e.component.namespace.clone() }
+        })
+    };
+    // A controller the provider bundles (k3s' Traefik) runs in kube-system.
+    let ingress_namespace = deployment.ingress.as_ref().map(|(component, _)| {
+        deployment
+            .stack
+            .iter()
+            .find(|e| &e.component.name == component && e.origin != Origin::Bundled)
+            .map(|e| e.component.namespace.clone())
+            .unwrap_or_else(|| "kube-system".to_string())
+    });
+    let network = NetworkPlan {
+        ingress_namespace,
+        monitoring_namespace: namespace_of("ServiceMonitor"),
+        dapr_namespace: namespace_of("dapr"),
+    };
     Plan {
+        network,
+        target,
+        registry: deployment.registry.clone(),
+        secrets,
+        domain: deployment.domain.as_ref().map(|d| d.value.clone()),
+        budget_cents: deployment.budget.as_ref().map(|b| b.value.cents),
         stack,
         bundled,
         stage_count: deployment.stages.len(),
@@ -327,6 +483,13 @@ fn lower_service(deployment: &Deployment, service: &model::Service) -> Service {
         annotations: service.annotations.clone(),
         labels: service.labels.clone(),
         volumes: service.volumes.iter().map(|v| (v.name.clone(), v.size.to_k8s(), v.mount.clone())).collect(),
+        uses: service.uses.iter().map(|u| u.value.clone()).collect(),
+        egress: service.egress.clone(),
+        exceptions: service.exceptions.clone(),
+        replicas_text: match service.replicas {
+            Replicas::Fixed(n) => n.to_string(),
+            Replicas::Range(a, b) => format!("{a}..{b}"),
+        },
     }
 }
 

@@ -77,6 +77,16 @@ pub enum Member {
     Block(Block),
     /// A bare identifier or call, such as `dapr` inside `stack { }`.
     Bare(Value),
+    /// `allow NAME because "reason"`.
+    Allow(Allow),
+}
+
+/// A written exception to a secure default.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    pub name: Ident,
+    pub reason: StrLit,
+    pub span: Span,
 }
 
 /// `a.b.c = value`.

@@ -4,9 +4,17 @@
 //! in plain words and returns an empty module, so later phases see nothing from that file.
 
 pub mod ast;
+mod descent;
 mod parser;
 
 pub use parser::parse;
+
+/// The two parsers behind [`parse`], for the test that they agree (not a stable API).
+#[doc(hidden)]
+pub mod testing {
+    pub use super::descent::parse as parse_fast;
+    pub use super::parser::parse_with_pest;
+}
 
 /// The deepest nesting of blocks, lists, records and calls accepted before parsing, so that
 /// hostile input cannot overflow the stack of the recursive-descent parser.

@@ -23,6 +23,16 @@ pub fn parse(sink: &mut Diagnostics, file: FileId, text: &str) -> Module {
         );
         return Module::default();
     }
+    // The hand-written parser builds the same tree several times faster; where the grammar
+    // does not match, pest parses again to report the error in its words.
+    if let Some(module) = super::descent::parse(file, text) {
+        return module;
+    }
+    parse_with_pest(sink, file, text)
+}
+
+/// Parse one file with pest alone (the reference the hand-written parser is tested against).
+pub fn parse_with_pest(sink: &mut Diagnostics, file: FileId, text: &str) -> Module {
     match DeployParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let mut module = Module::default();
@@ -108,6 +118,13 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
         && lead.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
         && lead.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
     let wants_brace = expected.iter().any(|w| *w == "`{`" || *w == "`:`");
+    if lone_name && text.get(start..).is_some_and(|rest| rest.starts_with('=')) {
+        return Diagnostic::new("E0101", format!("attribute `{lead}` outside any block"))
+            .at(Span::new(file, start, end), "an attribute cannot stand at the top level")
+            .help(
+                "attributes go inside a block such as `deployment NAME { … }`: look for an extra `}` above this line",
+            );
+    }
     if lone_name && wants_brace {
         return Diagnostic::new("E0101", format!("expected `=` or `{{` after `{lead}`, found {found}"))
             .at(Span::new(file, start, end), "expected `=` or `{` before this")
@@ -257,6 +274,21 @@ impl Builder {
                     for member in inner.into_inner() {
                         match member.as_rule() {
                             Rule::attribute => members.push(Member::Attr(self.attribute(member))),
+                            Rule::allow => {
+                                let span = self.span(&member);
+                                let mut name = None;
+                                let mut reason = None;
+                                for part in member.into_inner() {
+                                    match part.as_rule() {
+                                        Rule::identifier => name = Some(self.ident(part)),
+                                        Rule::string => reason = Some(self.string(part)),
+                                        _ => {}
+                                    }
+                                }
+                                if let (Some(name), Some(reason)) = (name, reason) {
+                                    members.push(Member::Allow(Allow { name, reason, span }));
+                                }
+                            }
                             Rule::block => members.push(Member::Block(self.block(member))),
                             Rule::bare => {
                                 if let Some(v) = member.into_inner().next() {

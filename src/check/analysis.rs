@@ -1,0 +1,308 @@
+//! Capacity and cost, checked before anything is deployed.
+//!
+//! Capacity: the CPU and memory requests of every service at its maximum replica count (plus a
+//! Dapr sidecar where one is injected), of every installed stack component and of the Kafka
+//! brokers, against the node pools' allocatable resources at their declared and maximum node
+//! counts. Cost: nodes, control plane and the ingress load balancer from the provider's dated
+//! price table, against `budget`.
+
+use super::model::{Cpu, Deployment, Memory, Origin, ProviderKind, Replicas};
+use super::value::Cx;
+use crate::diagnostics::Diagnostic;
+
+/// The requests of a Dapr sidecar (Dapr's production guideline for `daprd`).
+pub const DAPR_SIDECAR: (u64, u64) = (100, 250 << 20);
+
+/// One line of the capacity arithmetic.
+#[derive(Debug, Clone)]
+pub struct Demand {
+    pub what: String,
+    pub cpu: Cpu,
+    pub memory: Memory,
+}
+
+/// What the deployment asks for at maximum scale, line by line.
+pub fn demand(deployment: &Deployment) -> Vec<Demand> {
+    let mut lines = Vec::new();
+    for service in &deployment.services {
+        let n = u64::from(service.replicas.max());
+        let scale = match service.replicas {
+            Replicas::Range(..) => format!("{n} (max)"),
+            Replicas::Fixed(_) => n.to_string(),
+        };
+        lines.push(Demand {
+            what: format!("{} × {scale}", service.name.value),
+            cpu: Cpu { millis: service.cpu.request.millis * n },
+            memory: Memory { bytes: service.memory.request.bytes * n },
+        });
+        if service.dapr.is_some() {
+            lines.push(Demand {
+                what: format!("{} Dapr sidecars × {n}", service.name.value),
+                cpu: Cpu { millis: DAPR_SIDECAR.0 * n },
+                memory: Memory { bytes: DAPR_SIDECAR.1 * n },
+            });
+        }
+    }
+    for entry in deployment.stack.iter().filter(|e| e.origin != Origin::Bundled) {
+        lines.push(Demand {
+            what: format!("stack: {}", entry.component.name),
+            cpu: entry.component.requests_cpu,
+            memory: entry.component.requests_memory,
+        });
+        if entry.component.provides_kind("Kafka") {
+            let brokers: u64 = entry.option("brokers").and_then(|b| b.parse().ok()).unwrap_or(1);
+            let cpu = entry.option("broker_cpu").and_then(parse_cpu).unwrap_or(Cpu { millis: 250 });
+            let memory = entry.option("broker_memory").and_then(parse_memory).unwrap_or(Memory { bytes: 1 << 30 });
+            lines.push(Demand {
+                what: format!("stack: kafka brokers × {brokers}"),
+                cpu: Cpu { millis: cpu.millis * brokers },
+                memory: Memory { bytes: memory.bytes * brokers },
+            });
+        }
+    }
+    lines
+}
+
+/// `250m` or `2` (a component option's canonical text).
+pub fn parse_cpu(text: &str) -> Option<Cpu> {
+    match text.strip_suffix('m') {
+        Some(m) => m.parse().ok().map(|millis| Cpu { millis }),
+        None => text.parse::<u64>().ok().map(|cores| Cpu { millis: cores * 1000 }),
+    }
+}
+
+/// `512Mi`, `2Gi` or bytes (a component option's canonical text).
+pub fn parse_memory(text: &str) -> Option<Memory> {
+    const UNITS: [(&str, u64); 4] = [("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40)];
+    for (unit, size) in UNITS {
+        if let Some(n) = text.strip_suffix(unit) {
+            return n.parse::<u64>().ok().map(|n| Memory { bytes: n * size });
+        }
+    }
+    text.parse().ok().map(|bytes| Memory { bytes })
+}
+
+/// Allocatable CPU and memory of the pools that run workloads, at their declared counts and
+/// at their maximum counts.
+pub fn supply(deployment: &Deployment) -> ((Cpu, Memory), (Cpu, Memory), Vec<String>) {
+    let provider = &deployment.provider;
+    let mut at_count = (0u64, 0u64);
+    let mut at_max = (0u64, 0u64);
+    let mut lines = Vec::new();
+    if provider.kind == ProviderKind::Local {
+        if let Some(size) = provider.sizes.first() {
+            // A local cluster shares one machine, however many nodes it has.
+            at_count = (size.allocatable_cpu.millis, size.allocatable_memory.bytes);
+            at_max = at_count;
+            lines.push(format!("local machine share ({})", size.name));
+        }
+        return (
+            (Cpu { millis: at_count.0 }, Memory { bytes: at_count.1 }),
+            (Cpu { millis: at_max.0 }, Memory { bytes: at_max.1 }),
+            lines,
+        );
+    }
+    for pool in deployment.target.pools.iter().filter(|p| !p.control_plane) {
+        let Some(size) = provider.sizes.iter().find(|s| s.name == pool.size.value) else { continue };
+        let max = pool.autoscale.map(|(_, hi)| hi).unwrap_or(pool.count).max(pool.count);
+        at_count.0 += size.allocatable_cpu.millis * u64::from(pool.count);
+        at_count.1 += size.allocatable_memory.bytes * u64::from(pool.count);
+        at_max.0 += size.allocatable_cpu.millis * u64::from(max);
+        at_max.1 += size.allocatable_memory.bytes * u64::from(max);
+        lines.push(format!("pool {}: {} × {}", pool.name, pool.count, size.name));
+    }
+    (
+        (Cpu { millis: at_count.0 }, Memory { bytes: at_count.1 }),
+        (Cpu { millis: at_max.0 }, Memory { bytes: at_max.1 }),
+        lines,
+    )
+}
+
+fn gib(memory: Memory) -> String {
+    let gib = memory.bytes as f64 / f64::from(1u32 << 30);
+    if gib >= 1.0 { format!("{gib:.1}Gi") } else { format!("{}Mi", memory.bytes >> 20) }
+}
+
+fn cores(cpu: Cpu) -> String {
+    format!("{}m", cpu.millis)
+}
+
+/// The arithmetic as a small table, for a diagnostic's notes.
+fn table(demand: &[Demand], total: (Cpu, Memory), supply_rows: &[(String, Cpu, Memory)]) -> String {
+    let width = demand.iter().map(|d| d.what.chars().count()).chain(supply_rows.iter().map(|r| r.0.chars().count())).max().unwrap_or(10).max(24);
+    let mut out = format!("{:<width$}  {:>9}  {:>9}\n", "requests", "cpu", "memory");
+    for line in demand {
+        out.push_str(&format!("{:<width$}  {:>9}  {:>9}\n", line.what, cores(line.cpu), gib(line.memory)));
+    }
+    out.push_str(&format!("{:<width$}  {:>9}  {:>9}\n", "total requested", cores(total.0), gib(total.1)));
+    for (what, cpu, memory) in supply_rows {
+        out.push_str(&format!("{:<width$}  {:>9}  {:>9}\n", what, cores(*cpu), gib(*memory)));
+    }
+    out.trim_end().to_string()
+}
+
+/// Check capacity and budget; push E0317/E0318/W0304 and E0319/W0305.
+pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
+    let lines = demand(deployment);
+    let total = (
+        Cpu { millis: lines.iter().map(|l| l.cpu.millis).sum() },
+        Memory { bytes: lines.iter().map(|l| l.memory.bytes).sum() },
+    );
+    let ((count_cpu, count_memory), (max_cpu, max_memory), _) = supply(deployment);
+    let provider = &deployment.provider;
+    let span = deployment
+        .target
+        .pools
+        .iter()
+        .find(|p| !p.control_plane)
+        .map(|p| p.size.span)
+        .unwrap_or(deployment.name.span);
+    if count_cpu.millis > 0 {
+        let pools_text = |at_max: bool| {
+            deployment
+                .target
+                .pools
+                .iter()
+                .filter(|p| !p.control_plane)
+                .map(|p| format!("{} × {}", if at_max { p.autoscale.map(|a| a.1).unwrap_or(p.count) } else { p.count }, p.size.value))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let mut rows = vec![(format!("allocatable at {}", pools_text(false)), count_cpu, count_memory)];
+        if (max_cpu, max_memory) != (count_cpu, count_memory) {
+            rows.push((format!("allocatable at {} (max)", pools_text(true)), max_cpu, max_memory));
+        }
+        let fits_max = total.0 <= max_cpu && total.1 <= max_memory;
+        let fits_count = total.0 <= count_cpu && total.1 <= count_memory;
+        if provider.kind != ProviderKind::Local && !fits_max {
+            cx.error(
+                Diagnostic::new("E0317", "the workload does not fit the node pools, even at maximum scale")
+                    .at(span, "too small for what the services and stack request")
+                    .help(smallest_fit(deployment, total).unwrap_or_else(|| "use larger nodes or more of them, or lower the requests or replica maximums".into()))
+                    .note(format!("\n{}", table(&lines, total, &rows))),
+            );
+        } else if provider.kind != ProviderKind::Local && !fits_count {
+            cx.error(
+                Diagnostic::new("W0304", "the workload fits only after the cluster autoscaler adds nodes")
+                    .at(span, "too small at the declared node count")
+                    .help("raise `count`, or accept that new nodes are added as the services scale out")
+                    .note(format!("\n{}", table(&lines, total, &rows))),
+            );
+        }
+        // One pod that no single node can hold never schedules.
+        let largest = provider.sizes.iter().filter(|s| {
+            deployment.target.pools.iter().any(|p| p.size.value == s.name) || provider.kind == ProviderKind::Local
+        });
+        let (node_cpu, node_memory) = largest.fold((0, 0), |acc, s| {
+            (acc.0.max(s.allocatable_cpu.millis), acc.1.max(s.allocatable_memory.bytes))
+        });
+        for service in &deployment.services {
+            let sidecar = if service.dapr.is_some() { DAPR_SIDECAR } else { (0, 0) };
+            let (cpu, memory) = (service.cpu.request.millis + sidecar.0, service.memory.request.bytes + sidecar.1);
+            if node_cpu > 0 && (cpu > node_cpu || memory > node_memory) {
+                cx.error(
+                    Diagnostic::new("E0318", format!("one `{}` pod is larger than any node", service.name.value))
+                        .at(service.cpu.span.to(service.memory.span), "requests more than a node can give")
+                        .help(format!(
+                            "a pod asks for {} and {}; the largest node offers {} and {} allocatable: lower the requests or use a larger size",
+                            cores(Cpu { millis: cpu }),
+                            gib(Memory { bytes: memory }),
+                            cores(Cpu { millis: node_cpu }),
+                            gib(Memory { bytes: node_memory })
+                        )),
+                );
+            }
+        }
+    }
+    if let Some(budget) = &deployment.budget {
+        let cost = monthly_cost(deployment);
+        let breakdown = cost
+            .lines
+            .iter()
+            .map(|l| format!("{:<40} {:>10} {:>10}", l.what, dollars(l.at_count), dollars(l.at_max)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let header = format!("{:<40} {:>10} {:>10}", "monthly cost", "at count", "at max");
+        let totals = format!("{:<40} {:>10} {:>10}", "total", dollars(cost.at_count), dollars(cost.at_max));
+        let note = format!("\n{header}\n{breakdown}\n{totals}\nprices from {} as of {}", provider.prices_source, provider.prices_as_of);
+        if cost.at_count > budget.value.cents {
+            cx.error(
+                Diagnostic::new("E0319", format!("the deployment costs {}/mo, over its budget of {}/mo", dollars(cost.at_count), dollars(budget.value.cents)))
+                    .at(budget.span, "budget exceeded at the declared node counts")
+                    .help("use fewer or cheaper nodes, or raise `budget`")
+                    .note(note),
+            );
+        } else if cost.at_max > budget.value.cents {
+            cx.error(
+                Diagnostic::new("W0305", format!("at maximum scale the deployment costs {}/mo, over its budget of {}/mo", dollars(cost.at_max), dollars(budget.value.cents)))
+                    .at(budget.span, "exceeded only when the autoscaler adds nodes")
+                    .help("lower the pools' `autoscale` maximum, or raise `budget` to what full scale costs")
+                    .note(note),
+            );
+        }
+    }
+}
+
+/// One line of the cost estimate.
+#[derive(Debug, Clone)]
+pub struct CostLine {
+    pub what: String,
+    pub at_count: u64,
+    pub at_max: u64,
+}
+
+/// The monthly cost at the declared node counts and at the autoscaled maximum, in cents.
+#[derive(Debug, Clone)]
+pub struct Cost {
+    pub lines: Vec<CostLine>,
+    pub at_count: u64,
+    pub at_max: u64,
+}
+
+pub fn monthly_cost(deployment: &Deployment) -> Cost {
+    let provider = &deployment.provider;
+    let mut lines = Vec::new();
+    for pool in &deployment.target.pools {
+        let Some(size) = provider.sizes.iter().find(|s| s.name == pool.size.value) else { continue };
+        let max = pool.autoscale.map(|(_, hi)| hi).unwrap_or(pool.count).max(pool.count);
+        lines.push(CostLine {
+            what: format!("pool {} ({} × {} at {}/mo)", pool.name, pool.count, size.name, dollars(size.price.cents)),
+            at_count: size.price.cents * u64::from(pool.count),
+            at_max: size.price.cents * u64::from(max),
+        });
+    }
+    if provider.control_plane_price.cents > 0 {
+        let c = provider.control_plane_price.cents;
+        lines.push(CostLine { what: "control plane".into(), at_count: c, at_max: c });
+    }
+    let routes = deployment.services.iter().any(|s| s.route.is_some());
+    if routes && provider.kind != ProviderKind::Local && deployment.ingress.is_some() {
+        let c = provider.load_balancer_price.cents;
+        lines.push(CostLine { what: "load balancer of the ingress controller".into(), at_count: c, at_max: c });
+    }
+    let at_count = lines.iter().map(|l| l.at_count).sum();
+    let at_max = lines.iter().map(|l| l.at_max).sum();
+    Cost { lines, at_count, at_max }
+}
+
+fn dollars(cents: u64) -> String {
+    if cents.is_multiple_of(100) { format!("${}", cents / 100) } else { format!("${}.{:02}", cents / 100, cents % 100) }
+}
+
+/// The cheapest single pool (size × count, up to 20 nodes) that fits at its count.
+fn smallest_fit(deployment: &Deployment, total: (Cpu, Memory)) -> Option<String> {
+    let mut best: Option<(u64, String)> = None;
+    for size in &deployment.provider.sizes {
+        for count in 1..=20u64 {
+            if size.allocatable_cpu.millis * count >= total.0.millis && size.allocatable_memory.bytes * count >= total.1.bytes {
+                let price = size.price.cents * count;
+                if best.as_ref().is_none_or(|(p, _)| price < *p) {
+                    best = Some((price, format!("{count} × {}", size.name)));
+                }
+                break;
+            }
+        }
+    }
+    best.map(|(price, pool)| format!("the smallest pool that fits: {pool} ({}/mo)", dollars(price)))
+}
+

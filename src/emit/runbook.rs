@@ -1,0 +1,283 @@
+//! Plan to `RUNBOOK.md`: the same plan as the scripts, for a person: architecture (Mermaid),
+//! prerequisites, cost, the ordered steps with their commands, the success checklist,
+//! troubleshooting for this stack, and teardown.
+
+use handlebars::Handlebars;
+use serde_json::{Value, json};
+
+use super::scripts::{dollars, human_duration};
+use crate::check::model::{Criterion, Replicas};
+use crate::lower::plan::Plan;
+use crate::output::OutputTree;
+
+/// Write `RUNBOOK.md` into `tree`.
+pub fn emit_runbook(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
+    let mut registry = Handlebars::new();
+    registry.register_escape_fn(handlebars::no_escape);
+    registry.set_strict_mode(true);
+    registry
+        .register_template_string("runbook", include_str!("templates/RUNBOOK.md.hbs"))
+        .map_err(|e| format!("template RUNBOOK.md: {e}"))?;
+    let text = registry.render("runbook", &context(plan)).map_err(|e| format!("template RUNBOOK.md: {e}"))?;
+    let mut tidy = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        blank = if line.trim().is_empty() { blank + 1 } else { 0 };
+        if blank <= 1 {
+            tidy.push_str(line.trim_end());
+            tidy.push('\n');
+        }
+    }
+    tree.insert("RUNBOOK.md".into(), tidy);
+    Ok(())
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// A Mermaid node id from a name.
+fn id(prefix: &str, name: &str) -> String {
+    let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    format!("{prefix}_{clean}")
+}
+
+/// The architecture as a Mermaid flowchart: users, the ingress controller, routes to
+/// services, `uses` edges, and the stack in its install stages.
+pub fn mermaid(plan: &Plan) -> String {
+    let mut lines = vec!["flowchart LR".to_string()];
+    let ingress = plan.ingress_class.as_deref();
+    if plan.services.iter().any(|s| s.route.is_some()) {
+        lines.push("  users((users))".into());
+        lines.push(format!("  ingress[\"ingress: {}\"]", ingress.unwrap_or("none")));
+        lines.push("  users --> ingress".into());
+    }
+    lines.push(format!("  subgraph ns_app [\"namespace {}\"]", plan.namespace));
+    for service in &plan.services {
+        let kind = if service.volumes.is_empty() { "" } else { " (stateful)" };
+        lines.push(format!("    {}[\"{}{kind}\"]", id("svc", &service.name), service.name));
+    }
+    lines.push("  end".into());
+    for service in &plan.services {
+        if let Some(route) = &service.route {
+            lines.push(format!("  ingress -->|\"{}{}\"| {}", route.host, route.path, id("svc", &service.name)));
+        }
+        for used in &service.uses {
+            lines.push(format!("  {} --> {}", id("svc", &service.name), id("svc", used)));
+        }
+    }
+    let stage_count = plan.stack.iter().map(|c| c.stage + 1).max().unwrap_or(0);
+    for stage in 0..stage_count {
+        lines.push(format!("  subgraph stage_{} [\"stack stage {}\"]", stage + 1, stage + 1));
+        for component in plan.stack.iter().filter(|c| c.stage == stage) {
+            lines.push(format!("    {}[\"{}\"]", id("c", &component.name), component.title));
+        }
+        lines.push("  end".into());
+    }
+    for stage in 1..stage_count {
+        lines.push(format!("  stage_{stage} --> stage_{}", stage + 1));
+    }
+    if stage_count > 0 {
+        lines.push(format!("  stage_{stage_count} -.->|installed before| ns_app"));
+    }
+    lines.join("\n")
+}
+
+fn tools(plan: &Plan) -> Vec<Value> {
+    let provider_cli = match plan.target.templates.as_str() {
+        "hetzner" => vec![
+            ("hetzner-k3s", "creates the k3s cluster", "https://vitobotta.github.io/hetzner-k3s/"),
+            ("hcloud", "lists what would still bill", "https://github.com/hetznercloud/cli"),
+        ],
+        "doks" => vec![("doctl", "creates the cluster and registry", "https://docs.digitalocean.com/reference/doctl/")],
+        "aks" => vec![("az", "creates the resource group and cluster", "https://learn.microsoft.com/cli/azure/")],
+        "k3d" => vec![
+            ("k3d", "runs k3s in Docker", "https://k3d.io/"),
+            ("docker", "hosts the k3d nodes", "https://docs.docker.com/engine/install/"),
+        ],
+        _ => vec![],
+    };
+    let mut out: Vec<Value> = provider_cli
+        .into_iter()
+        .map(|(name, why, install)| json!({ "name": name, "why": why, "install": install }))
+        .collect();
+    out.push(json!({ "name": "kubectl", "why": "applies manifests, waits for rollouts", "install": "https://kubernetes.io/docs/tasks/tools/" }));
+    if !plan.stack.is_empty() {
+        out.push(json!({ "name": "helm", "why": "installs the stack (v3.8 or newer)", "install": "https://helm.sh/docs/intro/install/" }));
+    }
+    out.push(json!({ "name": "curl", "why": "checks the HTTP criteria", "install": "your package manager" }));
+    out
+}
+
+fn cost(plan: &Plan) -> (Vec<Value>, String, Option<String>) {
+    let mut rows = Vec::new();
+    let (mut low, mut high) = (0u64, 0u64);
+    // `low` is the cost at the declared count, `high` at the autoscaled maximum.
+    for pool in &plan.target.pools {
+        let count = if pool.autoscale {
+            format!("{} ({}..{})", pool.count, pool.min, pool.max)
+        } else {
+            pool.count.to_string()
+        };
+        let (lo, hi) =
+            (u64::from(pool.count) * pool.price_cents, u64::from(pool.max.max(pool.count)) * pool.price_cents);
+        low += lo;
+        high += hi;
+        rows.push(json!({
+            "item": cell(&format!("nodes `{}` ({}: {} CPU, {})", pool.name, pool.size, pool.cpu, pool.memory)),
+            "count": count,
+            "unit": dollars(pool.price_cents),
+            "total": if lo == hi { dollars(lo) } else { format!("{} (up to {})", dollars(lo), dollars(hi)) },
+        }));
+    }
+    if plan.target.control_plane_cents > 0 {
+        low += plan.target.control_plane_cents;
+        high += plan.target.control_plane_cents;
+        let price = dollars(plan.target.control_plane_cents);
+        rows.push(json!({ "item": "control plane", "count": "1", "unit": price, "total": price }));
+    }
+    let has_routes = plan.services.iter().any(|s| s.route.is_some());
+    if has_routes && plan.target.kind != "local" {
+        low += plan.target.load_balancer_cents;
+        high += plan.target.load_balancer_cents;
+        let price = dollars(plan.target.load_balancer_cents);
+        rows.push(json!({ "item": "load balancer (ingress controller)", "count": "1", "unit": price, "total": price }));
+    }
+    let total =
+        if low == high { dollars(low) } else { format!("{} (up to {} at maximum scale)", dollars(low), dollars(high)) };
+    let volumes = plan.services.iter().any(|s| !s.volumes.is_empty()) || plan.kafka.is_some();
+    let note = match (plan.target.kind.as_str(), volumes) {
+        ("local", _) => Some("A local cluster costs nothing beyond the machine it runs on.".to_string()),
+        (_, true) => Some("Persistent volumes (StatefulSets, Kafka brokers) bill by size on top of this; their price is not in the provider data yet.".to_string()),
+        _ => None,
+    };
+    (rows, total, note)
+}
+
+fn troubleshooting(plan: &Plan) -> Vec<Value> {
+    let ns = &plan.namespace;
+    let mut rows = vec![
+        json!({ "symptom": "pods stuck in `ImagePullBackOff`", "cause": "image name or tag wrong, or the registry needs credentials", "command": format!("kubectl -n {ns} describe pod -l app.kubernetes.io/part-of={}", plan.deployment) }),
+        json!({ "symptom": "pods in `CrashLoopBackOff`", "cause": "the app exits at start: missing configuration, or the read-only root filesystem", "command": format!("kubectl -n {ns} logs deploy/NAME --previous") }),
+        json!({ "symptom": "pods `Pending`", "cause": "requests do not fit the nodes, or a volume cannot be bound", "command": format!("kubectl -n {ns} get events --sort-by=.lastTimestamp") }),
+    ];
+    if !plan.secrets.is_empty() {
+        rows.push(json!({ "symptom": "`CreateContainerConfigError`", "cause": "a Secret or key is missing: deploy.sh was not run with every variable", "command": format!("kubectl -n {ns} get secrets") }));
+    }
+    if plan.services.iter().any(|s| s.route.is_some()) && plan.target.kind != "local" {
+        rows.push(json!({ "symptom": "ingress has no address", "cause": "the load balancer is still being created, or the quota is exhausted", "command": "kubectl get svc -A --field-selector spec.type=LoadBalancer" }));
+    }
+    if !plan.issuers.is_empty() {
+        rows.push(json!({ "symptom": "certificate stays not Ready", "cause": "DNS does not point at the load balancer yet, so the HTTP-01 challenge fails", "command": format!("kubectl -n {ns} describe challenges") }));
+    }
+    if plan.services.iter().any(|s| s.dapr.is_some()) {
+        rows.push(json!({ "symptom": "pod has 1/2 containers ready", "cause": "the Dapr sidecar cannot reach the control plane or the app port", "command": format!("kubectl -n {ns} logs deploy/NAME -c daprd") }));
+    }
+    if plan.services.iter().any(|s| matches!(s.replicas, Replicas::Range(..))) {
+        rows.push(json!({ "symptom": "HPA shows `<unknown>` targets", "cause": "metrics-server is not running or pods have no CPU requests", "command": format!("kubectl -n {ns} describe hpa") }));
+    }
+    if plan.kafka.is_some() {
+        rows.push(json!({ "symptom": "Kafka cluster not Ready", "cause": "broker volumes pending or the operator does not watch this namespace", "command": format!("kubectl -n {ns} get kafka,kafkanodepool,pvc") }));
+    }
+    rows
+}
+
+fn context(plan: &Plan) -> Value {
+    let target = &plan.target;
+    let (cost_rows, cost_total, cost_note) = cost(plan);
+    let pools: Vec<String> = target
+        .pools
+        .iter()
+        .map(|p| {
+            let scale = if p.autoscale { format!(", autoscaling {}..{}", p.min, p.max) } else { String::new() };
+            format!("{} × `{}` in pool `{}`{scale}", p.count, p.size, p.name)
+        })
+        .collect();
+    let provision_summary = match target.kind.as_str() {
+        "local" => format!(
+            "Creates a local {} cluster `{}` with {} server(s) and {} agent(s){}.",
+            target.title,
+            plan.deployment,
+            target.servers,
+            target.agents,
+            target.local_registry.as_deref().map(|r| format!(" and the registry `{r}`")).unwrap_or_default()
+        ),
+        _ => format!(
+            "Creates the {} cluster `{}`{} with {}{}, fetches the kubeconfig and waits for the nodes.",
+            target.title,
+            plan.deployment,
+            target.region.as_deref().map(|r| format!(" in `{r}`")).unwrap_or_default(),
+            pools.join("; "),
+            plan.registry.as_deref().map(|r| format!(", and the registry `{r}`")).unwrap_or_default()
+        ),
+    };
+    let checklist: Vec<String> = plan
+        .criteria
+        .iter()
+        .map(|c| match c {
+            Criterion::NodesReady { within_seconds } => {
+                format!("all nodes Ready within {}", human_duration(*within_seconds))
+            }
+            Criterion::Rollout { within_seconds } => {
+                format!("every rollout complete within {}", human_duration(*within_seconds))
+            }
+            Criterion::Http { url, status, within_seconds, .. } => {
+                format!("`{url}` returns {status} within {}", human_duration(*within_seconds))
+            }
+            Criterion::Certificate { name, within_seconds } => {
+                format!("certificate `{name}` Ready within {}", human_duration(*within_seconds))
+            }
+            Criterion::Teardown { cost } => {
+                format!("teardown leaves {} billing (checked by `teardown.sh`)", dollars(cost.cents))
+            }
+        })
+        .collect();
+    let leftover_kinds = match target.templates.as_str() {
+        "doks" => "load balancers, volumes, snapshots, reserved IPs, the registry",
+        "hetzner" => "servers, load balancers, volumes, primary IPs, snapshots",
+        "aks" => "the resource groups, unattached disks, public IPs",
+        _ => "clusters and registries",
+    };
+    json!({
+        "source": plan.source_name,
+        "deployment": plan.deployment,
+        "namespace": plan.namespace,
+        "title": target.title,
+        "region": target.region,
+        "version": target.version,
+        "domain": plan.domain,
+        "services_count": plan.services.len(),
+        "mermaid": mermaid(plan),
+        "tools": tools(plan),
+        "env": plan.secrets.iter().flat_map(|s| s.keys.iter().map(move |(key, env)| json!({ "env": env, "key": key, "secret": s.name }))).collect::<Vec<_>>(),
+        "prices_source": target.prices_source,
+        "prices_as_of": target.prices_as_of,
+        "cost_rows": cost_rows,
+        "cost_total": cost_total,
+        "cost_note": cost_note,
+        "budget": plan.budget_cents.map(|c| format!("{}/mo", dollars(c))),
+        "provision_summary": provision_summary,
+        "kubeconfig": if target.kubeconfig.is_empty() { "The provision script connects kubectl to the new cluster.".to_string() } else { format!("The kubeconfig: {}", target.kubeconfig) },
+        "stack_rows": plan.stack.iter().map(|c| json!({
+            "stage": c.stage + 1, "name": c.title, "chart": cell(&c.chart), "version": cell(&c.version),
+            "namespace": c.namespace, "ready": if c.ready.is_empty() { "the release is deployed".to_string() } else { c.ready.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ") },
+        })).collect::<Vec<_>>(),
+        "bundled": plan.bundled.iter().map(|b| format!("`{b}` (bundled with {})", target.title)).collect::<Vec<_>>(),
+        "added": plan.stack.iter().filter_map(|c| c.added_because.as_ref().map(|r| format!("`{}`: {r}", c.name))).collect::<Vec<_>>(),
+        "service_rows": plan.services.iter().map(|s| json!({
+            "name": s.name, "image": cell(&s.image), "replicas": s.replicas_text,
+            "route": s.route.as_ref().map(|r| format!("{}://{}{}", if r.tls_secret.is_some() { "https" } else { "http" }, r.host, r.path)).unwrap_or_else(|| "internal".into()),
+        })).collect::<Vec<_>>(),
+        "checklist": checklist,
+        "troubleshooting": troubleshooting(plan),
+        "exceptions": plan.services.iter().flat_map(|s| s.exceptions.iter().map(move |e| json!({
+            "service": s.name,
+            "name": e.name,
+            "what": crate::check::model::EXCEPTIONS.iter().find(|(n, _, _)| *n == e.name).map(|(_, _, w)| *w).unwrap_or(""),
+            "reason": cell(&e.reason),
+            "checks": if e.waives().is_empty() { "none".to_string() } else { e.waives().join(", ") },
+        }))).collect::<Vec<_>>(),
+        "leftover_kinds": leftover_kinds,
+    })
+}

@@ -1,0 +1,302 @@
+//! Plan to lifecycle scripts (`scripts/provision.sh`, `deploy.sh`, `verify.sh`, `teardown.sh`),
+//! rendered with handlebars from the shared templates in `src/emit/templates/` and the
+//! provider's template set in `stdlib/providers/<set>/`.
+//!
+//! Every value from the `.deploy` file reaches a script shell-quoted: the context given to the
+//! templates holds quoted strings (built with [`sh_quote`]), HTML escaping is off, and the
+//! scripts copy the values into `readonly` variables before using them.
+
+use handlebars::Handlebars;
+use serde_json::{Value, json};
+
+use crate::check::model::{Criterion, HttpTls};
+use crate::lower::plan::Plan;
+use crate::output::OutputTree;
+
+/// Quote `text` for bash: single quotes, with each `'` written as `'\''`.
+pub fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// A duration for people: `90s`, `10m`, `2h`.
+pub fn human_duration(seconds: u64) -> String {
+    if seconds >= 3600 && seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else if seconds >= 60 && seconds.is_multiple_of(60) {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// Dollars from cents: `$24`, `$4.59`.
+pub fn dollars(cents: u64) -> String {
+    if cents.is_multiple_of(100) { format!("${}", cents / 100) } else { format!("${}.{:02}", cents / 100, cents % 100) }
+}
+
+/// Write the four scripts into `tree`. An error names the template that failed (a bug in a
+/// template, not in the user's file).
+pub fn emit_scripts(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
+    let mut registry = Handlebars::new();
+    registry.register_escape_fn(handlebars::no_escape);
+    registry.set_strict_mode(true);
+    let shared = [
+        ("prelude", include_str!("templates/prelude.hbs")),
+        ("provision.sh", include_str!("templates/provision.sh.hbs")),
+        ("deploy.sh", include_str!("templates/deploy.sh.hbs")),
+        ("verify.sh", include_str!("templates/verify.sh.hbs")),
+        ("teardown.sh", include_str!("templates/teardown.sh.hbs")),
+    ];
+    for (name, text) in shared {
+        registry.register_template_string(name, text).map_err(|e| format!("template {name}: {e}"))?;
+    }
+    for part in crate::stdlib::TEMPLATE_PARTS {
+        let text = crate::stdlib::provider_template(&plan.target.templates, part)
+            .ok_or_else(|| format!("provider template set `{}` has no `{part}`", plan.target.templates))?;
+        let name = format!("provider_{part}");
+        registry.register_template_string(&name, text).map_err(|e| format!("template {name}: {e}"))?;
+    }
+    let context = context(plan);
+    for script in ["provision.sh", "deploy.sh", "verify.sh", "teardown.sh"] {
+        let text = registry.render(script, &context).map_err(|e| format!("template {script}: {e}"))?;
+        tree.insert(format!("scripts/{script}"), tidy(&text));
+    }
+    Ok(())
+}
+
+/// Collapse runs of blank lines left by template conditionals.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A comment-safe rendering of text from the file (no line breaks).
+fn comment_safe(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+fn context(plan: &Plan) -> Value {
+    let q = |s: &str| sh_quote(s);
+    let target = &plan.target;
+    let pools: Vec<Value> = target
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(index, p)| {
+            json!({
+                "index": index, "name": q(&p.name), "size": q(&p.size), "count": p.count,
+                "min": p.min, "max": p.max, "autoscale": p.autoscale, "control_plane": p.control_plane,
+            })
+        })
+        .collect();
+    let stage = |number: usize, components: Vec<&crate::lower::plan::StackComponent>| {
+        let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+        json!({
+            "number": number,
+            "names": names.join(", "),
+            "components": components.iter().map(|c| json!({
+                "name": q(&c.name), "chart": q(&c.chart), "repo": q(&c.repo), "version": q(&c.version),
+                "namespace": q(&c.namespace),
+                "values": c.values.iter().map(|(k, v)| q(&format!("{k}={v}"))).collect::<Vec<_>>(),
+                "ready": c.ready.iter().map(|r| q(r)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    };
+    let stage_count = plan.stack.iter().map(|c| c.stage + 1).max().unwrap_or(0);
+    let stages: Vec<Value> =
+        (0..stage_count).map(|n| stage(n + 1, plan.stack.iter().filter(|c| c.stage == n).collect())).collect();
+    // Teardown is the exact reverse of the install order, inside each stage too.
+    let stages_reversed: Vec<Value> = (0..stage_count)
+        .rev()
+        .map(|n| stage(n + 1, plan.stack.iter().filter(|c| c.stage == n).rev().collect()))
+        .collect();
+    let secrets: Vec<Value> = plan
+        .secrets
+        .iter()
+        .map(|s| {
+            json!({
+                "name": q(&s.name),
+                "keys": s.keys.iter().map(|(key, env)| json!({
+                    "key_quoted": q(key), "env": env, "env_quoted": q(env),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let secret_key_count: usize = plan.secrets.iter().map(|s| s.keys.len()).sum();
+    let rollout_seconds = plan
+        .criteria
+        .iter()
+        .find_map(|c| match c {
+            Criterion::Rollout { within_seconds } => Some(*within_seconds),
+            _ => None,
+        })
+        .unwrap_or(300);
+    let nodes_seconds = plan
+        .criteria
+        .iter()
+        .find_map(|c| match c {
+            Criterion::NodesReady { within_seconds } => Some(*within_seconds),
+            _ => None,
+        })
+        .unwrap_or(600);
+    let teardown_cost = plan
+        .criteria
+        .iter()
+        .find_map(|c| match c {
+            Criterion::Teardown { cost } => Some(dollars(cost.cents)),
+            _ => None,
+        })
+        .map(|cost| sh_quote(&cost))
+        .unwrap_or_else(|| sh_quote("$0"));
+    let local_registry_host =
+        target.local_registry.as_deref().map(|r| q(r.split(':').next().unwrap_or(r))).unwrap_or_default();
+    json!({
+        "source_comment": comment_safe(&plan.source_name),
+        "deployment_comment": comment_safe(&plan.deployment),
+        "deployment": q(&plan.deployment),
+        "namespace": q(&plan.namespace),
+        "cluster": q(&plan.deployment),
+        "region": target.region.as_deref().map(q),
+        "version": q(&target.version),
+        "cli": target.cli,
+        "pools": pools,
+        "registry": plan.registry.as_deref().map(q),
+        "local_registry": target.local_registry.as_deref().map(q),
+        "local_registry_host": local_registry_host,
+        "servers": target.servers,
+        "agents": target.agents,
+        "ports": target.ports.iter().map(|p| q(p)).collect::<Vec<_>>(),
+        "stages": stages,
+        "stages_reversed": stages_reversed,
+        "bundled": plan.bundled.join(", "),
+        "secrets": secrets,
+        "secret_key_count": secret_key_count,
+        "services": plan.services.iter().map(|s| json!({ "workload": q(&s.workload()) })).collect::<Vec<_>>(),
+        "rollout_seconds": rollout_seconds,
+        "nodes_seconds": nodes_seconds,
+        "teardown_cost": teardown_cost,
+        "criteria": criteria(plan),
+    })
+}
+
+/// One verify step per criterion: `check` is bash that prints one PASS or FAIL line.
+fn criteria(plan: &Plan) -> Vec<Value> {
+    let q = |s: &str| sh_quote(s);
+    let mut out = Vec::new();
+    let duration_check = |file: &str, what: &str, seconds: u64| {
+        format!(
+            "if [ -f \"$STATE_DIR/{file}\" ]; then\n  took=\"$(cat \"$STATE_DIR/{file}\")\"\n  if [ \"$took\" -le {seconds} ]; then pass \"{what} took ${{took}}s (limit {seconds}s)\"; else fail \"{what} took ${{took}}s (limit {seconds}s)\"; fi\nfi"
+        )
+    };
+    for criterion in &plan.criteria {
+        let (title, check) = match criterion {
+            Criterion::NodesReady { within_seconds } => (
+                format!("nodes ready within {}", human_duration(*within_seconds)),
+                format!(
+                    "if within {s} kubectl wait --for=condition=Ready nodes --all --timeout=10s >/dev/null 2>&1; then pass 'all nodes Ready'; else fail 'nodes not Ready within {h}'; fi\n{d}",
+                    s = within_seconds,
+                    h = human_duration(*within_seconds),
+                    d = duration_check("provision.seconds", "provisioning", *within_seconds)
+                ),
+            ),
+            Criterion::Rollout { within_seconds } => {
+                let mut lines: Vec<String> = plan
+                    .services
+                    .iter()
+                    .map(|s| {
+                        let workload = s.workload();
+                        format!(
+                            "if kubectl --namespace \"$NAMESPACE\" rollout status {w} --timeout={s}s >/dev/null 2>&1; then pass {ok}; else fail {bad}; fi",
+                            w = q(&workload),
+                            s = within_seconds,
+                            ok = q(&format!("{workload} rolled out")),
+                            bad = q(&format!("{workload} not rolled out within {}", human_duration(*within_seconds))),
+                        )
+                    })
+                    .collect();
+                lines.push(duration_check("deploy.seconds", "deployment", *within_seconds));
+                (format!("rollouts complete within {}", human_duration(*within_seconds)), lines.join("\n"))
+            }
+            Criterion::Http { url, status, tls, within_seconds, contains } => {
+                let tls_word = match tls {
+                    HttpTls::Valid => "valid",
+                    HttpTls::Insecure => "insecure",
+                    HttpTls::None => "none",
+                };
+                let what = match (tls, contains) {
+                    (HttpTls::Valid, _) if url.starts_with("https://") => {
+                        format!("{url} returns {status} with a valid certificate")
+                    }
+                    _ => format!("{url} returns {status}"),
+                };
+                (
+                    format!("{what} within {}", human_duration(*within_seconds)),
+                    format!(
+                        "if within {s} http_check {u} {status} {t} {c}; then pass {ok}; else fail {bad}; fi",
+                        s = within_seconds,
+                        u = q(url),
+                        t = tls_word,
+                        c = q(contains.as_deref().unwrap_or("")),
+                        ok = q(&what),
+                        bad = q(&format!("{url} did not return {status} within {}", human_duration(*within_seconds))),
+                    ),
+                )
+            }
+            Criterion::Certificate { name, within_seconds } => (
+                format!("certificate {name} Ready within {}", human_duration(*within_seconds)),
+                format!(
+                    "if kubectl --namespace \"$NAMESPACE\" wait --for=condition=Ready {n} --timeout={s}s >/dev/null 2>&1; then pass {ok}; else fail {bad}; fi",
+                    n = q(&format!("certificate/{name}")),
+                    s = within_seconds,
+                    ok = q(&format!("certificate {name} is Ready")),
+                    bad = q(&format!(
+                        "certificate {name} not Ready within {}: is DNS pointing at the load balancer?",
+                        human_duration(*within_seconds)
+                    )),
+                ),
+            ),
+            Criterion::Teardown { cost } => (
+                format!("teardown leaves {} billing", dollars(cost.cents)),
+                format!(
+                    "echo {}",
+                    q(&format!("SKIP  teardown cost = {} is checked by ./teardown.sh", dollars(cost.cents)))
+                ),
+            ),
+        };
+        out.push(json!({ "title": comment_safe(&title), "check": check, "dry": q(&format!("would check: {title}")) }));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_keeps_hostile_text_inert() {
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+        assert_eq!(sh_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+        assert_eq!(sh_quote("`id`;\"x\""), "'`id`;\"x\"'");
+    }
+
+    #[test]
+    fn durations_and_dollars_read_well() {
+        assert_eq!(human_duration(600), "10m");
+        assert_eq!(human_duration(90), "90s");
+        assert_eq!(dollars(2400), "$24");
+        assert_eq!(dollars(459), "$4.59");
+    }
+}

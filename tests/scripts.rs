@@ -1,0 +1,266 @@
+//! The generated scripts, run against stand-in executables (`doctl`, `kubectl`, `helm`, …) on
+//! `PATH` that record their arguments: the order of calls, `DRY_RUN=1` calling nothing, a
+//! missing secret stopping `deploy.sh` before anything is applied, `teardown.sh` reporting a
+//! leftover load balancer, and hostile strings staying inert.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use deployc::testing::compile_path;
+
+const STUB: &str = r#"#!/usr/bin/env bash
+name="$(basename "$0")"
+{ printf '%s' "$name"; printf ' %s' "$@"; printf '\n'; } >> "$STUB_LOG"
+case "$name $*" in
+  "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
+  "doctl kubernetes options versions"*) echo "1.31.9-do.0" ;;
+  "doctl compute load-balancer list"*) [ -n "${STUB_LEFTOVER_LB:-}" ] && echo "$STUB_LEFTOVER_LB" ;;
+  "hetzner-k3s releases"*) echo "v1.31.4+k3s1" ;;
+  "k3d cluster get"*|"k3d registry get"*) exit 1 ;;
+  "az group exists"*) echo false ;;
+  "az aks show"*|"az acr show"*|"az aks nodepool show"*) exit 1 ;;
+  "curl "*) echo 200 ;;
+esac
+exit 0
+"#;
+
+const CLIS: [&str; 11] =
+    ["doctl", "kubectl", "helm", "curl", "az", "hetzner-k3s", "hcloud", "k3d", "docker", "eksctl", "gcloud"];
+
+struct Sandbox {
+    root: PathBuf,
+}
+
+impl Sandbox {
+    /// A temporary directory holding the built output of `example` and the stand-ins.
+    fn new(example: &str, tag: &str) -> Sandbox {
+        let root = std::env::temp_dir().join(format!("deployc-scripts-{}-{tag}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let result = compile_path(Path::new(example));
+        let tree = result.output.unwrap_or_else(|| panic!("{example} must compile:\n{}", result.rendered));
+        deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
+        let bin = root.join("bin");
+        fs::create_dir_all(&bin).expect("bin dir");
+        for cli in CLIS {
+            let path = bin.join(cli);
+            fs::write(&path, STUB).expect("stub");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
+            }
+        }
+        fs::create_dir_all(root.join("cwd")).expect("cwd");
+        Sandbox { root }
+    }
+
+    fn run(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let path = format!("{}:/usr/bin:/bin", self.root.join("bin").display());
+        let mut command = Command::new("bash");
+        command
+            .arg(self.root.join("out/scripts").join(script))
+            .args(args)
+            .current_dir(self.root.join("cwd"))
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", self.root.join("cwd"))
+            .env("STUB_LOG", self.root.join("calls.log"))
+            .env("VERIFY_INTERVAL", "0");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().expect("bash runs")
+    }
+
+    fn calls(&self) -> Vec<String> {
+        fs::read_to_string(self.root.join("calls.log")).unwrap_or_default().lines().map(String::from).collect()
+    }
+
+    fn clear_calls(&self) {
+        let _ = fs::remove_file(self.root.join("calls.log"));
+    }
+
+    /// Files whose name starts with `PWNED` anywhere in the sandbox.
+    fn pwned(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path.clone());
+                }
+                if entry.file_name().to_string_lossy().starts_with("PWNED") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+        found
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.root);
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// `expected` appear in `calls` in this order (other calls may come between).
+fn assert_in_order(calls: &[String], expected: &[&str]) {
+    let mut position = 0;
+    for want in expected {
+        match calls.iter().skip(position).position(|c| c.starts_with(want)) {
+            Some(offset) => position += offset + 1,
+            None => {
+                panic!("expected a call starting `{want}` after call {position}; calls were:\n{}", calls.join("\n"))
+            }
+        }
+    }
+}
+
+#[test]
+fn doks_scripts_call_the_tools_in_order() {
+    let sandbox = Sandbox::new("examples/task-api-doks.deploy", "order");
+    let output = sandbox.run("provision.sh", &[], &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_in_order(
+        &sandbox.calls(),
+        &[
+            "doctl account get",
+            "doctl kubernetes cluster get task-api-prod",
+            "doctl kubernetes options versions",
+            "doctl kubernetes cluster create task-api-prod --region nyc1 --version 1.31.9-do.0 --node-pool name=default;size=s-2vcpu-4gb;count=3;auto-scale=true;min-nodes=2;max-nodes=5 --wait",
+            "doctl kubernetes cluster kubeconfig save task-api-prod",
+            "kubectl wait --for=condition=Ready nodes --all",
+        ],
+    );
+    sandbox.clear_calls();
+    let output = sandbox.run("deploy.sh", &[], &[("TASK_API_DATABASE_URL", "postgres://dummy")]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_in_order(
+        &sandbox.calls(),
+        &[
+            "kubectl cluster-info",
+            "kubectl apply -f",
+            "helm upgrade --install cert-manager cert-manager --repo https://charts.jetstack.io --version",
+            "kubectl --namespace cert-manager rollout status deployment/cert-manager-webhook",
+            "helm upgrade --install traefik traefik",
+            "kubectl create secret generic task-api-db --namespace task-api-prod",
+            "kubectl apply -k",
+            "kubectl --namespace task-api-prod rollout status deployment/task-api",
+        ],
+    );
+    assert!(!text(&output).contains("postgres://dummy"), "a secret value was printed:\n{}", text(&output));
+    sandbox.clear_calls();
+    let output = sandbox.run("verify.sh", &[], &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    let out = text(&output);
+    assert!(out.contains("PASS  all nodes Ready"), "{out}");
+    assert!(out.contains("PASS  https://tasks.example.com/health returns 200 with a valid certificate"), "{out}");
+    sandbox.clear_calls();
+    let output = sandbox.run("teardown.sh", &["--yes"], &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_in_order(
+        &sandbox.calls(),
+        &[
+            "kubectl delete -k",
+            "helm uninstall traefik",
+            "helm uninstall cert-manager",
+            "doctl compute load-balancer list",
+        ],
+    );
+}
+
+#[test]
+fn dry_run_calls_nothing() {
+    for (index, example) in [
+        "examples/task-api-doks.deploy",
+        "examples/task-api-hetzner.deploy",
+        "examples/humor-game-k3d.deploy",
+        "examples/platform-aks.deploy",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let sandbox = Sandbox::new(example, &format!("dry{index}"));
+        for (script, args) in
+            [("provision.sh", &[][..]), ("deploy.sh", &[][..]), ("verify.sh", &[][..]), ("teardown.sh", &["--yes"][..])]
+        {
+            let env = [
+                ("DRY_RUN", "1"),
+                ("HCLOUD_TOKEN", "dummy"),
+                ("ORDERS_DATABASE_URL", "x"),
+                ("DB_PASSWORD", "x"),
+                ("REDIS_PASSWORD", "x"),
+                ("JWT_SECRET", "x"),
+                ("TASK_API_DATABASE_URL", "x"),
+            ];
+            let output = sandbox.run(script, args, &env);
+            assert!(output.status.success(), "{example} {script} failed in a dry run:\n{}", text(&output));
+            assert!(
+                sandbox.calls().is_empty(),
+                "{example} {script} called tools in a dry run:\n{}",
+                sandbox.calls().join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn a_missing_secret_stops_deploy_before_anything_is_applied() {
+    let sandbox = Sandbox::new("examples/todo-app-doks.deploy", "missing");
+    let output = sandbox.run("deploy.sh", &[], &[("OPENAI_API_KEY", "sk-dummy")]);
+    assert!(!output.status.success(), "deploy.sh went on without its secrets:\n{}", text(&output));
+    let out = text(&output);
+    assert!(out.contains("TODO_DATABASE_URL") && out.contains("REDIS_PASSWORD"), "{out}");
+    assert!(!out.contains("OPENAI_API_KEY"), "a present variable was reported missing:\n{out}");
+    assert!(
+        !sandbox.calls().iter().any(|c| c.starts_with("helm") || c.starts_with("kubectl apply")),
+        "something was applied:\n{}",
+        sandbox.calls().join("\n")
+    );
+}
+
+#[test]
+fn teardown_reports_a_leftover_load_balancer() {
+    let sandbox = Sandbox::new("examples/task-api-doks.deploy", "leftover");
+    let output = sandbox.run("teardown.sh", &["--yes"], &[("STUB_LEFTOVER_LB", "a0b1c2-ingress-lb")]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("load balancer a0b1c2-ingress-lb"), "{}", text(&output));
+}
+
+#[test]
+fn teardown_without_yes_asks_and_deletes_nothing_unconfirmed() {
+    let sandbox = Sandbox::new("examples/task-api-doks.deploy", "confirm");
+    let output = sandbox.run("teardown.sh", &[], &[]);
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(
+        !sandbox.calls().iter().any(|c| c.contains("delete") || c.contains("uninstall")),
+        "{}",
+        sandbox.calls().join("\n")
+    );
+}
+
+#[test]
+fn hostile_strings_stay_inert() {
+    for (index, example) in
+        ["tests/fixtures/hostile-doks.deploy", "tests/fixtures/hostile-k3d.deploy"].iter().enumerate()
+    {
+        let sandbox = Sandbox::new(example, &format!("hostile{index}"));
+        for (script, args) in
+            [("provision.sh", &[][..]), ("deploy.sh", &[][..]), ("verify.sh", &[][..]), ("teardown.sh", &["--yes"][..])]
+        {
+            for dry in ["0", "1"] {
+                let _ = sandbox.run(script, args, &[("DRY_RUN", dry), ("HOSTILE_TOKEN", "$(touch PWNED-env)")]);
+            }
+        }
+        assert!(sandbox.pwned().is_empty(), "{example}: a hostile string ran: {:?}", sandbox.pwned());
+        let calls = sandbox.calls().join("\n");
+        assert!(calls.contains("$(touch PWNED"), "{example}: the hostile strings never reached a tool:\n{calls}");
+    }
+}
