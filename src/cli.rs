@@ -30,8 +30,17 @@ pub enum ColorChoice {
     Never,
 }
 
-/// How `check` and `build` print diagnostics.
+/// How `cost` prints the estimate.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CostFormat {
+    /// A table on standard output.
+    Human,
+    /// One JSON object on standard output.
+    Json,
+}
+
+/// How `check` and `build` print diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Source excerpts with labels and help, on standard error.
     Human,
@@ -129,6 +138,21 @@ pub enum Command {
         /// How to print.
         #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
         format: ExplainFormat,
+    },
+    /// Print the monthly cost estimate, line by line, against the budget.
+    #[command(
+        after_help = "Examples:\n  deployc cost examples/task-api-doks.deploy\n  deployc cost examples/task-api-doks.deploy --format json"
+    )]
+    Cost {
+        /// The .deploy file.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        file: PathBuf,
+        /// Which deployment to price when the file holds several.
+        #[arg(long)]
+        name: Option<String>,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t = CostFormat::Human)]
+        format: CostFormat,
     },
     /// Print the architecture as a Mermaid flowchart: stack stages, services, routes, `uses`.
     #[command(after_help = "Example:\n  deployc graph examples/todo-app-doks.deploy > architecture.mmd")]

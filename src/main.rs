@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use cli::{Cli, ColorChoice, Command, ExplainFormat, Format};
+use cli::{Cli, ColorChoice, Command, CostFormat, ExplainFormat, Format};
 use deployc::diagnostics::render::{self, Style};
 use deployc::diagnostics::sarif::{self, SarifFile, SarifOptions};
 use deployc::diagnostics::{Diagnostics, codes};
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Fmt { files, check } => fmt(&files, check, colour),
         Command::Explain { code, list, format } => explain(code.as_deref(), list, format),
         Command::Graph { file, name } => graph(&file, name, colour),
+        Command::Cost { file, name, format } => cost(&file, name, format, colour),
         Command::Init { name, provider } => init(&name, provider.name()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "deployc", &mut std::io::stdout());
@@ -321,6 +322,54 @@ fn explain(code: Option<&str>, list: bool, format: ExplainFormat) -> u8 {
     0
 }
 
+fn cost(file: &Path, name: Option<String>, format: CostFormat, colour: Colour) -> u8 {
+    use deployc::check::analysis::dollars;
+    let options = CompileOptions { deployment: name };
+    let Some(mut loaded) = load(file) else { return IO_ERROR };
+    let Some(root) = loaded.root else {
+        print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
+        return FAILED;
+    };
+    let planned = deployc::inspect::plan(&mut loaded.sources, root, &importer(), &options);
+    loaded.diagnostics.extend(planned.diagnostics);
+    let code = exit_code(&loaded.diagnostics);
+    print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
+    let Some(plan) = planned.plan else { return code.max(FAILED) };
+    let cost = &plan.cost;
+    match format {
+        CostFormat::Json => {
+            let value = serde_json::json!({
+                "deployment": plan.deployment,
+                "provider": plan.target.provider,
+                "currency": "USD",
+                "period": "month",
+                "lines": cost.lines.iter().map(|l| serde_json::json!({
+                    "item": l.what, "at_count_cents": l.at_count, "at_max_cents": l.at_max,
+                })).collect::<Vec<_>>(),
+                "total_at_count_cents": cost.at_count,
+                "total_at_max_cents": cost.at_max,
+                "budget_cents": plan.budget_cents,
+                "prices_source": plan.target.prices_source,
+                "prices_as_of": plan.target.prices_as_of,
+            });
+            println!("{value}");
+        }
+        CostFormat::Human => {
+            let width = cost.lines.iter().map(|l| l.what.chars().count()).max().unwrap_or(10).max(20);
+            println!("{:<width$}  {:>10}  {:>10}", "monthly cost", "at count", "at max");
+            for line in &cost.lines {
+                println!("{:<width$}  {:>10}  {:>10}", line.what, dollars(line.at_count), dollars(line.at_max));
+            }
+            println!("{:<width$}  {:>10}  {:>10}", "total", dollars(cost.at_count), dollars(cost.at_max));
+            if let Some(budget) = plan.budget_cents {
+                println!("{:<width$}  {:>10}", "budget", dollars(budget));
+            }
+            println!("prices: {} as of {}", plan.target.prices_source, plan.target.prices_as_of);
+        }
+    }
+    code
+}
+
 fn graph(file: &Path, name: Option<String>, colour: Colour) -> u8 {
     let options = CompileOptions { deployment: name };
     let Some(mut loaded) = load(file) else { return IO_ERROR };
@@ -332,9 +381,9 @@ fn graph(file: &Path, name: Option<String>, colour: Colour) -> u8 {
     loaded.diagnostics.extend(planned.diagnostics);
     let code = exit_code(&loaded.diagnostics);
     print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
-    match planned.inspection {
-        Some(inspection) => {
-            print!("{}", deployc::graph::mermaid(&inspection));
+    match planned.plan {
+        Some(plan) => {
+            print!("{}", deployc::graph::mermaid(&plan));
             code
         }
         None => code.max(FAILED),

@@ -338,3 +338,19 @@ fn exit_codes_follow_the_convention() {
     assert_eq!(code(&run(&["check"])), 2, "a missing argument is a usage error");
     assert_eq!(code(&run(&["check", "examples/task-api-doks.deploy", "--format", "xml"])), 2);
 }
+
+#[test]
+fn cost_prints_the_estimate_as_a_table_and_as_json() {
+    let human = run(&["cost", "examples/todo-app-doks.deploy"]);
+    assert_eq!(code(&human), 0, "{}", stderr(&human));
+    let table = stdout(&human);
+    assert!(table.contains("pool worker-pool (3 × s-2vcpu-4gb at $24/mo)") && table.contains("$84"), "{table}");
+    let json = run(&["cost", "examples/task-api-hetzner.deploy", "--format", "json"]);
+    assert_eq!(code(&json), 0, "{}", stderr(&json));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("one JSON object");
+    assert_eq!(value["total_at_count_cents"], 1960);
+    assert_eq!(value["budget_cents"], 2500);
+    let over = run(&["cost", "examples/errors/over_budget.deploy"]);
+    assert_eq!(code(&over), 1, "over budget must exit 1");
+    assert!(stderr(&over).contains("E0319"), "{}", stderr(&over));
+}

@@ -36,7 +36,7 @@ fn graph(path: &Path) -> Result<String, String> {
         &sources,
         deployc::diagnostics::render::Style::Plain,
     );
-    planned.inspection.map(|i| deployc::graph::mermaid(&i)).ok_or(rendered)
+    planned.plan.map(|p| deployc::graph::mermaid(&p)).ok_or(rendered)
 }
 
 #[test]

@@ -264,3 +264,45 @@ fn hostile_strings_stay_inert() {
         assert!(calls.contains("$(touch PWNED"), "{example}: the hostile strings never reached a tool:\n{calls}");
     }
 }
+
+/// Every example, built and deployed (against the stand-ins) with a known dummy value in each
+/// secret's environment variable: no value appears in the output tree, on the terminal or in
+/// any tool's arguments.
+#[test]
+fn no_secret_value_reaches_output_or_logs() {
+    let mut examples: Vec<PathBuf> = fs::read_dir("examples")
+        .expect("examples")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "deploy"))
+        .collect();
+    examples.sort();
+    for (index, example) in examples.iter().enumerate() {
+        let source = fs::read_to_string(example).expect("example");
+        // Every env("VAR") in the file.
+        let variables: Vec<String> = source
+            .split("env(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(var, _)| var.to_string()))
+            .collect();
+        if variables.is_empty() {
+            continue;
+        }
+        let dummies: Vec<(String, String)> =
+            variables.iter().map(|v| (v.clone(), format!("DUMMY-SECRET-{v}-7f3a"))).collect();
+        let sandbox = Sandbox::new(&example.to_string_lossy(), &format!("secrets{index}"));
+        let env: Vec<(&str, &str)> = dummies.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let output = sandbox.run("deploy.sh", &[], &env);
+        assert!(output.status.success(), "{}: {}", example.display(), text(&output));
+        let tree = deployc::output::read_tree(&sandbox.root.join("out")).expect("tree");
+        let calls = sandbox.calls().join("\n");
+        for (_, dummy) in &dummies {
+            assert!(!text(&output).contains(dummy), "{}: a secret value was printed", example.display());
+            assert!(!calls.contains(dummy), "{}: a secret value was passed as an argument", example.display());
+            for (path, content) in &tree {
+                assert!(!content.contains(dummy), "{}: a secret value is in {path}", example.display());
+            }
+        }
+        assert!(calls.contains("kubectl create secret generic"), "{}: no Secret was created", example.display());
+    }
+}

@@ -129,7 +129,13 @@ fn cores(cpu: Cpu) -> String {
 
 /// The arithmetic as a small table, for a diagnostic's notes.
 fn table(demand: &[Demand], total: (Cpu, Memory), supply_rows: &[(String, Cpu, Memory)]) -> String {
-    let width = demand.iter().map(|d| d.what.chars().count()).chain(supply_rows.iter().map(|r| r.0.chars().count())).max().unwrap_or(10).max(24);
+    let width = demand
+        .iter()
+        .map(|d| d.what.chars().count())
+        .chain(supply_rows.iter().map(|r| r.0.chars().count()))
+        .max()
+        .unwrap_or(10)
+        .max(24);
     let mut out = format!("{:<width$}  {:>9}  {:>9}\n", "requests", "cpu", "memory");
     for line in demand {
         out.push_str(&format!("{:<width$}  {:>9}  {:>9}\n", line.what, cores(line.cpu), gib(line.memory)));
@@ -150,13 +156,8 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
     );
     let ((count_cpu, count_memory), (max_cpu, max_memory), _) = supply(deployment);
     let provider = &deployment.provider;
-    let span = deployment
-        .target
-        .pools
-        .iter()
-        .find(|p| !p.control_plane)
-        .map(|p| p.size.span)
-        .unwrap_or(deployment.name.span);
+    let span =
+        deployment.target.pools.iter().find(|p| !p.control_plane).map(|p| p.size.span).unwrap_or(deployment.name.span);
     if count_cpu.millis > 0 {
         let pools_text = |at_max: bool| {
             deployment
@@ -164,7 +165,13 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
                 .pools
                 .iter()
                 .filter(|p| !p.control_plane)
-                .map(|p| format!("{} × {}", if at_max { p.autoscale.map(|a| a.1).unwrap_or(p.count) } else { p.count }, p.size.value))
+                .map(|p| {
+                    format!(
+                        "{} × {}",
+                        if at_max { p.autoscale.map(|a| a.1).unwrap_or(p.count) } else { p.count },
+                        p.size.value
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" + ")
         };
@@ -178,7 +185,9 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
             cx.error(
                 Diagnostic::new("E0317", "the workload does not fit the node pools, even at maximum scale")
                     .at(span, "too small for what the services and stack request")
-                    .help(smallest_fit(deployment, total).unwrap_or_else(|| "use larger nodes or more of them, or lower the requests or replica maximums".into()))
+                    .help(smallest_fit(deployment, total).unwrap_or_else(|| {
+                        "use larger nodes or more of them, or lower the requests or replica maximums".into()
+                    }))
                     .note(format!("\n{}", table(&lines, total, &rows))),
             );
         } else if provider.kind != ProviderKind::Local && !fits_count {
@@ -193,9 +202,8 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
         let largest = provider.sizes.iter().filter(|s| {
             deployment.target.pools.iter().any(|p| p.size.value == s.name) || provider.kind == ProviderKind::Local
         });
-        let (node_cpu, node_memory) = largest.fold((0, 0), |acc, s| {
-            (acc.0.max(s.allocatable_cpu.millis), acc.1.max(s.allocatable_memory.bytes))
-        });
+        let (node_cpu, node_memory) =
+            largest.fold((0, 0), |acc, s| (acc.0.max(s.allocatable_cpu.millis), acc.1.max(s.allocatable_memory.bytes)));
         for service in &deployment.services {
             let sidecar = if service.dapr.is_some() { DAPR_SIDECAR } else { (0, 0) };
             let (cpu, memory) = (service.cpu.request.millis + sidecar.0, service.memory.request.bytes + sidecar.1);
@@ -224,20 +232,37 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
             .join("\n");
         let header = format!("{:<40} {:>10} {:>10}", "monthly cost", "at count", "at max");
         let totals = format!("{:<40} {:>10} {:>10}", "total", dollars(cost.at_count), dollars(cost.at_max));
-        let note = format!("\n{header}\n{breakdown}\n{totals}\nprices from {} as of {}", provider.prices_source, provider.prices_as_of);
+        let note = format!(
+            "\n{header}\n{breakdown}\n{totals}\nprices from {} as of {}",
+            provider.prices_source, provider.prices_as_of
+        );
         if cost.at_count > budget.value.cents {
             cx.error(
-                Diagnostic::new("E0319", format!("the deployment costs {}/mo, over its budget of {}/mo", dollars(cost.at_count), dollars(budget.value.cents)))
-                    .at(budget.span, "budget exceeded at the declared node counts")
-                    .help("use fewer or cheaper nodes, or raise `budget`")
-                    .note(note),
+                Diagnostic::new(
+                    "E0319",
+                    format!(
+                        "the deployment costs {}/mo, over its budget of {}/mo",
+                        dollars(cost.at_count),
+                        dollars(budget.value.cents)
+                    ),
+                )
+                .at(budget.span, "budget exceeded at the declared node counts")
+                .help("use fewer or cheaper nodes, or raise `budget`")
+                .note(note),
             );
         } else if cost.at_max > budget.value.cents {
             cx.error(
-                Diagnostic::new("W0305", format!("at maximum scale the deployment costs {}/mo, over its budget of {}/mo", dollars(cost.at_max), dollars(budget.value.cents)))
-                    .at(budget.span, "exceeded only when the autoscaler adds nodes")
-                    .help("lower the pools' `autoscale` maximum, or raise `budget` to what full scale costs")
-                    .note(note),
+                Diagnostic::new(
+                    "W0305",
+                    format!(
+                        "at maximum scale the deployment costs {}/mo, over its budget of {}/mo",
+                        dollars(cost.at_max),
+                        dollars(budget.value.cents)
+                    ),
+                )
+                .at(budget.span, "exceeded only when the autoscaler adds nodes")
+                .help("lower the pools' `autoscale` maximum, or raise `budget` to what full scale costs")
+                .note(note),
             );
         }
     }
@@ -285,7 +310,8 @@ pub fn monthly_cost(deployment: &Deployment) -> Cost {
     Cost { lines, at_count, at_max }
 }
 
-fn dollars(cents: u64) -> String {
+/// Dollars from cents: `$24`, `$4.59`.
+pub fn dollars(cents: u64) -> String {
     if cents.is_multiple_of(100) { format!("${}", cents / 100) } else { format!("${}.{:02}", cents / 100, cents % 100) }
 }
 
@@ -294,7 +320,9 @@ fn smallest_fit(deployment: &Deployment, total: (Cpu, Memory)) -> Option<String>
     let mut best: Option<(u64, String)> = None;
     for size in &deployment.provider.sizes {
         for count in 1..=20u64 {
-            if size.allocatable_cpu.millis * count >= total.0.millis && size.allocatable_memory.bytes * count >= total.1.bytes {
+            if size.allocatable_cpu.millis * count >= total.0.millis
+                && size.allocatable_memory.bytes * count >= total.1.bytes
+            {
                 let price = size.price.cents * count;
                 if best.as_ref().is_none_or(|(p, _)| price < *p) {
                     best = Some((price, format!("{count} × {}", size.name)));
@@ -305,4 +333,3 @@ fn smallest_fit(deployment: &Deployment, total: (Cpu, Memory)) -> Option<String>
     }
     best.map(|(price, pool)| format!("the smallest pool that fits: {pool} ({}/mo)", dollars(price)))
 }
-

@@ -582,6 +582,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
     };
     check_k8s_name(cx, &label.name, label.span, "secret");
     let mut keys = Vec::new();
+    let mut external: Vec<ExternalKey> = Vec::new();
     for member in &block.members {
         let Member::Attr(attr) = member else {
             cx.error(
@@ -606,6 +607,11 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
                     keys.push((key, variable));
                 }
             }
+            ValueKind::Call(call) if call.name.name == "external" => {
+                if let Some(external_key) = external_call(cx, call, key, attr.value.span) {
+                    external.push(external_key);
+                }
+            }
             ValueKind::Str(_) | ValueKind::Number(..) => cx.error(
                 Diagnostic::new("E0310", format!("secret value for `{key}` written in the file"))
                     .at(attr.value.span, "a secret value in source control")
@@ -624,7 +630,37 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
             ),
         }
     }
-    Some(Secret { name: Spanned::new(label.name.clone(), label.span), keys })
+    if !keys.is_empty()
+        && let Some(first) = external.first()
+    {
+        cx.error(
+            Diagnostic::new("E0301", format!("secret `{}` mixes `env(…)` and `external(…)` keys", label.name))
+                .at(first.span, "read from an external store")
+                .help("a Secret is either created at deploy time from the environment or synced by External Secrets: split it into two secrets"),
+        );
+    }
+    Some(Secret { name: Spanned::new(label.name.clone(), label.span), keys, external })
+}
+
+/// `external("store", "path")` or `external("store", "path", property = "field")`.
+fn external_call(cx: &mut Cx, call: &Call, key: String, span: crate::source::Span) -> Option<ExternalKey> {
+    let usage = "external(\"store\", \"path/in/store\", property = \"field\")";
+    if call.args.len() != 2 || call.named.iter().any(|(k, _)| k.name != "property") {
+        cx.error(
+            Diagnostic::new("E0301", "`external` takes a store and a path, and optionally `property`")
+                .at(span, "wrong arguments")
+                .help(format!("write `{key} = {usage}`")),
+        );
+        return None;
+    }
+    let store = cx.string(call.args.first()?, "store")?;
+    check_k8s_name(cx, &store.value, store.span, "secret store");
+    let path = cx.string(call.args.get(1)?, "path")?;
+    let property = match call.named.first() {
+        Some((_, value)) => Some(cx.string(value, "property")?.value),
+        None => None,
+    };
+    Some(ExternalKey { key, store: store.value, path: path.value, property, span })
 }
 
 fn env_name(secret: &str, key: &str) -> String {
@@ -901,7 +937,9 @@ fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Ex
                 Diagnostic::new("E0201", format!("unknown exception `{name}`"))
                     .at(allow.name.span, "not an exception deployc knows")
                     .help(match near {
-                        Some(n) => format!("did you mean `{n}`? Exceptions: {}", crate::diagnostics::suggest::one_of(&names)),
+                        Some(n) => {
+                            format!("did you mean `{n}`? Exceptions: {}", crate::diagnostics::suggest::one_of(&names))
+                        }
                         None => format!("exceptions: {}", crate::diagnostics::suggest::one_of(&names)),
                     }),
             );

@@ -268,6 +268,19 @@ pub struct Secret {
     pub name: Spanned<String>,
     /// Key in the Kubernetes Secret, and the environment variable it is read from.
     pub keys: Vec<(String, String)>,
+    /// Keys read from an external store through External Secrets.
+    pub external: Vec<ExternalKey>,
+}
+
+/// `KEY = external("store", "path", property = "field")`.
+#[derive(Debug, Clone)]
+pub struct ExternalKey {
+    pub key: String,
+    /// The ClusterSecretStore to read from.
+    pub store: String,
+    pub path: String,
+    pub property: Option<String>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -302,7 +315,11 @@ pub struct Service {
 
 /// The exceptions a file may write: name, the checkov checks each waives, what it does.
 pub const EXCEPTIONS: &[(&str, &[&str], &str)] = &[
-    ("run_as_root", &["CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_40"], "the container may run as root, with the capabilities a root entrypoint needs to drop privileges"),
+    (
+        "run_as_root",
+        &["CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_40"],
+        "the container may run as root, with the capabilities a root entrypoint needs to drop privileges",
+    ),
     ("writable_root_fs", &["CKV_K8S_22"], "the container's root filesystem is writable"),
     ("secret_env", &["CKV_K8S_35"], "secrets are passed as environment variables instead of files"),
     ("image_tags", &["CKV_K8S_43"], "images are pinned by tag instead of by digest"),

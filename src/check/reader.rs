@@ -33,15 +33,14 @@ pub struct Reader<'b> {
 impl<'b> Reader<'b> {
     /// Read `block`, with the members of `base` (a template) first; the block's own win.
     pub fn new(cx: &mut Cx, block: &'b Block, base: Option<&'b Block>, schema: &Schema<'_>, what: &str) -> Self {
-        let mut reader =
-            Reader {
-                block,
-                what: what.to_string(),
-                attrs: BTreeMap::new(),
-                blocks: Vec::new(),
-                bares: Vec::new(),
-                allows: Vec::new(),
-            };
+        let mut reader = Reader {
+            block,
+            what: what.to_string(),
+            attrs: BTreeMap::new(),
+            blocks: Vec::new(),
+            bares: Vec::new(),
+            allows: Vec::new(),
+        };
         let mut own_blocks: Vec<&'b Block> = Vec::new();
         for member in &block.members {
             match member {

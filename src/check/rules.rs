@@ -100,6 +100,16 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
             check_route(cx, deployment, service, route, cert_manager, ingress.as_ref());
         }
     }
+    let external_secrets = deployment.stack.iter().any(|e| e.component.provides_kind("ExternalSecret"));
+    for secret in &deployment.secrets {
+        if let (Some(first), false) = (secret.external.first(), external_secrets) {
+            cx.error(
+                Diagnostic::new("E0320", format!("secret `{}` reads from an external store, but External Secrets is not in the stack", secret.name.value))
+                    .at(first.span, "needs the External Secrets operator")
+                    .help("add `external-secrets` to `stack { … }`, or read the value at deploy time with `env(\"VARIABLE\")`"),
+            );
+        }
+    }
     for entry in &deployment.stack {
         for required in &entry.component.requires {
             if !in_stack(required) && !deployment.provider.bundles.contains(required) {

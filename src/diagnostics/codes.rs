@@ -53,6 +53,7 @@ codes! {
     "E0317", "analysis", "workload does not fit the node pools";
     "E0318", "analysis", "pod larger than any node";
     "E0319", "analysis", "cost over budget";
+    "E0320", "types", "external secret without External Secrets in the stack";
     "E0501", "emit", "internal error while writing the output";
     "W0301", "types", "image tag is not a pinned version";
     "W0302", "types", "deprecated component";

@@ -251,3 +251,40 @@ pub struct Automated {
     pub prune: bool,
     pub self_heal: bool,
 }
+
+/// external-secrets.io/v1 ExternalSecret.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSecretSpec {
+    pub refresh_interval: String,
+    pub secret_store_ref: StoreRef,
+    pub target: ExternalTarget,
+    pub data: Vec<ExternalData>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreRef {
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalTarget {
+    pub name: String,
+    pub creation_policy: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalData {
+    pub secret_key: String,
+    pub remote_ref: RemoteRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteRef {
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+}

@@ -12,8 +12,8 @@ use k8s_openapi::api::autoscaling::v2::{
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
     Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Service, ServiceAccount, ServicePort,
-    ServiceSpec, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Service,
+    ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
@@ -234,7 +234,11 @@ fn container(service: &plan::Service) -> Container {
         env.extend(service.secret_env.iter().map(|(variable, secret, key)| EnvVar {
             name: variable.clone(),
             value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector { name: secret.clone(), key: key.clone(), optional: Some(false) }),
+                secret_key_ref: Some(SecretKeySelector {
+                    name: secret.clone(),
+                    key: key.clone(),
+                    optional: Some(false),
+                }),
                 ..EnvVarSource::default()
             }),
             ..EnvVar::default()
@@ -340,7 +344,10 @@ fn waivers(service: &plan::Service) -> BTreeMap<String, String> {
     for exception in &service.exceptions {
         for check in exception.waives() {
             n += 1;
-            out.insert(format!("checkov.io/skip{n}"), format!("{check}={}", exception.reason.replace(['\n', '\r'], " ")));
+            out.insert(
+                format!("checkov.io/skip{n}"),
+                format!("{check}={}", exception.reason.replace(['\n', '\r'], " ")),
+            );
         }
     }
     out
@@ -378,7 +385,10 @@ fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
             automount_service_account_token: Some(false),
             security_context: Some(if service.allows("run_as_root") {
                 PodSecurityContext {
-                    seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+                    seccomp_profile: Some(SeccompProfile {
+                        type_: "RuntimeDefault".into(),
+                        ..SeccompProfile::default()
+                    }),
                     ..PodSecurityContext::default()
                 }
             } else {
@@ -387,14 +397,20 @@ fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
                     run_as_user: Some(RUN_AS),
                     run_as_group: Some(RUN_AS),
                     fs_group: Some(RUN_AS),
-                    seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+                    seccomp_profile: Some(SeccompProfile {
+                        type_: "RuntimeDefault".into(),
+                        ..SeccompProfile::default()
+                    }),
                     ..PodSecurityContext::default()
                 }
             }),
             containers: vec![container(service)],
             volumes: Some({
-                let mut volumes =
-                    vec![Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() }];
+                let mut volumes = vec![Volume {
+                    name: "tmp".into(),
+                    empty_dir: Some(EmptyDirVolumeSource::default()),
+                    ..Volume::default()
+                }];
                 if !service.allows("secret_env") {
                     volumes.extend(secret_names(service).into_iter().map(|secret| Volume {
                         name: format!("secret-{secret}"),

@@ -46,7 +46,11 @@ fn pods_peer(selector: LabelSelector) -> NetworkPolicyPeer {
 }
 
 fn tcp(port: i32) -> NetworkPolicyPort {
-    NetworkPolicyPort { port: Some(IntOrString::Int(port)), protocol: Some("TCP".into()), ..NetworkPolicyPort::default() }
+    NetworkPolicyPort {
+        port: Some(IntOrString::Int(port)),
+        protocol: Some("TCP".into()),
+        ..NetworkPolicyPort::default()
+    }
 }
 
 fn policy(plan: &Plan, name: &str, service: &str, spec: NetworkPolicySpec) -> NetworkPolicy {
@@ -90,7 +94,11 @@ pub fn emit_network(docs: &mut Docs, plan: &Plan) {
             egress: Some(vec![NetworkPolicyEgressRule {
                 to: Some(vec![dns_pods]),
                 ports: Some(vec![
-                    NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some("UDP".into()), ..NetworkPolicyPort::default() },
+                    NetworkPolicyPort {
+                        port: Some(IntOrString::Int(53)),
+                        protocol: Some("UDP".into()),
+                        ..NetworkPolicyPort::default()
+                    },
                     tcp(53),
                 ]),
             }]),
@@ -118,18 +126,31 @@ fn service_policy(plan: &Plan, service: &plan::Service) -> NetworkPolicy {
     let callers: Vec<&plan::Service> = plan.services.iter().filter(|s| s.uses.contains(&service.name)).collect();
     if !callers.is_empty() && !service.ports.is_empty() {
         ingress.push(NetworkPolicyIngressRule {
-            from: Some(callers.iter().map(|c| pods_peer(LabelSelector { match_labels: Some(selector(&c.name)), ..LabelSelector::default() })).collect()),
+            from: Some(
+                callers
+                    .iter()
+                    .map(|c| {
+                        pods_peer(LabelSelector { match_labels: Some(selector(&c.name)), ..LabelSelector::default() })
+                    })
+                    .collect(),
+            ),
             ports: Some(ports_of(service)),
         });
     }
     if let (Some(namespace), Some((_, port))) =
         (&plan.network.monitoring_namespace, service.ports.iter().find(|(name, _)| name == "metrics"))
     {
-        ingress.push(NetworkPolicyIngressRule { from: Some(vec![namespace_peer(namespace)]), ports: Some(vec![tcp(i32::from(*port))]) });
+        ingress.push(NetworkPolicyIngressRule {
+            from: Some(vec![namespace_peer(namespace)]),
+            ports: Some(vec![tcp(i32::from(*port))]),
+        });
     }
     for used in plan.services.iter().filter(|s| service.uses.contains(&s.name) && !s.ports.is_empty()) {
         egress.push(NetworkPolicyEgressRule {
-            to: Some(vec![pods_peer(LabelSelector { match_labels: Some(selector(&used.name)), ..LabelSelector::default() })]),
+            to: Some(vec![pods_peer(LabelSelector {
+                match_labels: Some(selector(&used.name)),
+                ..LabelSelector::default()
+            })]),
             ports: Some(ports_of(used)),
         });
     }
@@ -140,7 +161,10 @@ fn service_policy(plan: &Plan, service: &plan::Service) -> NetworkPolicy {
             .filter(|s| s.dapr.is_some())
             .map(|s| pods_peer(LabelSelector { match_labels: Some(selector(&s.name)), ..LabelSelector::default() }))
             .collect();
-        ingress.push(NetworkPolicyIngressRule { from: Some(sidecars.clone()), ports: Some(vec![tcp(DAPR_INTERNAL_PORT)]) });
+        ingress.push(NetworkPolicyIngressRule {
+            from: Some(sidecars.clone()),
+            ports: Some(vec![tcp(DAPR_INTERNAL_PORT)]),
+        });
         egress.push(NetworkPolicyEgressRule { to: Some(sidecars), ports: Some(vec![tcp(DAPR_INTERNAL_PORT)]) });
         if let Some(namespace) = &plan.network.dapr_namespace {
             egress.push(NetworkPolicyEgressRule { to: Some(vec![namespace_peer(namespace)]), ports: None });
@@ -179,7 +203,10 @@ fn service_policy(plan: &Plan, service: &plan::Service) -> NetworkPolicy {
         &format!("{}-allow", service.name),
         &service.name,
         NetworkPolicySpec {
-            pod_selector: Some(LabelSelector { match_labels: Some(selector(&service.name)), ..LabelSelector::default() }),
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(selector(&service.name)),
+                ..LabelSelector::default()
+            }),
             policy_types: Some(types),
             ingress: (!ingress.is_empty()).then_some(ingress),
             egress: (!egress.is_empty()).then_some(egress),

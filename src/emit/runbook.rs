@@ -37,53 +37,6 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// A Mermaid node id from a name.
-fn id(prefix: &str, name: &str) -> String {
-    let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    format!("{prefix}_{clean}")
-}
-
-/// The architecture as a Mermaid flowchart: users, the ingress controller, routes to
-/// services, `uses` edges, and the stack in its install stages.
-pub fn mermaid(plan: &Plan) -> String {
-    let mut lines = vec!["flowchart LR".to_string()];
-    let ingress = plan.ingress_class.as_deref();
-    if plan.services.iter().any(|s| s.route.is_some()) {
-        lines.push("  users((users))".into());
-        lines.push(format!("  ingress[\"ingress: {}\"]", ingress.unwrap_or("none")));
-        lines.push("  users --> ingress".into());
-    }
-    lines.push(format!("  subgraph ns_app [\"namespace {}\"]", plan.namespace));
-    for service in &plan.services {
-        let kind = if service.volumes.is_empty() { "" } else { " (stateful)" };
-        lines.push(format!("    {}[\"{}{kind}\"]", id("svc", &service.name), service.name));
-    }
-    lines.push("  end".into());
-    for service in &plan.services {
-        if let Some(route) = &service.route {
-            lines.push(format!("  ingress -->|\"{}{}\"| {}", route.host, route.path, id("svc", &service.name)));
-        }
-        for used in &service.uses {
-            lines.push(format!("  {} --> {}", id("svc", &service.name), id("svc", used)));
-        }
-    }
-    let stage_count = plan.stack.iter().map(|c| c.stage + 1).max().unwrap_or(0);
-    for stage in 0..stage_count {
-        lines.push(format!("  subgraph stage_{} [\"stack stage {}\"]", stage + 1, stage + 1));
-        for component in plan.stack.iter().filter(|c| c.stage == stage) {
-            lines.push(format!("    {}[\"{}\"]", id("c", &component.name), component.title));
-        }
-        lines.push("  end".into());
-    }
-    for stage in 1..stage_count {
-        lines.push(format!("  stage_{stage} --> stage_{}", stage + 1));
-    }
-    if stage_count > 0 {
-        lines.push(format!("  stage_{stage_count} -.->|installed before| ns_app"));
-    }
-    lines.join("\n")
-}
-
 fn tools(plan: &Plan) -> Vec<Value> {
     let provider_cli = match plan.target.templates.as_str() {
         "hetzner" => vec![
@@ -111,41 +64,22 @@ fn tools(plan: &Plan) -> Vec<Value> {
 }
 
 fn cost(plan: &Plan) -> (Vec<Value>, String, Option<String>) {
-    let mut rows = Vec::new();
-    let (mut low, mut high) = (0u64, 0u64);
-    // `low` is the cost at the declared count, `high` at the autoscaled maximum.
-    for pool in &plan.target.pools {
-        let count = if pool.autoscale {
-            format!("{} ({}..{})", pool.count, pool.min, pool.max)
-        } else {
-            pool.count.to_string()
-        };
-        let (lo, hi) =
-            (u64::from(pool.count) * pool.price_cents, u64::from(pool.max.max(pool.count)) * pool.price_cents);
-        low += lo;
-        high += hi;
-        rows.push(json!({
-            "item": cell(&format!("nodes `{}` ({}: {} CPU, {})", pool.name, pool.size, pool.cpu, pool.memory)),
-            "count": count,
-            "unit": dollars(pool.price_cents),
-            "total": if lo == hi { dollars(lo) } else { format!("{} (up to {})", dollars(lo), dollars(hi)) },
-        }));
-    }
-    if plan.target.control_plane_cents > 0 {
-        low += plan.target.control_plane_cents;
-        high += plan.target.control_plane_cents;
-        let price = dollars(plan.target.control_plane_cents);
-        rows.push(json!({ "item": "control plane", "count": "1", "unit": price, "total": price }));
-    }
-    let has_routes = plan.services.iter().any(|s| s.route.is_some());
-    if has_routes && plan.target.kind != "local" {
-        low += plan.target.load_balancer_cents;
-        high += plan.target.load_balancer_cents;
-        let price = dollars(plan.target.load_balancer_cents);
-        rows.push(json!({ "item": "load balancer (ingress controller)", "count": "1", "unit": price, "total": price }));
-    }
-    let total =
-        if low == high { dollars(low) } else { format!("{} (up to {} at maximum scale)", dollars(low), dollars(high)) };
+    let cost = &plan.cost;
+    let rows = cost
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "item": cell(&l.what),
+                "total": if l.at_count == l.at_max { dollars(l.at_count) } else { format!("{} (up to {})", dollars(l.at_count), dollars(l.at_max)) },
+            })
+        })
+        .collect();
+    let total = if cost.at_count == cost.at_max {
+        dollars(cost.at_count)
+    } else {
+        format!("{} (up to {} at maximum scale)", dollars(cost.at_count), dollars(cost.at_max))
+    };
     let volumes = plan.services.iter().any(|s| !s.volumes.is_empty()) || plan.kafka.is_some();
     let note = match (plan.target.kind.as_str(), volumes) {
         ("local", _) => Some("A local cluster costs nothing beyond the machine it runs on.".to_string()),
@@ -248,7 +182,7 @@ fn context(plan: &Plan) -> Value {
         "version": target.version,
         "domain": plan.domain,
         "services_count": plan.services.len(),
-        "mermaid": mermaid(plan),
+        "mermaid": crate::graph::mermaid(plan).trim_end(),
         "tools": tools(plan),
         "env": plan.secrets.iter().flat_map(|s| s.keys.iter().map(move |(key, env)| json!({ "env": env, "key": key, "secret": s.name }))).collect::<Vec<_>>(),
         "prices_source": target.prices_source,

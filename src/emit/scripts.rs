@@ -126,6 +126,7 @@ fn context(plan: &Plan) -> Value {
     let secrets: Vec<Value> = plan
         .secrets
         .iter()
+        .filter(|s| !s.keys.is_empty())
         .map(|s| {
             json!({
                 "name": q(&s.name),

@@ -62,6 +62,28 @@ pub fn emit_stack(docs: &mut Docs, plan: &Plan) {
     if let Some(monitoring) = &plan.monitoring {
         docs.push(&alert_rules(plan, monitoring));
     }
+    let external_stage = stage_of(plan, "ExternalSecret");
+    for secret in plan.secrets.iter().filter(|s| !s.external.is_empty()) {
+        let store = secret.external.first().map(|e| e.store.clone()).unwrap_or_default();
+        docs.push(&Custom {
+            api_version: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            metadata: object_meta(plan, &secret.name, Some(&plan.namespace), external_stage),
+            spec: ExternalSecretSpec {
+                refresh_interval: "1h".into(),
+                secret_store_ref: StoreRef { name: store, kind: "ClusterSecretStore".into() },
+                target: ExternalTarget { name: secret.name.clone(), creation_policy: "Owner".into() },
+                data: secret
+                    .external
+                    .iter()
+                    .map(|e| ExternalData {
+                        secret_key: e.key.clone(),
+                        remote_ref: RemoteRef { key: e.path.clone(), property: e.property.clone() },
+                    })
+                    .collect(),
+            },
+        });
+    }
     if let Some(app) = &plan.argo_application {
         docs.push(&Custom {
             api_version: "argoproj.io/v1alpha1",

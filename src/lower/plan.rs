@@ -11,6 +11,8 @@ pub struct Plan {
     pub namespace: String,
     pub provider: String,
     pub ingress_class: Option<String>,
+    /// The component that serves routes (in the stack, or bundled by the provider).
+    pub ingress_controller: Option<String>,
     pub issuers: Vec<Issuer>,
     pub services: Vec<Service>,
     pub criteria: Vec<Criterion>,
@@ -33,6 +35,8 @@ pub struct Plan {
     pub domain: Option<String>,
     pub budget_cents: Option<u64>,
     pub network: NetworkPlan,
+    /// The monthly cost estimate (the same figures `check` compares with `budget`).
+    pub cost: crate::check::analysis::Cost,
 }
 
 /// Where the traffic the NetworkPolicies allow comes from and goes to.
@@ -89,6 +93,8 @@ pub struct SecretPlan {
     pub name: String,
     /// (key in the Secret, environment variable).
     pub keys: Vec<(String, String)>,
+    /// Keys synced from an external store by External Secrets (then `keys` is empty).
+    pub external: Vec<model::ExternalKey>,
 }
 
 /// A component to install with Helm.
@@ -360,8 +366,11 @@ pub fn lower(deployment: &Deployment) -> Plan {
         prices_source: provider.prices_source.clone(),
         prices_as_of: provider.prices_as_of.clone(),
     };
-    let secrets =
-        deployment.secrets.iter().map(|s| SecretPlan { name: s.name.value.clone(), keys: s.keys.clone() }).collect();
+    let secrets = deployment
+        .secrets
+        .iter()
+        .map(|s| SecretPlan { name: s.name.value.clone(), keys: s.keys.clone(), external: s.external.clone() })
+        .collect();
     let namespace_of = |kind: &str| {
         deployment.stack.iter().find(|e| e.component.provides_kind(kind) || e.component.name == kind).map(|e| {
             // k3s runs its bundled components in kube-system.
@@ -383,6 +392,7 @@ pub fn lower(deployment: &Deployment) -> Plan {
         dapr_namespace: namespace_of("dapr"),
     };
     Plan {
+        cost: crate::check::analysis::monthly_cost(deployment),
         network,
         target,
         registry: deployment.registry.clone(),
@@ -401,6 +411,7 @@ pub fn lower(deployment: &Deployment) -> Plan {
         namespace: deployment.namespace.clone(),
         provider: deployment.provider.name.clone(),
         ingress_class,
+        ingress_controller: deployment.ingress.as_ref().map(|(name, _)| name.clone()),
         issuers,
         services,
         criteria: deployment.success.clone(),
@@ -440,7 +451,11 @@ fn lower_service(deployment: &Deployment, service: &model::Service) -> Service {
         .secrets
         .iter()
         .filter_map(|name| deployment.secrets.iter().find(|s| s.name.value == name.value))
-        .flat_map(|secret| secret.keys.iter().map(|(key, _)| (key.clone(), secret.name.value.clone(), key.clone())))
+        .flat_map(|secret| {
+            let keys =
+                secret.keys.iter().map(|(key, _)| key.clone()).chain(secret.external.iter().map(|e| e.key.clone()));
+            keys.map(|key| (key.clone(), secret.name.value.clone(), key)).collect::<Vec<_>>()
+        })
         .collect();
     let route = service.route.as_ref().map(|r| Route {
         host: r.host.value.clone(),
