@@ -322,19 +322,28 @@ fn explain(code: Option<&str>, list: bool, format: ExplainFormat) -> u8 {
     0
 }
 
-fn cost(file: &Path, name: Option<String>, format: CostFormat, colour: Colour) -> u8 {
-    use deployc::check::analysis::dollars;
+/// Check and lower `file`, printing its diagnostics: the plan and the exit code so far, or the
+/// exit code alone when there is no plan.
+fn plan_of(file: &Path, name: Option<String>, colour: Colour) -> Result<(deployc::lower::plan::Plan, u8), u8> {
     let options = CompileOptions { deployment: name };
-    let Some(mut loaded) = load(file) else { return IO_ERROR };
+    let Some(mut loaded) = load(file) else { return Err(IO_ERROR) };
     let Some(root) = loaded.root else {
         print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
-        return FAILED;
+        return Err(FAILED);
     };
     let planned = deployc::inspect::plan(&mut loaded.sources, root, &importer(), &options);
     loaded.diagnostics.extend(planned.diagnostics);
     let code = exit_code(&loaded.diagnostics);
     print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
-    let Some(plan) = planned.plan else { return code.max(FAILED) };
+    planned.plan.map(|plan| (plan, code)).ok_or(code.max(FAILED))
+}
+
+fn cost(file: &Path, name: Option<String>, format: CostFormat, colour: Colour) -> u8 {
+    use deployc::check::analysis::dollars;
+    let (plan, code) = match plan_of(file, name, colour) {
+        Ok(planned) => planned,
+        Err(code) => return code,
+    };
     let cost = &plan.cost;
     match format {
         CostFormat::Json => {
@@ -371,22 +380,12 @@ fn cost(file: &Path, name: Option<String>, format: CostFormat, colour: Colour) -
 }
 
 fn graph(file: &Path, name: Option<String>, colour: Colour) -> u8 {
-    let options = CompileOptions { deployment: name };
-    let Some(mut loaded) = load(file) else { return IO_ERROR };
-    let Some(root) = loaded.root else {
-        print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
-        return FAILED;
-    };
-    let planned = deployc::inspect::plan(&mut loaded.sources, root, &importer(), &options);
-    loaded.diagnostics.extend(planned.diagnostics);
-    let code = exit_code(&loaded.diagnostics);
-    print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
-    match planned.plan {
-        Some(plan) => {
+    match plan_of(file, name, colour) {
+        Ok((plan, code)) => {
             print!("{}", deployc::graph::mermaid(&plan));
             code
         }
-        None => code.max(FAILED),
+        Err(code) => code,
     }
 }
 

@@ -29,10 +29,7 @@ pub fn human_duration(seconds: u64) -> String {
     }
 }
 
-/// Dollars from cents: `$24`, `$4.59`.
-pub fn dollars(cents: u64) -> String {
-    if cents.is_multiple_of(100) { format!("${}", cents / 100) } else { format!("${}.{:02}", cents / 100, cents % 100) }
-}
+pub use crate::check::analysis::dollars;
 
 /// Write the four scripts into `tree`. An error names the template that failed (a bug in a
 /// template, not in the user's file).
