@@ -267,6 +267,18 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
                 )),
         );
     }
+    if provider.kind == ProviderKind::K3s
+        && !pools.is_empty()
+        && !pools.iter().any(|p| {
+            p.members.iter().any(|m| matches!(m, Member::Attr(a) if a.key() == "role" && matches!(&a.value.kind, ValueKind::Ident(r) if r == "control-plane")))
+        })
+    {
+        cx.error(
+            Diagnostic::new("E0302", format!("{what} has no control-plane pool"))
+                .at(block.head_span(), "k3s needs a pool for its servers")
+                .help("add `pool master { role = control-plane, size = …, count = 1 }` (3 for high availability)"),
+        );
+    }
     let mut seen: BTreeMap<String, crate::source::Span> = BTreeMap::new();
     for pool_block in pools {
         let Some(label) = &pool_block.label else {
@@ -629,6 +641,13 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
                 .help(format!("write `{key} = env(\"VARIABLE\")` to read it from the environment at deploy time")),
             ),
         }
+    }
+    if let Some(other) = external.iter().find(|e| external.first().is_some_and(|first| first.store != e.store)) {
+        cx.error(
+            Diagnostic::new("E0301", format!("secret `{}` reads from more than one store", label.name))
+                .at(other.span, "a second store")
+                .help("an ExternalSecret reads from one store: split the keys into one secret per store"),
+        );
     }
     if !keys.is_empty()
         && let Some(first) = external.first()

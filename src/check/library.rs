@@ -47,7 +47,8 @@ const COMPONENT: Schema<'static> = Schema {
 const HELM: Schema<'static> =
     Schema { what: "helm", attrs: &["repo", "chart", "version"], blocks: &["values"], bare: false };
 const REQUESTS: Schema<'static> = Schema { what: "requests", attrs: &["cpu", "memory"], blocks: &[], bare: false };
-const OPTION: Schema<'static> = Schema { what: "option", attrs: &["type", "default", "doc"], blocks: &[], bare: false };
+const OPTION: Schema<'static> =
+    Schema { what: "option", attrs: &["type", "default", "doc", "helm_value"], blocks: &[], bare: false };
 
 fn label_or_error(cx: &mut Cx, block: &Block, what: &str) -> Option<String> {
     match &block.label {
@@ -77,6 +78,15 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
     let default_version = string(cx, "default_version", "\"1.32\"");
     let templates =
         r.get("templates").and_then(|v| cx.string(v, "templates")).map(|s| s.value).unwrap_or_else(|| name.clone());
+    if crate::stdlib::provider_template(&templates, "provision").is_none() {
+        let span = r.get("templates").map(|v| v.span).unwrap_or(block.head_span());
+        let sets: Vec<String> = crate::stdlib::PROVIDER_TEMPLATES.iter().filter(|(_, part, _)| *part == "provision").map(|(set, _, _)| set.to_string()).collect();
+        cx.error(
+            Diagnostic::new("E0203", format!("no script templates named `{templates}`"))
+                .at(span, "deployc ships no such template set")
+                .help(format!("reuse the set of a provider that works the same way, such as `templates = \"doks\"`; the sets are {}", crate::diagnostics::suggest::one_of(&sets))),
+        );
+    }
     let kubeconfig = r.get("kubeconfig").and_then(|v| cx.string(v, "kubeconfig")).map(|s| s.value).unwrap_or_default();
     let kind = r.required(cx, "kind", "managed").and_then(|v| cx.word(v, "kind", &["managed", "k3s", "local"])).map(
         |w| match w.value.as_str() {
@@ -218,6 +228,7 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
             .and_then(|v| cx.word(v, "type", &["count", "string", "bool", "memory", "cpu"]));
         let default = o.required(cx, "default", "1").and_then(|v| cx.scalar_text(v, "default"));
         let doc = o.get("doc").and_then(|v| cx.string(v, "doc")).map(|s| s.value).unwrap_or_default();
+        let helm_value = o.get("helm_value").and_then(|v| cx.string(v, "helm_value")).map(|s| s.value);
         if let (Some(ty), Some(default)) = (ty, default) {
             let ty = match ty.value.as_str() {
                 "count" => OptionType::Count,
@@ -226,7 +237,7 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
                 "cpu" => OptionType::Cpu,
                 _ => OptionType::Str,
             };
-            options.push(ComponentOption { name: option_name, ty, default, doc });
+            options.push(ComponentOption { name: option_name, ty, default, doc, helm_value });
         }
     }
     Some(Component {

@@ -144,6 +144,8 @@ pub struct ComponentOption {
     pub ty: OptionType,
     pub default: String,
     pub doc: String,
+    /// The Helm value the option sets (`master.persistence.size`), if it maps to one.
+    pub helm_value: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -123,6 +123,10 @@ impl<'b> Reader<'b> {
         if let Some(base) = base {
             for member in &base.members {
                 match member {
+                    // A template's exceptions apply unless the service writes its own of that name.
+                    Member::Allow(allow) if !reader.allows.iter().any(|a| a.name.name == allow.name.name) => {
+                        reader.allows.push(allow);
+                    }
                     Member::Attr(attr) if schema.attrs.contains(&attr.key().as_str()) => {
                         reader.attrs.entry(attr.key()).or_insert(attr);
                     }

@@ -136,6 +136,12 @@ pub struct KafkaNodePoolSpec {
     pub replicas: u32,
     pub roles: Vec<String>,
     pub storage: KafkaStorage,
+    pub resources: KafkaResources,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KafkaResources {
+    pub requests: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -49,6 +49,18 @@ fn tools(plan: &Plan) -> Vec<Value> {
             ("k3d", "runs k3s in Docker", "https://k3d.io/"),
             ("docker", "hosts the k3d nodes", "https://docs.docker.com/engine/install/"),
         ],
+        "eks" => vec![
+            ("eksctl", "creates the cluster and node groups", "https://eksctl.io/installation/"),
+            ("aws", "logs in, registry, lists what would still bill", "https://aws.amazon.com/cli/"),
+        ],
+        "gke" => vec![
+            ("gcloud", "creates the cluster and node pools", "https://cloud.google.com/sdk/docs/install"),
+            ("gke-gcloud-auth-plugin", "lets kubectl authenticate to GKE", "https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl"),
+        ],
+        "kind" => vec![
+            ("kind", "runs Kubernetes in Docker", "https://kind.sigs.k8s.io/docs/user/quick-start/"),
+            ("docker", "hosts the kind nodes", "https://docs.docker.com/engine/install/"),
+        ],
         _ => vec![],
     };
     let mut out: Vec<Value> = provider_cli
@@ -171,6 +183,8 @@ fn context(plan: &Plan) -> Value {
         "doks" => "load balancers, volumes, snapshots, reserved IPs, the registry",
         "hetzner" => "servers, load balancers, volumes, primary IPs, snapshots",
         "aks" => "the resource groups, unattached disks, public IPs",
+        "eks" => "load balancers, available volumes, unassociated Elastic IPs, eksctl stacks",
+        "gke" => "forwarding rules, unattached disks, reserved addresses",
         _ => "clusters and registries",
     };
     json!({

@@ -175,6 +175,12 @@ fn emit_kafka(docs: &mut Docs, plan: &Plan, kafka: &plan::Kafka) {
                     delete_claim: false,
                 }],
             },
+            resources: KafkaResources {
+                requests: BTreeMap::from([
+                    ("cpu".to_string(), kafka.broker_cpu.clone()),
+                    ("memory".to_string(), kafka.broker_memory.clone()),
+                ]),
+            },
         },
     });
     for topic in &kafka.topics {

@@ -121,6 +121,8 @@ pub struct Kafka {
     pub name: String,
     pub brokers: u32,
     pub storage: String,
+    pub broker_cpu: String,
+    pub broker_memory: String,
     pub topics: Vec<model::Topic>,
     pub stage: usize,
 }
@@ -272,7 +274,16 @@ pub fn lower(deployment: &Deployment) -> Plan {
                 repo: c.helm.repo.clone(),
                 chart: c.helm.chart.clone(),
                 version: c.helm.version.clone(),
-                values: c.helm.values.clone(),
+                values: c
+                    .helm
+                    .values
+                    .iter()
+                    .cloned()
+                    .chain(c.options.iter().filter_map(|o| {
+                        let key = o.helm_value.clone()?;
+                        entry.option(&o.name).map(|v| (key, v.to_string()))
+                    }))
+                    .collect(),
                 ready: c.ready.clone(),
                 provides: c.provides.clone(),
                 stage,
@@ -297,6 +308,8 @@ pub fn lower(deployment: &Deployment) -> Plan {
         name: "kafka".to_string(),
         brokers: e.option("brokers").and_then(|b| b.parse().ok()).unwrap_or(1),
         storage: e.option("storage").unwrap_or("10Gi").to_string(),
+        broker_cpu: e.option("broker_cpu").unwrap_or("250m").to_string(),
+        broker_memory: e.option("broker_memory").unwrap_or("1Gi").to_string(),
         topics: e.topics.clone(),
         stage: provider_stage("Kafka").unwrap_or(0),
     });

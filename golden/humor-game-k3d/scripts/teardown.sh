@@ -102,6 +102,10 @@ if [ "$DRY_RUN" != 1 ]; then
   if k3d cluster get "$CLUSTER" >/dev/null 2>&1; then leftovers+=("k3d cluster $CLUSTER"); fi
   if k3d registry get 'k3d-registry' >/dev/null 2>&1; then leftovers+=("k3d registry"); fi
 fi
+if [ "$DRY_RUN" = 1 ]; then
+  echo "SKIP  leftovers are listed only in a real run"
+  exit 0
+fi
 if [ "${#leftovers[@]}" -gt 0 ]; then
   printf 'FAIL  teardown leaves billable resources (criterion: cost = %s):\n' '$0'
   printf '  - %s\n' "${leftovers[@]}"

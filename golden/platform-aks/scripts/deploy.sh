@@ -166,7 +166,7 @@ run helm upgrade --install 'redis' 'redis' \
   --version '22.0.4' \
   --namespace 'redis' --create-namespace \
   --set 'architecture=standalone' \
-  --set 'auth.existingSecret=redis-auth' \
+  --set 'master.persistence.size=16Gi' \
   --wait --timeout 10m
 run kubectl --namespace 'redis' rollout status 'statefulset/redis-master' --timeout=5m
 run helm upgrade --install 'traefik' 'traefik' \

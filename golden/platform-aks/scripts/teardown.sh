@@ -116,6 +116,10 @@ if [ "$DRY_RUN" != 1 ]; then
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("unattached disk $item"); done < <(az disk list --query "[?diskState=='Unattached'].name" --output tsv)
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("public IP $item"); done < <(az network public-ip list --query "[?ipConfiguration==null].name" --output tsv)
 fi
+if [ "$DRY_RUN" = 1 ]; then
+  echo "SKIP  leftovers are listed only in a real run"
+  exit 0
+fi
 if [ "${#leftovers[@]}" -gt 0 ]; then
   printf 'FAIL  teardown leaves billable resources (criterion: cost = %s):\n' '$0'
   printf '  - %s\n' "${leftovers[@]}"

@@ -109,6 +109,10 @@ if [ "$DRY_RUN" != 1 ]; then
   if doctl registry get >/dev/null 2>&1; then leftovers+=("container registry"); fi
   if doctl kubernetes cluster get "$CLUSTER" >/dev/null 2>&1; then leftovers+=("cluster $CLUSTER"); fi
 fi
+if [ "$DRY_RUN" = 1 ]; then
+  echo "SKIP  leftovers are listed only in a real run"
+  exit 0
+fi
 if [ "${#leftovers[@]}" -gt 0 ]; then
   printf 'FAIL  teardown leaves billable resources (criterion: cost = %s):\n' '$0'
   printf '  - %s\n' "${leftovers[@]}"

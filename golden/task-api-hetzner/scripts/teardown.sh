@@ -110,6 +110,10 @@ if [ "$DRY_RUN" != 1 ]; then
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("primary IP $item"); done < <(hcloud primary-ip list -o noheader -o columns=name)
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("snapshot $item"); done < <(hcloud image list --type snapshot -o noheader -o columns=description)
 fi
+if [ "$DRY_RUN" = 1 ]; then
+  echo "SKIP  leftovers are listed only in a real run"
+  exit 0
+fi
 if [ "${#leftovers[@]}" -gt 0 ]; then
   printf 'FAIL  teardown leaves billable resources (criterion: cost = %s):\n' '$0'
   printf '  - %s\n' "${leftovers[@]}"

@@ -99,6 +99,10 @@ if [ "$DRY_RUN" != 1 ]; then
   # A local cluster costs nothing, but leftovers still hold disk and ports.
   if k3d cluster get "$CLUSTER" >/dev/null 2>&1; then leftovers+=("k3d cluster $CLUSTER"); fi
 fi
+if [ "$DRY_RUN" = 1 ]; then
+  echo "SKIP  leftovers are listed only in a real run"
+  exit 0
+fi
 if [ "${#leftovers[@]}" -gt 0 ]; then
   printf 'FAIL  teardown leaves billable resources (criterion: cost = %s):\n' '$0'
   printf '  - %s\n' "${leftovers[@]}"
