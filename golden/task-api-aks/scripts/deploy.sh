@@ -54,9 +54,11 @@ die() {
   exit 1
 }
 
-# Stop unless a command is installed.
+# Stop unless a command is installed (a dry run only notes it).
 need() {
-  command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ "$DRY_RUN" = 1 ] && { echo "note: $1 is not installed: $2" >&2; return 0; }
+  die "$1 is not installed: $2"
 }
 
 step() {
@@ -82,7 +84,9 @@ fi
 step "checking the environment for secret values"
 missing=()
 [ -n "${TASK_API_DATABASE_URL:-}" ] || missing+=('TASK_API_DATABASE_URL')
-if [ "${#missing[@]}" -gt 0 ]; then
+if [ "${#missing[@]}" -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
+  echo "note: a real run stops here until these are set: ${missing[*]}" >&2
+elif [ "${#missing[@]}" -gt 0 ]; then
   die "these environment variables must be set (values are read at deploy time, never stored): ${missing[*]}"
 fi
 echo "all 1 secret value(s) present"

@@ -55,9 +55,11 @@ die() {
   exit 1
 }
 
-# Stop unless a command is installed.
+# Stop unless a command is installed (a dry run only notes it).
 need() {
-  command -v "$1" >/dev/null 2>&1 || die "$1 is not installed: $2"
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ "$DRY_RUN" = 1 ] && { echo "note: $1 is not installed: $2" >&2; return 0; }
+  die "$1 is not installed: $2"
 }
 
 step() {
