@@ -206,6 +206,10 @@ pub enum Provider {
     Hetzner,
     /// Azure Kubernetes Service.
     Aks,
+    /// Amazon Elastic Kubernetes Service.
+    Eks,
+    /// Google Kubernetes Engine.
+    Gke,
 }
 
 impl Provider {
@@ -215,6 +219,8 @@ impl Provider {
             Provider::Doks => "doks",
             Provider::Hetzner => "hetzner",
             Provider::Aks => "aks",
+            Provider::Eks => "eks",
+            Provider::Gke => "gke",
         }
     }
 }

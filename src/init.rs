@@ -4,7 +4,7 @@
 //! without a diagnostic and is already formatted (`tests/cli.rs` checks both).
 
 /// The providers `init` has a starter for, the default first.
-pub const PROVIDERS: [&str; 4] = ["k3d", "doks", "hetzner", "aks"];
+pub const PROVIDERS: [&str; 6] = ["k3d", "doks", "hetzner", "aks", "eks", "gke"];
 
 /// The starter for `provider`, with the deployment (and the names derived from it) called
 /// `name`; `None` for a provider without a starter.
@@ -14,6 +14,8 @@ pub fn starter(provider: &str, name: &str) -> Option<String> {
         "doks" => include_str!("init/doks.deploy"),
         "hetzner" => include_str!("init/hetzner.deploy"),
         "aks" => include_str!("init/aks.deploy"),
+        "eks" => include_str!("init/eks.deploy"),
+        "gke" => include_str!("init/gke.deploy"),
         _ => return None,
     };
     let env_name = name.to_ascii_uppercase().replace('-', "_");
