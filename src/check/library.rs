@@ -80,7 +80,11 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         r.get("templates").and_then(|v| cx.string(v, "templates")).map(|s| s.value).unwrap_or_else(|| name.clone());
     if crate::stdlib::provider_template(&templates, "provision").is_none() {
         let span = r.get("templates").map(|v| v.span).unwrap_or(block.head_span());
-        let sets: Vec<String> = crate::stdlib::PROVIDER_TEMPLATES.iter().filter(|(_, part, _)| *part == "provision").map(|(set, _, _)| set.to_string()).collect();
+        let sets: Vec<String> = crate::stdlib::PROVIDER_TEMPLATES
+            .iter()
+            .filter(|(_, part, _)| *part == "provision")
+            .map(|(set, _, _)| set.to_string())
+            .collect();
         cx.error(
             Diagnostic::new("E0203", format!("no script templates named `{templates}`"))
                 .at(span, "deployc ships no such template set")

@@ -55,7 +55,11 @@ fn tools(plan: &Plan) -> Vec<Value> {
         ],
         "gke" => vec![
             ("gcloud", "creates the cluster and node pools", "https://cloud.google.com/sdk/docs/install"),
-            ("gke-gcloud-auth-plugin", "lets kubectl authenticate to GKE", "https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl"),
+            (
+                "gke-gcloud-auth-plugin",
+                "lets kubectl authenticate to GKE",
+                "https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl",
+            ),
         ],
         "kind" => vec![
             ("kind", "runs Kubernetes in Docker", "https://kind.sigs.k8s.io/docs/user/quick-start/"),
