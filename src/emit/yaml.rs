@@ -148,9 +148,15 @@ impl<'a> Writer<'a> {
             self.out.push('\n');
             self.column = 0;
         }
-        while self.column < indent {
-            self.out.push(' ');
-            self.column += 1;
+        if self.column < indent {
+            const SPACES: &str = "                                                                ";
+            let mut missing = indent - self.column;
+            while missing > 0 {
+                let chunk = missing.min(SPACES.len());
+                self.out.push_str(SPACES.get(..chunk).unwrap_or(""));
+                missing -= chunk;
+            }
+            self.column = indent;
         }
         self.whitespace = true;
         self.indention = true;
@@ -244,7 +250,7 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// A scalar whose style serde_yaml leaves to libyaml (plain when allowed).
+    /// A scalar written plain (numbers, booleans, `null`).
     fn plain_scalar(&mut self, text: &str) -> Result {
         self.scalar(text, false)
     }
@@ -254,18 +260,23 @@ impl<'a> Writer<'a> {
         if is_key && text.len() > MAX_SIMPLE_KEY {
             return Err(Unsupported);
         }
-        if quote || !plain_allowed(text) {
+        if quote {
             self.write_indicator("'", true, false, false);
-            for (i, part) in text.split('\'').enumerate() {
-                if i > 0 {
-                    self.put("''");
+            if text.contains('\'') {
+                for (i, part) in text.split('\'').enumerate() {
+                    if i > 0 {
+                        self.put("''");
+                    }
+                    self.put(part);
                 }
-                self.put(part);
+            } else {
+                self.put(text);
             }
             self.write_indicator("'", false, false, false);
         } else {
             if !self.whitespace {
-                self.put(" ");
+                self.out.push(' ');
+                self.column += 1;
             }
             self.put(text);
             self.whitespace = false;
@@ -276,63 +287,127 @@ impl<'a> Writer<'a> {
     }
 
     fn string(&mut self, text: &str) -> Result {
-        if !text.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-            return Err(Unsupported);
-        }
-        self.scalar(text, reads_as_non_string(text))
+        let quote = needs_quotes(text)?;
+        self.scalar(text, quote)
     }
 
-    fn integer(&mut self, value: impl fmt::Display) -> Result {
-        use fmt::Write as _;
-        let mut buffer = String::new();
-        let _ = write!(buffer, "{value}");
-        self.plain_scalar(&buffer)
+    fn integer(&mut self, value: impl Into<i128>) -> Result {
+        let value: i128 = value.into();
+        let mut buffer = [0u8; 40];
+        let mut at = buffer.len();
+        let mut rest = value.unsigned_abs();
+        loop {
+            at -= 1;
+            if let Some(digit) = buffer.get_mut(at) {
+                *digit = b'0' + (rest % 10) as u8;
+            }
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if value < 0 {
+            at -= 1;
+            if let Some(sign) = buffer.get_mut(at) {
+                *sign = b'-';
+            }
+        }
+        self.plain_scalar(std::str::from_utf8(buffer.get(at..).unwrap_or(b"0")).unwrap_or("0"))
     }
 }
 
-/// libyaml's `yaml_emitter_analyze_scalar` for one line of printable ASCII: may it be
-/// written plain in block context?
-fn plain_allowed(text: &str) -> bool {
+/// Byte classes for [`needs_quotes`].
+const PRINTABLE: u8 = 1;
+/// A byte that can appear in something serde_yaml reads as a number.
+const NUMERIC: u8 = 2;
+/// A first byte that makes a plain scalar impossible (libyaml's indicators).
+const INDICATOR: u8 = 4;
+/// `:` and `#`, which make a plain scalar impossible next to a space.
+const SPECIAL: u8 = 8;
+
+// Evaluated at compile time, where an index out of bounds is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0x20;
+    while b <= 0x7e {
+        table[b] = PRINTABLE;
+        b += 1;
+    }
+    let numeric = b"0123456789abcdefABCDEFxoinIN+-.";
+    let mut i = 0;
+    while i < numeric.len() {
+        table[numeric[i] as usize] |= NUMERIC;
+        i += 1;
+    }
+    let indicators = b"#,[]{}&*!|>'\"%@`";
+    let mut i = 0;
+    while i < indicators.len() {
+        table[indicators[i] as usize] |= INDICATOR;
+        i += 1;
+    }
+    table[b':' as usize] |= SPECIAL;
+    table[b'#' as usize] |= SPECIAL;
+    table
+};
+
+fn class(b: u8) -> u8 {
+    CLASSES.get(usize::from(b)).copied().unwrap_or(0)
+}
+
+/// Whether serde_yaml writes `text` single-quoted (`Ok(true)`) or plain (`Ok(false)`) in block
+/// context; `Err` for text this writer leaves to serde_yaml (line breaks, tabs, non-ASCII).
+///
+/// Quoted when serde_yaml's `serialize_str` asks for it (the text would read back as a null,
+/// a boolean or a number) or when libyaml's `yaml_emitter_analyze_scalar` forbids a plain
+/// scalar: a leading or trailing space, a leading indicator, `---` or `...` at the start,
+/// `: ` or a final `:`, or ` #`.
+fn needs_quotes(text: &str) -> Result<bool> {
     let bytes = text.as_bytes();
-    let Some(&first) = bytes.first() else { return true };
-    if bytes.starts_with(b"---") || bytes.starts_with(b"...") {
-        return false;
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { return Ok(true) };
+    // One pass: the classes every byte has in common, and whether any byte is `:` or `#`.
+    let mut common = PRINTABLE | NUMERIC;
+    let mut any = 0;
+    for &b in bytes {
+        let c = class(b);
+        common &= c;
+        any |= c;
     }
-    if first == b' ' || bytes.last() == Some(&b' ') {
-        return false;
+    if common & PRINTABLE == 0 {
+        return Err(Unsupported);
     }
-    let followed_by_space = |i: usize| bytes.get(i + 1).is_none_or(|b| *b == b' ');
-    match first {
-        b'#' | b',' | b'[' | b']' | b'{' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@'
-        | b'`' => return false,
-        b'?' | b':' | b'-' if followed_by_space(0) => return false,
-        _ => {}
+    if first == b' ' || last == b' ' || class(first) & INDICATOR != 0 {
+        return Ok(true);
     }
-    let mut previous = first;
-    for (i, &current) in bytes.iter().enumerate().skip(1) {
-        if (current == b':' && followed_by_space(i)) || (current == b'#' && previous == b' ') {
-            return false;
+    if any & SPECIAL != 0 {
+        let mut previous = b' ';
+        for (i, &b) in bytes.iter().enumerate() {
+            let followed_by_space = matches!(bytes.get(i + 1), None | Some(b' '));
+            if (b == b':' && followed_by_space) || (b == b'#' && previous == b' ') {
+                return Ok(true);
+            }
+            previous = b;
         }
-        previous = current;
     }
-    true
+    if matches!(first, b'?' | b'-' | b'.') {
+        if first != b'.' && matches!(bytes.get(1), None | Some(b' ')) {
+            return Ok(true);
+        }
+        if bytes.starts_with(b"---") || bytes.starts_with(b"...") {
+            return Ok(true);
+        }
+    }
+    if first.is_ascii_alphabetic() {
+        return Ok(matches!(text, "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"));
+    }
+    Ok(text == "~" || (common & NUMERIC != 0 && reads_as_number(text)))
 }
 
-/// serde_yaml's `serialize_str` style choice: a string that would read back as something else
-/// (null, a boolean, an integer, a float, or digits with a leading zero) is single-quoted.
-/// The functions below follow `serde_yaml::de` (0.9) line by line.
-fn reads_as_non_string(v: &str) -> bool {
-    if v.is_empty() {
-        return true;
-    }
-    // Fast exit for the common case: a string starting with a letter is a null or a boolean
-    // word, or a string (Rust's float parser also reads `inf` and `nan`, which serde_yaml then
-    // rejects as not finite).
-    if v.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
-        return matches!(v, "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE");
-    }
-    v == "~"
-        || parse_unsigned_int(v, u128::from_str_radix).is_some()
+/// serde_yaml's `serialize_str` style choice for text made of number characters: an integer,
+/// a float, or digits with a leading zero read back as something other than a string. The
+/// functions below follow `serde_yaml::de` (0.9) line by line.
+fn reads_as_number(v: &str) -> bool {
+    parse_unsigned_int(v, u128::from_str_radix).is_some()
         || parse_negative_int(v, i128::from_str_radix).is_some()
         || digits_but_not_number(v)
         || parse_f64(v).is_some()
@@ -444,7 +519,8 @@ impl<'w> ser::Serializer for &mut Writer<'w> {
         self.integer(v)
     }
     fn serialize_u128(self, v: u128) -> Result {
-        self.integer(v)
+        // Larger than any i128 only past 1.7e38; leave those (never emitted) to serde_yaml.
+        self.integer(i128::try_from(v).map_err(|_| Unsupported)?)
     }
     // serde_yaml formats floats with ryu and quotes chars: left to serde_yaml.
     fn serialize_f32(self, _v: f32) -> Result {
