@@ -9,7 +9,7 @@ use std::fs;
 
 use deployc::diagnostics::Diagnostics;
 use deployc::source::FileId;
-use deployc::syntax::testing::{parse_fast, parse_with_pest};
+use deployc::syntax::testing::{parse_fast, parse_with_pest, pest_can_parse};
 
 /// `None` when the parser rejects `text`, else the tree in `Debug` form (the AST has no `Eq`).
 fn both(text: &str) -> (Option<String>, Option<String>) {
@@ -22,6 +22,12 @@ fn both(text: &str) -> (Option<String>, Option<String>) {
 }
 
 fn assert_agree(name: &str, text: &str) {
+    // pest takes time exponential in the nesting of values; `parse` never gives it deeper
+    // input than this (it words the error itself), so neither does this test.
+    if !pest_can_parse(text) {
+        let _ = parse_fast(FileId(7), text);
+        return;
+    }
     let (fast, pest) = both(text);
     match (&fast, &pest) {
         (Some(a), Some(b)) => assert_eq!(a, b, "{name}: the parsers build different trees for:\n{text}"),
@@ -171,6 +177,10 @@ fn corners_of_the_grammar_agree() {
         "d {\ta\t=\t1\t}",
         "d { a = 1 } # end",
         "d { http \"https://x/\" { status = 200 } }",
+        "a b { c d { e f { g h {",
+        "a b { c d { e f { } x = }",
+        "a b { c d : t { e f { } } g = }",
+        "a b { c d { e f { } } } }",
     ] {
         assert_agree(text, text);
     }
@@ -194,8 +204,44 @@ impl Rng {
 
 /// Characters and fragments that matter to the grammar.
 const PIECES: &[&str] = &[
-    " ", "\n", "\t", "#", "{", "}", "[", "]", "(", ")", ",", ".", "..", "=", ":", "\"", "\\", "$", "${", "-", "_", "/",
-    "%", "a", "Z", "0", "9", "m", "Mi", "mo", "h", "true", "false", "let ", "import ", "allow ", " because ", "x = 1",
+    " ",
+    "\n",
+    "\t",
+    "#",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    ",",
+    ".",
+    "..",
+    "=",
+    ":",
+    "\"",
+    "\\",
+    "$",
+    "${",
+    "-",
+    "_",
+    "/",
+    "%",
+    "a",
+    "Z",
+    "0",
+    "9",
+    "m",
+    "Mi",
+    "mo",
+    "h",
+    "true",
+    "false",
+    "let ",
+    "import ",
+    "allow ",
+    " because ",
+    "x = 1",
     "é",
 ];
 
@@ -229,8 +275,7 @@ fn random_mutations_agree() {
         for _ in 0..rng.below(3) {
             mutant = mutate(&mut rng, &mutant);
         }
-        let (fast, _) = both(&mutant);
-        accepted += usize::from(fast.is_some());
+        accepted += usize::from(parse_fast(FileId(7), &mutant).is_some());
         assert_agree(&format!("mutation {case} of {name}"), &mutant);
     }
     // Both outcomes must be well represented for the comparison to mean something.

@@ -4,6 +4,7 @@
 //! five millicores where CPU is expected; `2` is two cores for `cpu` and two replicas for
 //! `replicas`. A literal that does not fit is E0301 with an example of the right literal.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::model::{Cpu, Memory, Money, Spanned};
@@ -36,11 +37,12 @@ impl Cx<'_> {
         None
     }
 
-    /// Values where a name (not a `let`) is never meant: substitute `let` constants.
-    fn constant(&self, value: &Value) -> Value {
+    /// Values where a name (not a `let`) is never meant: substitute `let` constants. Borrows
+    /// the value itself when it is not a name (almost always), so checking copies nothing.
+    fn constant<'v>(&self, value: &'v Value) -> Cow<'v, Value> {
         match &value.kind {
-            ValueKind::Ident(_) => self.let_value(value).unwrap_or_else(|| value.clone()),
-            _ => value.clone(),
+            ValueKind::Ident(_) => Cow::Owned(self.let_value(value).unwrap_or_else(|| value.clone())),
+            _ => Cow::Borrowed(value),
         }
     }
 

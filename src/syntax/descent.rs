@@ -16,10 +16,20 @@
 use super::ast::*;
 use crate::source::{FileId, Span};
 
-/// Parse `text`, or `None` where the grammar does not match (pest then reports why).
-pub fn parse(file: FileId, text: &str) -> Option<Module> {
-    let mut parser = Parser { text, bytes: text.as_bytes(), pos: 0, file, depth: 0 };
-    parser.file()
+/// Parse `text`, or, where the grammar does not match, the furthest offset any rule reached
+/// before failing (pest then reports the error, or [`super::parse`] words one from that offset
+/// when pest would take too long).
+pub fn parse(file: FileId, text: &str) -> Result<Module, usize> {
+    let mut parser = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        file,
+        depth: 0,
+        furthest: 0,
+        failed_blocks: std::collections::HashSet::new(),
+    };
+    parser.file().ok_or(parser.furthest)
 }
 
 /// Deeper than this, give up and let pest decide (the nesting limit is checked before).
@@ -31,6 +41,14 @@ struct Parser<'a> {
     pos: usize,
     file: FileId,
     depth: usize,
+    /// The furthest position at which a token failed to match.
+    furthest: usize,
+    /// Where a `block` was tried and failed. When a block fails, its enclosing block reads the
+    /// kind as a bare member and tries the label as the kind of a block with the same body, so
+    /// without this every level of unclosed, labelled blocks would parse everything inside it
+    /// twice: 2^depth (pest does exactly that). A rule's result depends only on where it
+    /// starts, so a failure there is a failure every time.
+    failed_blocks: std::collections::HashSet<usize>,
 }
 
 fn is_ident_char(b: u8) -> bool {
@@ -60,8 +78,14 @@ impl<'a> Parser<'a> {
             self.pos += literal.len();
             true
         } else {
+            self.missed();
             false
         }
+    }
+
+    /// A token did not match here.
+    fn missed(&mut self) {
+        self.furthest = self.furthest.max(self.pos);
     }
 
     fn span(&self, start: usize) -> Span {
@@ -175,6 +199,18 @@ impl<'a> Parser<'a> {
 
     // block = ${ identifier ~ hspace ~ (label ~ hspace)? ~ (template ~ hspace)? ~ block_body }
     fn block(&mut self) -> Option<Block> {
+        let start = self.pos;
+        if self.failed_blocks.contains(&start) {
+            return None;
+        }
+        let block = self.block_uncached();
+        if block.is_none() {
+            self.failed_blocks.insert(start);
+        }
+        block
+    }
+
+    fn block_uncached(&mut self) -> Option<Block> {
         self.nested(|p| {
             let start = p.pos;
             let kind = p.identifier()?;
@@ -313,7 +349,11 @@ impl<'a> Parser<'a> {
     // atom = _{ money | quantity | number | boolean | string | list | record | call | identifier }
     fn atom(&mut self) -> Option<Value> {
         let start = self.pos;
-        let kind = match self.peek()? {
+        let Some(first) = self.peek() else {
+            self.missed();
+            return None;
+        };
+        let kind = match first {
             b'$' => self.money(),
             b'0'..=b'9' => self.attempt(Self::quantity).or_else(|| self.number()),
             b'"' => self.string().map(ValueKind::Str),
@@ -346,6 +386,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
         }
         if self.pos == start {
+            self.missed();
             return None;
         }
         if self.peek() == Some(b'.') && self.peek_at(1).is_some_and(|b| b.is_ascii_digit()) {
@@ -528,7 +569,10 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         match self.peek() {
             Some(b) if b.is_ascii_alphabetic() || b == b'_' => self.pos += 1,
-            _ => return None,
+            _ => {
+                self.missed();
+                return None;
+            }
         }
         loop {
             match self.peek() {

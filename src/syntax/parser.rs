@@ -25,10 +25,33 @@ pub fn parse(sink: &mut Diagnostics, file: FileId, text: &str) -> Module {
     }
     // The hand-written parser builds the same tree several times faster; where the grammar
     // does not match, pest parses again to report the error in its words.
-    if let Some(module) = super::descent::parse(file, text) {
-        return module;
+    let furthest = match super::descent::parse(file, text) {
+        Ok(module) => return module,
+        Err(furthest) => furthest,
+    };
+    // pest backtracks out of `range` and parses the same `atom` again at every level of nested
+    // values, and parses the body of a failing labelled block again as the label's block, so
+    // its time doubles (or more) with each level. Past a modest depth the error is worded
+    // from where the hand-written parser stopped instead.
+    if first_deeper_than(text, PEST_NESTING).is_some() {
+        sink.push(syntax_error_at(file, text, furthest));
+        return Module::default();
     }
     parse_with_pest(sink, file, text)
+}
+
+/// The deepest nesting pest is given: its time grows as 2^depth to 4^depth with the nesting
+/// of values, calls and unclosed labelled blocks. Real files nest 4 to 6 levels.
+pub(super) const PEST_NESTING: usize = 8;
+
+/// A syntax error at `start`, without pest's list of expected tokens.
+fn syntax_error_at(file: FileId, text: &str, start: usize) -> Diagnostic {
+    let start = start.min(text.len());
+    let end = text.get(start..).and_then(|rest| rest.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start);
+    let found = describe_found(text, start);
+    Diagnostic::new("E0101", format!("unexpected {found}"))
+        .at(Span::new(file, start, end), "unexpected here")
+        .help_opt(hint(text, start, &[]))
 }
 
 /// Parse one file with pest alone (the reference the hand-written parser is tested against).
@@ -57,34 +80,41 @@ pub fn parse_with_pest(sink: &mut Diagnostics, file: FileId, text: &str) -> Modu
 
 /// The offset of the first bracket nested deeper than [`MAX_NESTING`], ignoring strings and comments.
 fn too_deep(text: &str) -> Option<usize> {
+    first_deeper_than(text, MAX_NESTING)
+}
+
+/// The offset of the first bracket nested deeper than `limit`, ignoring strings and comments.
+pub(super) fn first_deeper_than(text: &str, limit: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut in_comment = false;
     let mut escaped = false;
-    for (offset, c) in text.char_indices() {
+    // Bytes, not chars: every byte that matters is ASCII, and bytes of other characters
+    // (0x80 and up) never equal one.
+    for (offset, &c) in text.as_bytes().iter().enumerate() {
         if in_comment {
-            in_comment = c != '\n';
+            in_comment = c != b'\n';
             continue;
         }
         if in_string {
             match c {
                 _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' | '\n' => in_string = false,
+                b'\\' => escaped = true,
+                b'"' | b'\n' => in_string = false,
                 _ => {}
             }
             continue;
         }
         match c {
-            '#' => in_comment = true,
-            '"' => in_string = true,
-            '{' | '[' | '(' => {
+            b'#' => in_comment = true,
+            b'"' => in_string = true,
+            b'{' | b'[' | b'(' => {
                 depth += 1;
-                if depth > MAX_NESTING {
+                if depth > limit {
                     return Some(offset);
                 }
             }
-            '}' | ']' | ')' => depth = depth.saturating_sub(1),
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
