@@ -54,25 +54,56 @@ pub struct Compilation {
 
 /// Check and compile `root` (already in `sources`). Stdlib files are added to `sources`.
 pub fn compile(sources: &mut SourceMap, root: FileId, loader: &Loader, options: &CompileOptions) -> Compilation {
+    let files = output::Collect::default();
+    let built = compile_to(sources, root, loader, options, &files, output::worker_threads());
+    let output = match built.written {
+        Ok(true) => Some(files.into_tree()),
+        // Collecting into a tree does no IO.
+        Ok(false) | Err(_) => None,
+    };
+    Compilation { output, diagnostics: built.diagnostics }
+}
+
+/// The result of [`compile_to`].
+#[derive(Debug)]
+pub struct Built {
+    pub diagnostics: Diagnostics,
+    /// `Ok(true)` when every file was handed to the sink; `Ok(false)` when there were errors
+    /// (then no file was); `Err` when the sink failed.
+    pub written: std::io::Result<bool>,
+}
+
+/// Check and compile `root`, handing each output file to `files` as soon as it is made (on up
+/// to `threads` threads), so that a large build never holds its whole output in memory.
+pub fn compile_to(
+    sources: &mut SourceMap,
+    root: FileId,
+    loader: &Loader,
+    options: &CompileOptions,
+    files: &dyn output::Files,
+    threads: usize,
+) -> Built {
     let mut sink = Diagnostics::new();
     let checked = check::check(&mut sink, sources, root, loader, options);
-    let output = match checked {
+    let written = match checked {
         Some(model) if !sink.has_errors() => {
             let plan = lower::lower(&model);
-            match emit::emit_all(&plan) {
-                Ok(tree) => Some(tree),
-                Err(error) => {
+            drop(model);
+            match emit::emit_to(&plan, files, threads) {
+                Ok(()) => Ok(true),
+                Err(emit::EmitError::Io(error)) => Err(error),
+                Err(emit::EmitError::Internal(error)) => {
                     sink.push(
                         diagnostics::Diagnostic::new("E0501", format!("internal error while writing the output: {error}"))
                             .help("this is a bug in deployc or in a provider's script templates; please report it with the .deploy file"),
                     );
-                    None
+                    Ok(false)
                 }
             }
         }
-        _ => None,
+        _ => Ok(false),
     };
-    Compilation { output, diagnostics: sink }
+    Built { diagnostics: sink, written }
 }
 
 /// Check only: parse, resolve, type-check and analyse `root`.

@@ -101,20 +101,36 @@ fn check(files: &[PathBuf], name: Option<String>, format: Format, colour: Colour
 
 fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colour: Colour) -> u8 {
     let options = CompileOptions { deployment: name };
-    let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
+    let Some(mut loaded) = load(file) else { return IO_ERROR };
+    // Files are written into a staging directory as they are made, never all held in memory;
+    // the staging directory replaces `output` only when every file was written.
+    let staging = output::Staging::new(output);
+    let written = match loaded.root {
+        Some(root) => {
+            let threads = output::worker_threads();
+            let built = deployc::compile_to(&mut loaded.sources, root, &importer(), &options, &staging, threads);
+            loaded.diagnostics.extend(built.diagnostics);
+            built.written
+        }
+        None => Ok(false),
+    };
+    let result = loaded.into_checked(None);
     if format == Format::Sarif {
         print_sarif(std::slice::from_ref(&result));
     } else {
         print_diagnostics(&result, format, colour);
     }
-    let Some(tree) = &result.output else { return exit_code(&result.diagnostics).max(FAILED) };
-    match output::write_atomically(tree, output) {
-        Ok(()) => {
+    let count = staging.files();
+    match written.and_then(|complete| if complete { staging.commit().map(|()| true) } else { Ok(false) }) {
+        Ok(true) => {
             if format == Format::Human {
-                eprintln!("wrote {} files to {}", tree.len(), output.display());
+                eprintln!("wrote {count} files to {}", output.display());
             }
+            // The sources and diagnostics are dropped by the exit; freeing them is wasted work.
+            std::mem::forget(result);
             0
         }
+        Ok(false) => exit_code(&result.diagnostics).max(FAILED),
         Err(error) => {
             eprintln!("error: cannot write {}: {error}", output.display());
             IO_ERROR

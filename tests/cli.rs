@@ -354,3 +354,23 @@ fn cost_prints_the_estimate_as_a_table_and_as_json() {
     assert_eq!(code(&over), 1, "over budget must exit 1");
     assert!(stderr(&over).contains("E0319"), "{}", stderr(&over));
 }
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_as_it_was() {
+    let dir = TempDir::new("failed-build");
+    let out = format!("{}/out", dir.path());
+    let ok = run(&["build", "examples/task-api-k3d.deploy", "-o", &out]);
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+    let before = deployc::output::read_tree(Path::new(&out)).expect("read the first build");
+    let failed = run(&["build", "examples/errors/ten_independent_mistakes.deploy", "-o", &out]);
+    assert_eq!(code(&failed), 1, "{}", stderr(&failed));
+    assert_eq!(deployc::output::read_tree(Path::new(&out)).expect("read"), before, "the output changed");
+    let entries: Vec<String> =
+        fs::read_dir(&dir.0).expect("read").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(entries, vec!["out".to_string()], "a staging directory was left behind");
+    // An output directory that cannot be created is an I/O error (exit 2), and says why.
+    fs::write(format!("{}/file", dir.path()), "").expect("a file");
+    let blocked = run(&["build", "examples/task-api-k3d.deploy", "-o", &format!("{}/file/out", dir.path())]);
+    assert_eq!(code(&blocked), 2, "{}", stderr(&blocked));
+    assert!(stderr(&blocked).contains("cannot write"), "{}", stderr(&blocked));
+}

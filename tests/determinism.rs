@@ -119,3 +119,27 @@ fn check_prints_the_same_for_a_file_whatever_else_is_checked() {
         assert_eq!(human.status.code(), worst, "the exit code depends on the order: {order:?}");
     }
 }
+
+#[path = "../benches/support/generate.rs"]
+mod generate;
+
+#[test]
+fn the_output_does_not_depend_on_how_many_threads_make_it() {
+    // Enough services for the parallel path, with a stack, routes and autoscaling.
+    let text = generate::generate(300);
+    let build = |threads: usize| {
+        let mut sources = deployc::source::SourceMap::new();
+        let root = sources.add("bench.deploy", &text);
+        let loader = |_: &str, _: &str| -> Result<(String, String), String> { Err("no imports".into()) };
+        let files = deployc::output::Collect::default();
+        let options = deployc::CompileOptions::default();
+        let built = deployc::compile_to(&mut sources, root, &loader, &options, &files, threads);
+        assert!(matches!(built.written, Ok(true)), "{:?}", built.diagnostics);
+        files.into_tree()
+    };
+    let one = build(1);
+    assert_eq!(one.len(), 300 + 9, "300 service files, 4 other manifests, 4 scripts and the runbook");
+    for threads in [2, 4] {
+        assert!(build(threads) == one, "{threads} threads made other files than one thread");
+    }
+}

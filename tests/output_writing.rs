@@ -104,3 +104,37 @@ fn many_files_are_all_written() {
     write_atomically(&files, &out).expect("rebuild");
     assert_eq!(read_tree(&out).expect("read"), files);
 }
+
+#[test]
+fn a_rebuild_keeps_the_scripts_state_and_diff_ignores_it() {
+    let root = TempDir::new("state");
+    let out = root.0.join("out");
+    let files = tree(&[("manifests/a.yaml", "a: 1\n"), ("scripts/provision.sh", "#!/bin/sh\n")]);
+    write_atomically(&files, &out).expect("first build");
+    // What provision.sh leaves behind.
+    fs::create_dir_all(out.join(".deployc-state")).expect("state dir");
+    fs::write(out.join(".deployc-state/kubeconfig"), "apiVersion: v1\n").expect("kubeconfig");
+    assert_eq!(read_tree(&out).expect("read"), files, "the state is not part of the output");
+    let changed = tree(&[("manifests/a.yaml", "a: 2\n"), ("scripts/provision.sh", "#!/bin/sh\n")]);
+    write_atomically(&changed, &out).expect("rebuild");
+    assert_eq!(read_tree(&out).expect("read"), changed);
+    assert_eq!(fs::read_to_string(out.join(".deployc-state/kubeconfig")).expect("kept"), "apiVersion: v1\n");
+}
+
+#[test]
+fn a_build_that_is_never_committed_leaves_nothing_behind() {
+    let root = TempDir::new("abandoned");
+    let out = root.0.join("out");
+    let files = tree(&[("manifests/a.yaml", "a: 1\n")]);
+    write_atomically(&files, &out).expect("first build");
+    {
+        let staging = deployc::output::Staging::new(&out);
+        staging.write("manifests/a.yaml", "a: 2\n").expect("write");
+        staging.write("manifests/b.yaml", "b: 2\n").expect("write");
+        // Dropped: an error stopped the build half-way.
+    }
+    assert_eq!(read_tree(&out).expect("read"), files, "the old output is untouched");
+    let siblings: Vec<String> =
+        fs::read_dir(&root.0).expect("read").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(siblings, vec!["out".to_string()], "no staging directory is left");
+}

@@ -29,60 +29,78 @@ use super::crd::Kustomization;
 use super::header;
 use crate::check::model::Replicas;
 use crate::lower::plan::{self, Plan, PodBudget};
-use crate::output::OutputTree;
 
 /// The user and group every container runs as unless the image needs otherwise: a high,
 /// unprivileged UID that no image's `/etc/passwd` maps to a system account.
 const RUN_AS: i64 = 10001;
 
-/// Write `manifests/*.yaml` and `manifests/kustomization.yaml` into `tree`.
-pub fn emit_manifests(tree: &mut OutputTree, plan: &Plan) {
-    let mut files: Vec<(String, String)> = Vec::new();
-    let mut namespace_doc = Docs::default();
-    namespace_doc.push(&namespace(plan));
-    files.push(("00-namespace.yaml".into(), namespace_doc.finish(plan)));
-    let mut stack = Docs::default();
-    super::stack::emit_stack(&mut stack, plan);
-    if !stack.is_empty() {
-        files.push(("10-stack.yaml".into(), stack.finish(plan)));
-    }
-    let mut network = Docs::default();
-    super::network::emit_network(&mut network, plan);
-    if !network.is_empty() {
-        files.push(("15-network.yaml".into(), network.finish(plan)));
-    }
-    for service in &plan.services {
+/// One file of `manifests/`, made on its own so that a build can make them on several threads.
+#[derive(Clone, Copy)]
+pub enum Manifest<'p> {
+    Namespace,
+    /// The platform stack's resources (`10-stack.yaml`); none when there is no stack.
+    Stack,
+    /// The NetworkPolicies (`15-network.yaml`); none when there is nothing to allow.
+    Network,
+    Service(&'p plan::Service),
+}
+
+impl Manifest<'_> {
+    /// The file's name under `manifests/` and its text; `None` when the file would be empty.
+    pub fn render(self, plan: &Plan) -> Option<(String, String)> {
         let mut docs = Docs::default();
-        docs.push(&service_account(plan, service));
-        if !service.ports.is_empty() {
-            docs.push(&kube_service(plan, service));
-        }
-        if service.volumes.is_empty() {
-            docs.push(&deployment(plan, service));
-        } else {
-            docs.push(&stateful_set(plan, service));
-        }
-        if let Replicas::Range(min, max) = service.replicas {
-            docs.push(&autoscaler(plan, service, min, max));
-        }
-        if let Some(budget) = service.min_available {
-            docs.push(&disruption_budget(plan, service, budget));
-        }
-        if let Some(route) = &service.route {
-            docs.push(&ingress(plan, service, route));
-        }
-        if let Some(monitor) = super::stack::service_monitor(plan, service) {
-            docs.push(&monitor);
-        }
-        files.push((format!("20-{}.yaml", service.name), docs.finish(plan)));
+        let name = match self {
+            Manifest::Namespace => {
+                docs.push(&namespace(plan));
+                "00-namespace.yaml".to_string()
+            }
+            Manifest::Stack => {
+                super::stack::emit_stack(&mut docs, plan);
+                "10-stack.yaml".to_string()
+            }
+            Manifest::Network => {
+                super::network::emit_network(&mut docs, plan);
+                "15-network.yaml".to_string()
+            }
+            Manifest::Service(service) => {
+                service_docs(&mut docs, plan, service);
+                format!("20-{}.yaml", service.name)
+            }
+        };
+        (!docs.is_empty()).then(|| (name, docs.finish(plan)))
     }
-    let resources = files.iter().map(|(name, _)| name.clone()).collect();
+}
+
+fn service_docs(docs: &mut Docs, plan: &Plan, service: &plan::Service) {
+    docs.push(&service_account(plan, service));
+    if !service.ports.is_empty() {
+        docs.push(&kube_service(plan, service));
+    }
+    if service.volumes.is_empty() {
+        docs.push(&deployment(plan, service));
+    } else {
+        docs.push(&stateful_set(plan, service));
+    }
+    if let Replicas::Range(min, max) = service.replicas {
+        docs.push(&autoscaler(plan, service, min, max));
+    }
+    if let Some(budget) = service.min_available {
+        docs.push(&disruption_budget(plan, service, budget));
+    }
+    if let Some(route) = &service.route {
+        docs.push(&ingress(plan, service, route));
+    }
+    if let Some(monitor) = super::stack::service_monitor(plan, service) {
+        docs.push(&monitor);
+    }
+}
+
+/// `manifests/kustomization.yaml`, listing `resources` (file names under `manifests/`) in
+/// apply order.
+pub fn kustomization(plan: &Plan, resources: Vec<String>) -> String {
     let mut kustomization = Docs::default();
     kustomization.push(&Kustomization::new(resources));
-    for (name, text) in files {
-        tree.insert(format!("manifests/{name}"), text);
-    }
-    tree.insert("manifests/kustomization.yaml".into(), kustomization.finish(plan));
+    kustomization.finish(plan)
 }
 
 /// YAML documents of one file, each starting with `---`.

@@ -12,17 +12,131 @@ pub mod scripts;
 pub mod stack;
 pub mod yaml;
 
-use crate::lower::plan::Plan;
-use crate::output::OutputTree;
+use std::io;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Every file of one build, or a description of an internal error (a template that does not
-/// render is a bug in deployc or in a provider's template set, not in the user's file).
+use k8s::Manifest;
+
+use crate::lower::plan::{self, Plan};
+use crate::output::{Collect, Files, OutputTree};
+
+/// Why a build's files could not all be made.
+#[derive(Debug)]
+pub enum EmitError {
+    /// A template that does not render: a bug in deployc or in a provider's template set, not
+    /// in the user's file.
+    Internal(String),
+    /// Writing a file failed.
+    Io(io::Error),
+}
+
+/// Every file of one build, or a description of an internal error.
 pub fn emit_all(plan: &Plan) -> Result<OutputTree, String> {
-    let mut tree = OutputTree::new();
-    k8s::emit_manifests(&mut tree, plan);
-    scripts::emit_scripts(&mut tree, plan)?;
-    runbook::emit_runbook(&mut tree, plan)?;
-    Ok(tree)
+    let files = Collect::default();
+    emit_to(plan, &files, crate::output::worker_threads()).map_err(|error| match error {
+        EmitError::Internal(message) => message,
+        EmitError::Io(error) => error.to_string(),
+    })?;
+    Ok(files.into_tree())
+}
+
+/// Services per unit of work when several threads emit.
+const CHUNK: usize = 16;
+
+/// Below this many services one thread emits everything: threads cost more than they save.
+const PARALLEL_FROM: usize = 32;
+
+/// One unit of work.
+enum Task<'p> {
+    Runbook,
+    Scripts,
+    Manifest(Manifest<'p>),
+    Services(&'p [plan::Service]),
+}
+
+/// Make every file of one build and hand each to `files` as soon as it is made, on up to
+/// `threads` threads (each file is made by one thread, so the bytes do not depend on how many;
+/// only the order of the `put` calls does). On an error the remaining work is skipped and the
+/// error of the earliest failing unit is returned, so the same input gives the same error.
+pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), EmitError> {
+    let mut tasks = vec![
+        Task::Runbook,
+        Task::Scripts,
+        Task::Manifest(Manifest::Network),
+        Task::Manifest(Manifest::Stack),
+        Task::Manifest(Manifest::Namespace),
+    ];
+    tasks.extend(plan.services.chunks(CHUNK).map(Task::Services));
+    let has_stack = AtomicBool::new(false);
+    let has_network = AtomicBool::new(false);
+    let manifest = |m: Manifest| -> Result<(), EmitError> {
+        let Some((name, text)) = m.render(plan) else { return Ok(()) };
+        match m {
+            Manifest::Stack => has_stack.store(true, Ordering::Relaxed),
+            Manifest::Network => has_network.store(true, Ordering::Relaxed),
+            Manifest::Namespace | Manifest::Service(_) => {}
+        }
+        files.put(format!("manifests/{name}"), text).map_err(EmitError::Io)
+    };
+    let forward = |tree: OutputTree| tree.into_iter().try_for_each(|(k, v)| files.put(k, v).map_err(EmitError::Io));
+    let run = |task: &Task| -> Result<(), EmitError> {
+        match task {
+            Task::Runbook => {
+                let mut tree = OutputTree::new();
+                runbook::emit_runbook(&mut tree, plan).map_err(EmitError::Internal)?;
+                forward(tree)
+            }
+            Task::Scripts => {
+                let mut tree = OutputTree::new();
+                scripts::emit_scripts(&mut tree, plan).map_err(EmitError::Internal)?;
+                forward(tree)
+            }
+            Task::Manifest(m) => manifest(*m),
+            Task::Services(services) => services.iter().try_for_each(|s| manifest(Manifest::Service(s))),
+        }
+    };
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<(usize, EmitError)>> = Mutex::new(None);
+    let stop = AtomicBool::new(false);
+    let work = || {
+        while !stop.load(Ordering::Relaxed) {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(task) = tasks.get(index) else { break };
+            if let Err(error) = run(task) {
+                stop.store(true, Ordering::Relaxed);
+                let mut failure = failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if failure.as_ref().is_none_or(|(first, _)| index < *first) {
+                    *failure = Some((index, error));
+                }
+            }
+        }
+    };
+    let threads = if plan.services.len() < PARALLEL_FROM { 1 } else { threads.clamp(1, tasks.len()) };
+    if threads == 1 {
+        work();
+    } else {
+        let panicked = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            work();
+            helpers.into_iter().map(|helper| helper.join().is_err()).fold(false, |a, b| a || b)
+        });
+        if panicked {
+            return Err(EmitError::Internal("a thread making the output panicked".into()));
+        }
+    }
+    if let Some((_, error)) = failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+        return Err(error);
+    }
+    let mut resources = vec!["00-namespace.yaml".to_string()];
+    if has_stack.into_inner() {
+        resources.push("10-stack.yaml".into());
+    }
+    if has_network.into_inner() {
+        resources.push("15-network.yaml".into());
+    }
+    resources.extend(plan.services.iter().map(|s| format!("20-{}.yaml", s.name)));
+    files.put("manifests/kustomization.yaml".into(), k8s::kustomization(plan, resources)).map_err(EmitError::Io)
 }
 
 /// The comment every generated file starts with, in the file's comment syntax.
