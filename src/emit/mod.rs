@@ -119,7 +119,9 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
         let panicked = std::thread::scope(|scope| {
             let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
             work();
-            helpers.into_iter().map(|helper| helper.join().is_err()).fold(false, |a, b| a || b)
+            // Join every helper (none is left running) before looking at the outcomes.
+            let panics: Vec<bool> = helpers.into_iter().map(|helper| helper.join().is_err()).collect();
+            panics.contains(&true)
         });
         if panicked {
             return Err(EmitError::Internal("a thread making the output panicked".into()));
