@@ -25,7 +25,11 @@ pub fn mermaid(plan: &Plan) -> String {
     routes(&mut out, plan);
     for service in &plan.services {
         for used in &service.uses {
-            line(&mut out, 1, &format!("{} -->|uses| {}", id("s", &service.name), id("s", used)));
+            out.push_str("  ");
+            push_id(&mut out, "s", &service.name);
+            out.push_str(" -->|uses| ");
+            push_id(&mut out, "s", used);
+            out.push('\n');
         }
     }
     out
@@ -37,31 +41,45 @@ fn line(out: &mut String, indent: usize, text: &str) {
 
 /// A Mermaid node id: a prefix and the name with everything but ASCII letters and digits as `_`.
 fn id(prefix: &str, name: &str) -> String {
-    let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    format!("{prefix}_{name}")
+    let mut out = String::with_capacity(prefix.len() + 1 + name.len());
+    push_id(&mut out, prefix, name);
+    out
+}
+
+/// [`id`], written into `out`.
+fn push_id(out: &mut String, prefix: &str, name: &str) {
+    out.push_str(prefix);
+    out.push('_');
+    out.extend(name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }));
 }
 
 /// A quoted Mermaid label of one or more lines; characters Mermaid reads as markup become
 /// entities.
 fn label(lines: &[&str]) -> String {
-    let escaped: Vec<String> = lines
-        .iter()
-        .map(|text| {
-            let mut out = String::new();
-            for c in text.chars() {
-                match c {
-                    '"' => out.push_str("#quot;"),
-                    '<' => out.push_str("#lt;"),
-                    '>' => out.push_str("#gt;"),
-                    '#' => out.push_str("#35;"),
-                    '`' => out.push_str("#96;"),
-                    c => out.push(c),
-                }
+    let mut out = String::new();
+    push_label(&mut out, lines);
+    out
+}
+
+/// [`label`], written into `out`.
+fn push_label(out: &mut String, lines: &[&str]) {
+    out.push('"');
+    for (i, text) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("<br/>");
+        }
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("#quot;"),
+                '<' => out.push_str("#lt;"),
+                '>' => out.push_str("#gt;"),
+                '#' => out.push_str("#35;"),
+                '`' => out.push_str("#96;"),
+                c => out.push(c),
             }
-            out
-        })
-        .collect();
-    format!("\"{}\"", escaped.join("<br/>"))
+        }
+    }
+    out.push('"');
 }
 
 fn stack(out: &mut String, plan: &Plan) {
@@ -100,7 +118,11 @@ fn services(out: &mut String, plan: &Plan) {
         line(out, 2, &format!("empty[{}]", label(&["no services"])));
     }
     for service in &plan.services {
-        line(out, 2, &format!("{}[{}]", id("s", &service.name), service_label(service)));
+        out.push_str("    ");
+        push_id(out, "s", &service.name);
+        out.push('[');
+        service_label(out, service);
+        out.push_str("]\n");
     }
     line(out, 1, "end");
     if let Some(last) = plan.stack.iter().map(|c| c.stage).max() {
@@ -108,25 +130,29 @@ fn services(out: &mut String, plan: &Plan) {
     }
 }
 
-fn service_label(service: &Service) -> String {
-    let mut lines = vec![service.name.clone()];
-    lines.push(match service.replicas {
+/// A service's label, written into `out`.
+fn service_label(out: &mut String, service: &Service) {
+    let replicas = match service.replicas {
         Replicas::Fixed(1) => "1 replica".to_string(),
         Replicas::Fixed(n) => format!("{n} replicas"),
         Replicas::Range(low, high) => format!("{low}..{high} replicas"),
-    });
+    };
+    let mut lines = vec![service.name.as_str(), replicas.as_str()];
+    let mut ports = String::new();
     if !service.ports.is_empty() {
-        let ports: Vec<String> = service.ports.iter().map(|(name, number)| format!("{name} {number}")).collect();
-        lines.push(format!("port {}", ports.join(", ")));
+        ports.push_str("port ");
+        for (i, (name, number)) in service.ports.iter().enumerate() {
+            let _ = write!(ports, "{}{name} {number}", if i > 0 { ", " } else { "" });
+        }
+        lines.push(&ports);
     }
     if service.dapr.is_some() {
-        lines.push("dapr sidecar".to_string());
+        lines.push("dapr sidecar");
     }
-    for (name, size, mount) in &service.volumes {
-        lines.push(format!("volume {name} {size} at {mount}"));
-    }
-    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-    label(&lines)
+    let volumes: Vec<String> =
+        service.volumes.iter().map(|(name, size, mount)| format!("volume {name} {size} at {mount}")).collect();
+    lines.extend(volumes.iter().map(String::as_str));
+    push_label(out, &lines);
 }
 
 fn routes(out: &mut String, plan: &Plan) {
@@ -145,24 +171,29 @@ fn routes(out: &mut String, plan: &Plan) {
     for issuer in &plan.issuers {
         line(out, 1, &format!("{}{{{{{}}}}}", id("i", &issuer.name), label(&[&format!("issuer {}", issuer.name)])));
     }
+    let controller = plan.ingress_controller.as_ref().map(|controller| id("c", controller));
+    let mut url = String::new();
     for service in routed {
         let Some(route) = &service.route else { continue };
         let scheme = if route.tls_secret.is_some() { "https" } else { "http" };
-        let url = label(&[&format!("{scheme}://{}{}", route.host, route.path)]);
-        let target = id("s", &service.name);
-        match &plan.ingress_controller {
-            Some(controller) => {
-                line(out, 1, &format!("internet -->|{url}| {}", id("c", controller)));
-                line(
-                    out,
-                    1,
-                    &format!("{} -->|{}| {target}", id("c", controller), label(&[&format!("port {}", route.port)])),
-                );
-            }
-            None => line(out, 1, &format!("internet -->|{url}| {target}")),
+        url.clear();
+        let _ = write!(url, "{scheme}://{}{}", route.host, route.path);
+        out.push_str("  internet -->|");
+        push_label(out, &[&url]);
+        out.push_str("| ");
+        if let Some(controller) = &controller {
+            let _ = write!(out, "{controller}\n  {controller} -->|");
+            push_label(out, &[&format!("port {}", route.port)]);
+            out.push_str("| ");
         }
+        push_id(out, "s", &service.name);
+        out.push('\n');
         if let Some(issuer) = &route.issuer {
-            line(out, 1, &format!("{} -.->|certificate| {target}", id("i", issuer)));
+            out.push_str("  ");
+            push_id(out, "i", issuer);
+            out.push_str(" -.->|certificate| ");
+            push_id(out, "s", &service.name);
+            out.push('\n');
         }
     }
 }
