@@ -47,6 +47,9 @@ const CHUNK: usize = 16;
 /// Below this many services one thread emits everything: threads cost more than they save.
 const PARALLEL_FROM: usize = 32;
 
+/// How many of the first tasks (runbook, scripts, NetworkPolicies) the calling thread makes.
+const MAIN_THREAD_TASKS: usize = 3;
+
 /// One unit of work.
 enum Task<'p> {
     Runbook,
@@ -96,28 +99,40 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
             Task::Services(services) => services.iter().try_for_each(|s| manifest(Manifest::Service(s))),
         }
     };
-    let next = AtomicUsize::new(0);
     let failure: Mutex<Option<(usize, EmitError)>> = Mutex::new(None);
     let stop = AtomicBool::new(false);
-    let work = || {
-        while !stop.load(Ordering::Relaxed) {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(task) = tasks.get(index) else { break };
-            if let Err(error) = run(task) {
-                stop.store(true, Ordering::Relaxed);
-                let mut failure = failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if failure.as_ref().is_none_or(|(first, _)| index < *first) {
-                    *failure = Some((index, error));
-                }
+    let attempt = |index: usize, task: &Task| {
+        if let Err(error) = run(task) {
+            stop.store(true, Ordering::Relaxed);
+            let mut failure = failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if failure.as_ref().is_none_or(|(first, _)| index < *first) {
+                *failure = Some((index, error));
             }
         }
     };
     let threads = if plan.services.len() < PARALLEL_FROM { 1 } else { threads.clamp(1, tasks.len()) };
+    // The calling thread makes the three large files (runbook, scripts, NetworkPolicies) before
+    // it joins the others on the rest: they build large temporary values, and the calling
+    // thread's heap has room from the phases before, where a new thread's would have to grow.
+    let own = if threads == 1 { 0 } else { MAIN_THREAD_TASKS };
+    let next = AtomicUsize::new(own);
+    let work = || {
+        while !stop.load(Ordering::Relaxed) {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(task) = tasks.get(index) else { break };
+            attempt(index, task);
+        }
+    };
     if threads == 1 {
         work();
     } else {
         let panicked = std::thread::scope(|scope| {
             let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            for (index, task) in tasks.iter().enumerate().take(own) {
+                if !stop.load(Ordering::Relaxed) {
+                    attempt(index, task);
+                }
+            }
             work();
             // Join every helper (none is left running) before looking at the outcomes.
             let panics: Vec<bool> = helpers.into_iter().map(|helper| helper.join().is_err()).collect();
