@@ -48,7 +48,7 @@ pub enum Manifest<'p> {
 impl Manifest<'_> {
     /// The file's name under `manifests/` and its text; `None` when the file would be empty.
     pub fn render(self, plan: &Plan) -> Option<(String, String)> {
-        let mut docs = Docs::default();
+        let mut docs = Docs::new(plan);
         let name = match self {
             Manifest::Namespace => {
                 docs.push(&namespace(plan));
@@ -67,7 +67,7 @@ impl Manifest<'_> {
                 format!("20-{}.yaml", service.name)
             }
         };
-        (!docs.is_empty()).then(|| (name, docs.finish(plan)))
+        (!docs.is_empty()).then(|| (name, docs.finish()))
     }
 }
 
@@ -98,20 +98,27 @@ fn service_docs(docs: &mut Docs, plan: &Plan, service: &plan::Service) {
 /// `manifests/kustomization.yaml`, listing `resources` (file names under `manifests/`) in
 /// apply order.
 pub fn kustomization(plan: &Plan, resources: Vec<String>) -> String {
-    let mut kustomization = Docs::default();
+    let mut kustomization = Docs::new(plan);
     kustomization.push(&Kustomization::new(resources));
-    kustomization.finish(plan)
+    kustomization.finish()
 }
 
-/// YAML documents of one file, each starting with `---`.
-#[derive(Default)]
+/// YAML documents of one file, each starting with `---`, after the generated-file header.
 pub struct Docs {
     text: String,
+    /// The length of the header, which is written first.
+    header: usize,
 }
 
 impl Docs {
+    pub fn new(plan: &Plan) -> Docs {
+        let text = header(plan, "#");
+        Docs { header: text.len(), text }
+    }
+
+    /// Whether no document has been pushed.
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
+        self.text.len() == self.header
     }
 
     pub fn push<T: Serialize>(&mut self, object: &T) {
@@ -124,8 +131,9 @@ impl Docs {
         }
     }
 
-    pub fn finish(self, plan: &Plan) -> String {
-        header(plan, "#") + &self.text
+    /// The file's text.
+    pub fn finish(self) -> String {
+        self.text
     }
 }
 
