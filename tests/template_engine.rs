@@ -154,6 +154,10 @@ const CASES: &[Case] = &[
         r#"{"s": [{"n": 1, "c": [{"ns": "x", "r": ["a", "b"]}, {"ns": "y", "r": []}]}]}"#,
     ),
     (&[("t", "{{#each xs}}{{@root.name}}{{/each}}")], r#"{"name": "r", "xs": [1, 2]}"#),
+    (
+        &[("t", "{{#each xs}}{{#each this}}{{@../index}}{{@index}}{{@last}} {{/each}}{{/each}}")],
+        r#"{"xs": [[1, 2], [3]]}"#,
+    ),
     (&[("t", "{{#each xs}}{{#each this}}{{this}}{{/each}};{{/each}}")], r#"{"xs": [[1, 2], [], [3]]}"#),
     (&[("t", "{{#each missing}}x{{else}}none{{/each}}")], r#"{}"#),
     (&[("t", "{{#each xs}}{{#unless @first}}, {{/unless}}{{this}}{{/each}}")], r#"{"xs": [1, 2, 3]}"#),
@@ -196,6 +200,19 @@ const CASES: &[Case] = &[
     (&[("t", "{{> p script='s.sh'}}"), ("p", "{{#each xs}}{{script}}:{{this}} {{/each}}")], r#"{"xs": [1, 2]}"#),
     (&[("t", "{{> p item}}|{{> p item k=1}}"), ("p", "{{name}}{{k}}")], r#"{"item": {"name": "i", "k": 0}}"#),
     (&[("t", "{{#each xs}}{{> p}}{{/each}}"), ("p", "{{@index}}={{this}};")], r#"{"xs": ["a", "b"]}"#),
+    (
+        &[
+            ("t", "{{> p a=1}}"),
+            ("p", "{{#each this}}{{@key}}={{this}};{{/each}}|{{this}}|{{#with this}}{{a}}{{b}}{{/with}}"),
+        ],
+        r#"{"b": 2}"#,
+    ),
+    (&[("t", "{{#each xs}}{{> p k=1}}{{/each}}"), ("p", "{{0}}{{k}};")], r#"{"xs": ["ab", "c"]}"#),
+    (&[("t", "{{> p a=1}}"), ("p", "{{> q}}"), ("q", "{{a}}{{b}}{{#each this}}{{@key}}{{/each}}")], r#"{"b": 2}"#),
+    (
+        &[("t", "{{> p a=1}}"), ("p", "{{#each xs}}{{../a}}{{../b}}{{a}}{{this}};{{/each}}")],
+        r#"{"b": 2, "xs": [7, 8]}"#,
+    ),
     // Comments.
     (&[("t", "a\n{{! note }}\nb\n  {{!-- long }} note --}}\nc {{! inline }} d\n")], r#"{}"#),
     // Values, truthiness and strict mode.

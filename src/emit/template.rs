@@ -62,7 +62,12 @@ impl<'s> Templates<'s> {
             templates: self,
             root: context,
             out: String::with_capacity(template.source.len() * 2),
-            scopes: vec![Scope { base: Val::Ref(context), params: Vec::new(), locals: Locals::default() }],
+            scopes: vec![Scope {
+                base: Val::Ref(context),
+                params: Vec::new(),
+                locals: Locals::default(),
+                merged: false,
+            }],
             trailing_newline: false,
             content_produced: false,
             indent_before_write: false,
@@ -149,6 +154,8 @@ enum PathKind<'s> {
         level: usize,
         name: &'s str,
     },
+    /// A plain `name`, the common case (no allocation).
+    Name(&'s str),
     Relative(Vec<Seg<'s>>),
 }
 
@@ -161,10 +168,27 @@ enum Seg<'s> {
 
 /// Helpers that handlebars-rust registers by default: `{{name}}` with one of these names calls
 /// the helper instead of reading the context, which this engine does not do.
-const HANDLEBARS_HELPERS: [&str; 17] = [
-    "if", "unless", "each", "with", "lookup", "raw", "log", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not",
-    "len",
-];
+fn is_handlebars_helper(name: &str) -> bool {
+    matches!(
+        name,
+        "if" | "unless"
+            | "each"
+            | "with"
+            | "lookup"
+            | "raw"
+            | "log"
+            | "eq"
+            | "ne"
+            | "gt"
+            | "gte"
+            | "lt"
+            | "lte"
+            | "and"
+            | "or"
+            | "not"
+            | "len"
+    )
+}
 
 static NULL: Value = Value::Null;
 
@@ -438,6 +462,17 @@ impl<'s> Cursor<'s> {
         rest.get(..len).unwrap_or("")
     }
 
+    /// `take_while(is_symbol_char)` on bytes: every byte of a non-ASCII character counts.
+    fn take_symbol(&mut self) -> &'s str {
+        let rest = self.rest();
+        let len = rest
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'$' | b':') || b >= 0x80))
+            .unwrap_or(rest.len());
+        self.pos += len;
+        rest.get(..len).unwrap_or("")
+    }
+
     fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
         Err((self.tag, message.into()))
     }
@@ -511,7 +546,7 @@ fn lex_tag(source: &str, start: usize) -> Result<Lexed<'_>, ParseError> {
             if matches!(cursor.peek(), Some('>' | '*')) {
                 return cursor.error("partial blocks and decorators are not supported");
             }
-            let name = cursor.take_while(is_symbol_char);
+            let name = cursor.take_symbol();
             let helper = match name {
                 "if" => Helper::If,
                 "unless" => Helper::Unless,
@@ -529,7 +564,7 @@ fn lex_tag(source: &str, start: usize) -> Result<Lexed<'_>, ParseError> {
         Some('/') => {
             cursor.pos += 1;
             cursor.skip_whitespace();
-            Tag::Close { name: cursor.take_while(is_symbol_char) }
+            Tag::Close { name: cursor.take_symbol() }
         }
         Some('>') => {
             cursor.pos += 1;
@@ -573,7 +608,7 @@ fn value_path<'s>(cursor: &mut Cursor<'s>) -> Result<Path<'s>, ParseError> {
     if path.raw.starts_with("else") {
         return cursor.error(format!("handlebars reads `{}` as an `{{{{else …}}}}` chain", path.raw));
     }
-    if HANDLEBARS_HELPERS.contains(&path.raw) {
+    if is_handlebars_helper(path.raw) {
         return cursor.error(format!("`{}` is a handlebars helper; this engine reads only values", path.raw));
     }
     cursor.skip_whitespace();
@@ -599,7 +634,7 @@ fn arguments<'s>(cursor: &mut Cursor<'s>) -> Result<Arguments<'s>, ParseError> {
         }
         // `key=value`?
         let mark = cursor.pos;
-        let key = cursor.take_while(is_symbol_char);
+        let key = cursor.take_symbol();
         cursor.skip_whitespace();
         if !key.is_empty() && cursor.eat("=") {
             cursor.skip_whitespace();
@@ -619,7 +654,7 @@ fn param<'s>(cursor: &mut Cursor<'s>) -> Result<Param<'s>, ParseError> {
         Some('(') => {
             cursor.pos += 1;
             cursor.skip_whitespace();
-            let name = cursor.take_while(is_symbol_char);
+            let name = cursor.take_symbol();
             if name != "lookup" {
                 return cursor.error(format!("subexpression `({name} …)` is not supported; only `lookup` is"));
             }
@@ -705,7 +740,9 @@ fn path<'s>(cursor: &mut Cursor<'s>) -> Result<Path<'s>, ParseError> {
     let start = cursor.pos;
     // `./` and `this.` add nothing.
     let _ = cursor.eat("./") || cursor.eat("this/") || cursor.eat("this.");
-    let mut segs = Vec::with_capacity(2);
+    // A plain name, the common case, is kept out of `segs` so that it allocates nothing.
+    let mut segs = Vec::new();
+    let mut only_name = None;
     if cursor.eat("@root/") || cursor.eat("@root.") {
         segs.push(Seg::Root);
     }
@@ -723,14 +760,19 @@ fn path<'s>(cursor: &mut Cursor<'s>) -> Result<Path<'s>, ParseError> {
             }
             raw
         } else {
-            let id = cursor.take_while(is_symbol_char);
+            let id = cursor.take_symbol();
             if id.is_empty() {
                 return cursor.error("expected a name");
             }
             id
         };
         if item != "this" {
-            segs.push(Seg::Named(item));
+            if segs.is_empty() && only_name.is_none() {
+                only_name = Some(item);
+            } else {
+                segs.extend(only_name.take().map(Seg::Named));
+                segs.push(Seg::Named(item));
+            }
         }
         let rest = cursor.rest();
         if !(rest.starts_with(['.', '/'])
@@ -741,13 +783,15 @@ fn path<'s>(cursor: &mut Cursor<'s>) -> Result<Path<'s>, ParseError> {
         cursor.pos += 1;
     }
     let raw = cursor.source.get(start..cursor.pos).unwrap_or("");
-    let kind = if local {
-        match segs.as_slice() {
+    let kind = match (local, only_name) {
+        (true, Some(name)) if ups == 0 => PathKind::Local { level: 0, name },
+        (true, None) => match segs.as_slice() {
             [.., Seg::Named(name)] if segs.len() == ups + 1 => PathKind::Local { level: ups, name },
             _ => return cursor.error(format!("unsupported local variable `{raw}`")),
-        }
-    } else {
-        PathKind::Relative(segs)
+        },
+        (true, Some(_)) => return cursor.error(format!("unsupported local variable `{raw}`")),
+        (false, Some(name)) => PathKind::Name(name),
+        (false, None) => PathKind::Relative(segs),
     };
     Ok(Path { raw, kind })
 }
@@ -800,6 +844,17 @@ struct Scope<'t, 'v> {
     base: Val<'v>,
     params: Vec<(&'t str, Val<'v>)>,
     locals: Locals,
+    /// A partial's scope whose `this` is `base` (an object) with `params` added. handlebars
+    /// copies that object; since a name is looked up in `params` first, only `this` as a whole
+    /// needs the copy, so it is made only then.
+    merged: bool,
+}
+
+impl<'v> Scope<'_, 'v> {
+    /// `this` of the scope.
+    fn this(&self) -> Val<'v> {
+        if self.merged { Val::Own(Rc::new(merge(self.base.get(), &self.params))) } else { self.base.clone() }
+    }
 }
 
 /// How deep partials may nest (a partial that includes itself is an error, not a stack overflow).
@@ -898,7 +953,7 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
             Helper::With => {
                 if is_truthy(value_or_null.get(), false) {
                     let locals = self.scopes.last().map(|s| s.locals.clone()).unwrap_or_default();
-                    self.scopes.push(Scope { base: value_or_null, params: Vec::new(), locals });
+                    self.scopes.push(Scope { base: value_or_null, params: Vec::new(), locals, merged: false });
                     let result = self.nodes(template, &block.body);
                     self.scopes.pop();
                     result?;
@@ -953,7 +1008,7 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
             Val::Ref(_) => Vec::new(),
         };
         let length = items.len();
-        self.scopes.push(Scope { base: value.clone(), params: Vec::new(), locals: Locals::default() });
+        self.scopes.push(Scope { base: value.clone(), params: Vec::new(), locals: Locals::default(), merged: false });
         let mut result = Ok(());
         for (index, (item, key)) in items.into_iter().enumerate() {
             if let Some(scope) = self.scopes.last_mut() {
@@ -999,10 +1054,11 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
         self.indent_before_write = partial.indent_before_write && (self.trailing_newline || partial.indent.is_some());
         self.content_produced = false;
 
-        let base = context.unwrap_or_else(|| self.scopes.last().map(|s| s.base.clone()).unwrap_or(Val::Ref(self.root)));
-        let base = if hash.is_empty() { base } else { Val::Own(Rc::new(merge(base.get(), &hash))) };
+        let base = context.unwrap_or_else(|| self.scopes.last().map(Scope::this).unwrap_or(Val::Ref(self.root)));
+        let merged = !hash.is_empty() && base.get().is_object();
+        let base = if hash.is_empty() || merged { base } else { Val::Own(Rc::new(merge(base.get(), &hash))) };
         let locals = self.scopes.last().map(|s| s.locals.clone()).unwrap_or_default();
-        self.scopes.push(Scope { base, params: hash, locals });
+        self.scopes.push(Scope { base, params: hash, locals, merged });
         let outer_indent = std::mem::replace(&mut self.indent, indent);
         self.depth += 1;
         let result = self.nodes(included, &included.nodes);
@@ -1054,10 +1110,15 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
 
     /// handlebars-rust's `Context::navigate` (via `parse_json_visitor`).
     fn resolve(&self, path: &Path<'t>) -> Result<Option<Val<'v>>, String> {
-        let segs = match &path.kind {
+        let single;
+        let segs: &[Seg<'t>] = match &path.kind {
             PathKind::Local { level, name } => {
                 let scope = self.scopes.len().checked_sub(level + 1).and_then(|i| self.scopes.get(i));
                 return Ok(scope.and_then(|s| s.locals.get(name)).map(|v| Val::Own(Rc::new(v))));
+            }
+            PathKind::Name(name) => {
+                single = [Seg::Named(name)];
+                &single
             }
             PathKind::Relative(segs) => segs,
         };
@@ -1088,14 +1149,15 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
         if let Some(value) = block_param {
             return walk(value.clone(), names.skip(1));
         }
-        let base = if from_root {
-            Val::Ref(self.root)
-        } else {
-            let scope =
-                self.scopes.len().checked_sub(depth + 1).and_then(|i| self.scopes.get(i)).or(self.scopes.last());
-            scope.map(|s| s.base.clone()).unwrap_or(Val::Ref(self.root))
-        };
-        walk(base, names)
+        if from_root {
+            return walk(Val::Ref(self.root), names);
+        }
+        let scope = self.scopes.len().checked_sub(depth + 1).and_then(|i| self.scopes.get(i)).or(self.scopes.last());
+        match scope {
+            Some(scope) if segs.iter().any(|s| matches!(s, Seg::Named(_))) => walk(scope.base.clone(), names),
+            Some(scope) => Ok(Some(scope.this())),
+            None => walk(Val::Ref(self.root), names),
+        }
     }
 }
 
