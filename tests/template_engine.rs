@@ -93,9 +93,11 @@ fn every_example_and_provider_set_renders_as_handlebars_does() {
                 templates.push((format!("provider_{part}"), text));
             }
             let templates: Vec<(&str, &str)> = templates.iter().map(|(n, t)| (n.as_str(), *t)).collect();
-            for script in deployc::emit::scripts::SCRIPTS {
+            // The scripts, and each partial on its own (the prelude fails in both: its hash
+            // values are missing).
+            for (script, _) in &templates {
                 let (ours, theirs) = render_both(&templates, script, &contexts.scripts);
-                if *set == contexts.set {
+                if *set == contexts.set && deployc::emit::scripts::SCRIPTS.contains(script) {
                     assert!(ours.is_ok(), "{} {script}: {ours:?}", example.display());
                 }
                 let what = format!("{} with set {set}: {script}", example.display());
