@@ -44,3 +44,39 @@ pub fn compile_text(name: &str, text: &str) -> TestCompilation {
     let rendered = render_all(&compilation.diagnostics, &sources, Style::Plain);
     TestCompilation { output: compilation.output, diagnostics: compilation.diagnostics, rendered }
 }
+
+/// What the script and runbook templates of one file are rendered with, for
+/// `tests/template_engine.rs`.
+pub struct TemplateContexts {
+    /// The provider's template set (`stdlib/providers/<set>/`).
+    pub set: String,
+    /// The context of the four scripts.
+    pub scripts: serde_json::Value,
+    /// The context of `RUNBOOK.md`.
+    pub runbook: serde_json::Value,
+}
+
+/// The template contexts of a file on disk that compiles, or `None`.
+pub fn template_contexts(path: &Path) -> Option<TemplateContexts> {
+    let name = path.to_string_lossy().replace('\\', "/");
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut sources = SourceMap::new();
+    let root = sources.add(&name, &text);
+    let loader = |importer: &str, relative: &str| -> Result<(String, String), String> {
+        let base = Path::new(importer).parent().unwrap_or(Path::new(""));
+        let path = base.join(relative);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ok((path.to_string_lossy().replace('\\', "/"), text))
+    };
+    let mut sink = Diagnostics::new();
+    let model = crate::check::check(&mut sink, &mut sources, root, &loader, &CompileOptions::default())?;
+    if sink.has_errors() {
+        return None;
+    }
+    let plan = crate::lower::lower(&model);
+    Some(TemplateContexts {
+        set: plan.target.templates.clone(),
+        scripts: crate::emit::scripts::context(&plan),
+        runbook: crate::emit::runbook::context(&plan),
+    })
+}

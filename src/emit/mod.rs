@@ -2,7 +2,8 @@
 //!
 //! Manifests are built as typed `k8s-openapi` objects (custom resources as typed structs in
 //! [`crd`]) and serialised with serde_yaml, one file per concern, listed in apply order by a
-//! `kustomization.yaml`. Scripts and the runbook are rendered with handlebars.
+//! `kustomization.yaml`. Scripts and the runbook are rendered from handlebars-syntax templates by
+//! [`template`], a small engine of our own that renders what handlebars-rust would.
 
 pub mod crd;
 pub mod k8s;
@@ -10,6 +11,7 @@ pub mod network;
 pub mod runbook;
 pub mod scripts;
 pub mod stack;
+pub mod template;
 pub mod yaml;
 
 use std::io;

@@ -1,24 +1,24 @@
 //! Plan to `RUNBOOK.md`: the same plan as the scripts, for a person: architecture (Mermaid),
 //! prerequisites, cost, the ordered steps with their commands, the success checklist,
-//! troubleshooting for this stack, and teardown.
+//! troubleshooting for this stack, and teardown, rendered by [`super::template`] from
+//! `src/emit/templates/RUNBOOK.md.hbs` (handlebars syntax).
 
-use handlebars::Handlebars;
 use serde_json::{Value, json};
 
 use super::scripts::{dollars, human_duration};
+use super::template::Templates;
 use crate::check::model::{Criterion, Replicas};
 use crate::lower::plan::Plan;
 use crate::output::OutputTree;
 
+/// The runbook's template.
+pub const TEMPLATE: &str = include_str!("templates/RUNBOOK.md.hbs");
+
 /// Write `RUNBOOK.md` into `tree`.
 pub fn emit_runbook(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
-    let mut registry = Handlebars::new();
-    registry.register_escape_fn(handlebars::no_escape);
-    registry.set_strict_mode(true);
-    registry
-        .register_template_string("runbook", include_str!("templates/RUNBOOK.md.hbs"))
-        .map_err(|e| format!("template RUNBOOK.md: {e}"))?;
-    let text = registry.render("runbook", &context(plan)).map_err(|e| format!("template RUNBOOK.md: {e}"))?;
+    let mut templates = Templates::new();
+    templates.register("RUNBOOK.md", TEMPLATE)?;
+    let text = templates.render("RUNBOOK.md", &context(plan))?;
     let mut tidy = String::with_capacity(text.len());
     let mut blank = 0;
     for line in text.lines() {
@@ -133,7 +133,8 @@ fn troubleshooting(plan: &Plan) -> Vec<Value> {
     rows
 }
 
-fn context(plan: &Plan) -> Value {
+/// The context the runbook template is rendered with.
+pub(crate) fn context(plan: &Plan) -> Value {
     let target = &plan.target;
     let (cost_rows, cost_total, cost_note) = cost(plan);
     let pools: Vec<String> = target

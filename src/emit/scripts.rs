@@ -1,14 +1,14 @@
 //! Plan to lifecycle scripts (`scripts/provision.sh`, `deploy.sh`, `verify.sh`, `teardown.sh`),
-//! rendered with handlebars from the shared templates in `src/emit/templates/` and the
-//! provider's template set in `stdlib/providers/<set>/`.
+//! rendered by [`super::template`] from the shared templates in `src/emit/templates/` and the
+//! provider's template set in `stdlib/providers/<set>/` (handlebars syntax).
 //!
 //! Every value from the `.deploy` file reaches a script shell-quoted: the context given to the
 //! templates holds quoted strings (built with [`sh_quote`]), HTML escaping is off, and the
 //! scripts copy the values into `readonly` variables before using them.
 
-use handlebars::Handlebars;
 use serde_json::{Value, json};
 
+use super::template::Templates;
 use crate::check::model::{Criterion, HttpTls};
 use crate::lower::plan::Plan;
 use crate::output::OutputTree;
@@ -34,32 +34,41 @@ pub use crate::check::analysis::dollars;
 /// Write the four scripts into `tree`. An error names the template that failed (a bug in a
 /// template, not in the user's file).
 pub fn emit_scripts(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
-    let mut registry = Handlebars::new();
-    registry.register_escape_fn(handlebars::no_escape);
-    registry.set_strict_mode(true);
-    let shared = [
-        ("prelude", include_str!("templates/prelude.hbs")),
-        ("provision.sh", include_str!("templates/provision.sh.hbs")),
-        ("deploy.sh", include_str!("templates/deploy.sh.hbs")),
-        ("verify.sh", include_str!("templates/verify.sh.hbs")),
-        ("teardown.sh", include_str!("templates/teardown.sh.hbs")),
-    ];
-    for (name, text) in shared {
-        registry.register_template_string(name, text).map_err(|e| format!("template {name}: {e}"))?;
-    }
-    for part in crate::stdlib::TEMPLATE_PARTS {
-        let text = crate::stdlib::provider_template(&plan.target.templates, part)
-            .ok_or_else(|| format!("provider template set `{}` has no `{part}`", plan.target.templates))?;
-        let name = format!("provider_{part}");
-        registry.register_template_string(&name, text).map_err(|e| format!("template {name}: {e}"))?;
-    }
+    let templates = script_templates(&plan.target.templates)?;
     let context = context(plan);
-    for script in ["provision.sh", "deploy.sh", "verify.sh", "teardown.sh"] {
-        let text = registry.render(script, &context).map_err(|e| format!("template {script}: {e}"))?;
+    for script in SCRIPTS {
+        let text = templates.render(script, &context)?;
         tree.insert(format!("scripts/{script}"), tidy(&text));
     }
     Ok(())
 }
+
+/// The four scripts, in the order they are run.
+pub const SCRIPTS: [&str; 4] = ["provision.sh", "deploy.sh", "verify.sh", "teardown.sh"];
+
+/// The shared templates (`prelude` and one per script) and the provider template set `set` as
+/// the partials `provider_<part>`, parsed.
+pub fn script_templates(set: &str) -> Result<Templates<'static>, String> {
+    let mut templates = Templates::new();
+    for (name, text) in SHARED_TEMPLATES {
+        templates.register(name, text)?;
+    }
+    for part in crate::stdlib::TEMPLATE_PARTS {
+        let text = crate::stdlib::provider_template(set, part)
+            .ok_or_else(|| format!("provider template set `{set}` has no `{part}`"))?;
+        templates.register(&format!("provider_{part}"), text)?;
+    }
+    Ok(templates)
+}
+
+/// The templates every provider shares: (name, source).
+pub const SHARED_TEMPLATES: [(&str, &str); 5] = [
+    ("prelude", include_str!("templates/prelude.hbs")),
+    ("provision.sh", include_str!("templates/provision.sh.hbs")),
+    ("deploy.sh", include_str!("templates/deploy.sh.hbs")),
+    ("verify.sh", include_str!("templates/verify.sh.hbs")),
+    ("teardown.sh", include_str!("templates/teardown.sh.hbs")),
+];
 
 /// Collapse runs of blank lines left by template conditionals.
 fn tidy(text: &str) -> String {
@@ -85,7 +94,8 @@ fn comment_safe(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
-fn context(plan: &Plan) -> Value {
+/// The context the script templates are rendered with.
+pub(crate) fn context(plan: &Plan) -> Value {
     let q = |s: &str| sh_quote(s);
     let target = &plan.target;
     let pools: Vec<Value> = target
