@@ -85,38 +85,58 @@ fn too_deep(text: &str) -> Option<usize> {
 
 /// The offset of the first bracket nested deeper than `limit`, ignoring strings and comments.
 pub(super) fn first_deeper_than(text: &str, limit: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
     // Bytes, not chars: every byte that matters is ASCII, and bytes of other characters
-    // (0x80 and up) never equal one.
-    for (offset, &c) in text.as_bytes().iter().enumerate() {
-        if in_comment {
-            in_comment = c != b'\n';
-            continue;
+    // (0x80 and up) never equal one. Runs of bytes that cannot change the state (most of a
+    // file) are skipped with `position`, which compiles to a tight loop.
+    // Indexing at compile time: an index out of range fails the build, not a run.
+    #[allow(clippy::indexing_slicing)]
+    const SPECIAL: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 8 {
+            table[b"#\"{[(}])"[i] as usize] = true;
+            i += 1;
         }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' | b'\n' => in_string = false,
-                _ => {}
+        table
+    };
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut offset = 0usize;
+    while let Some(rest) = bytes.get(offset..) {
+        let Some(skip) = rest.iter().position(|&c| SPECIAL.get(usize::from(c)) == Some(&true)) else { break };
+        offset += skip;
+        match bytes.get(offset) {
+            // A comment runs to the end of the line.
+            Some(b'#') => {
+                let rest = bytes.get(offset..).unwrap_or(&[]);
+                offset += rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
             }
-            continue;
-        }
-        match c {
-            b'#' => in_comment = true,
-            b'"' => in_string = true,
-            b'{' | b'[' | b'(' => {
+            // A string ends at an unescaped quote or at the end of the line.
+            Some(b'"') => {
+                offset += 1;
+                while let Some(rest) = bytes.get(offset..) {
+                    let Some(skip) = rest.iter().position(|&c| matches!(c, b'\\' | b'"' | b'\n')) else {
+                        offset = bytes.len();
+                        break;
+                    };
+                    offset += skip;
+                    if bytes.get(offset) == Some(&b'\\') {
+                        // The escaped byte, whatever it is, is part of the string.
+                        offset += 2;
+                    } else {
+                        break;
+                    }
+                }
+            }
+            Some(b'{' | b'[' | b'(') => {
                 depth += 1;
                 if depth > limit {
                     return Some(offset);
                 }
             }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
+            _ => depth = depth.saturating_sub(1),
         }
+        offset += 1;
     }
     None
 }
