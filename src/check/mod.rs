@@ -62,9 +62,9 @@ pub fn check(
     let mut loaded: Vec<String> = Vec::new();
     while let Some((id, depth)) = queue.pop() {
         let Some(file) = sources.get(id) else { continue };
-        let (name, text) = (file.name.clone(), file.text.clone());
+        let name = file.name.clone();
         loaded.push(name.clone());
-        let module = crate::syntax::parse(sink, id, &text);
+        let module = crate::syntax::parse(sink, id, &file.text);
         for item in &module.items {
             let Item::Import(import) = item else { continue };
             let Some(path) = import.path.plain() else {

@@ -98,9 +98,12 @@ pub struct Attr {
 }
 
 impl Attr {
-    /// The dotted path as written.
-    pub fn key(&self) -> String {
-        self.path.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")
+    /// The dotted path as written (borrowed for a one-name path, the usual case).
+    pub fn key(&self) -> std::borrow::Cow<'_, str> {
+        match self.path.as_slice() {
+            [only] => std::borrow::Cow::Borrowed(only.name.as_str()),
+            parts => std::borrow::Cow::Owned(parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")),
+        }
     }
 
     pub fn key_span(&self) -> Span {
