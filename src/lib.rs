@@ -58,7 +58,7 @@ pub fn compile(sources: &mut SourceMap, root: FileId, loader: &Loader, options: 
     let checked = check::check(&mut sink, sources, root, loader, options);
     let output = match checked {
         Some(model) if !sink.has_errors() => {
-            let plan = lower::lower(&model);
+            let plan = lower::lower(model);
             match emit::emit_all(&plan) {
                 Ok(tree) => Some(tree),
                 Err(error) => {
