@@ -75,6 +75,9 @@ struct Checked {
     diagnostics: Diagnostics,
     sources: SourceMap,
     output: Option<output::OutputTree>,
+    /// The syntax trees, model or plan the compilation kept (see `deployc::Retained`): held
+    /// for its drop, never read.
+    _retained: deployc::Retained,
 }
 
 fn check(files: &[PathBuf], name: Option<String>, format: Format, colour: Colour) -> u8 {
@@ -488,7 +491,11 @@ struct Loaded {
 
 impl Loaded {
     fn into_checked(self, output: Option<output::OutputTree>) -> Checked {
-        Checked { name: self.name, diagnostics: self.diagnostics, sources: self.sources, output }
+        self.into_checked_retaining(output, deployc::Retained::default())
+    }
+
+    fn into_checked_retaining(self, output: Option<output::OutputTree>, retained: deployc::Retained) -> Checked {
+        Checked { name: self.name, diagnostics: self.diagnostics, sources: self.sources, output, _retained: retained }
     }
 }
 
@@ -534,12 +541,12 @@ fn compile_file(path: &Path, options: &CompileOptions, mode: Mode) -> Option<Che
         Mode::Build => {
             let compilation = deployc::compile(&mut loaded.sources, root, &loader, options);
             loaded.diagnostics.extend(compilation.diagnostics);
-            Some(loaded.into_checked(compilation.output))
+            Some(loaded.into_checked_retaining(compilation.output, compilation.retained))
         }
         Mode::Check => {
-            let diagnostics = deployc::check_only(&mut loaded.sources, root, &loader, options);
-            loaded.diagnostics.extend(diagnostics);
-            Some(loaded.into_checked(None))
+            let compilation = deployc::check_only(&mut loaded.sources, root, &loader, options);
+            loaded.diagnostics.extend(compilation.diagnostics);
+            Some(loaded.into_checked_retaining(None, compilation.retained))
         }
     }
 }
