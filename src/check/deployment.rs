@@ -1032,15 +1032,16 @@ fn valid_env_name(name: &str) -> bool {
 pub fn looks_like_secret(key: &str, value: &str) -> bool {
     const KEYS: [&str; 8] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"];
     const PREFIXES: [&str; 7] = ["sk-", "ghp_", "github_pat_", "AKIA", "xoxb-", "-----BEGIN", "glpat-"];
-    // `key.to_ascii_uppercase().contains(k)` without the copy and the substring searcher's
-    // set-up, which cost more than the search on keys this short.
-    let contains_upper = |k: &str| {
-        let k = k.as_bytes();
-        key.as_bytes()
-            .windows(k.len())
-            .any(|w| w.first().map(u8::to_ascii_uppercase) == k.first().copied() && w.eq_ignore_ascii_case(k))
+    // `key.to_ascii_uppercase().contains(k)` for any `k`, without the copy or the substring
+    // searcher's set-up (which cost more than the search on keys this short): at each byte
+    // that can start one of them, compare in place.
+    let bytes = key.as_bytes();
+    let starts_one_at = |at: usize| {
+        let rest = bytes.get(at..).unwrap_or(&[]);
+        matches!(rest.first().map(u8::to_ascii_uppercase), Some(b'P' | b'S' | b'T' | b'A' | b'C'))
+            && KEYS.iter().any(|k| rest.get(..k.len()).is_some_and(|w| w.eq_ignore_ascii_case(k.as_bytes())))
     };
-    let secret_key = KEYS.iter().any(|k| contains_upper(k));
+    let secret_key = (0..bytes.len()).any(starts_one_at);
     let token_value = PREFIXES.iter().any(|p| value.starts_with(p));
     let after_scheme = value.as_bytes().windows(3).position(|w| w == b"://").and_then(|at| value.get(at + 3..));
     let url_password = after_scheme.is_some_and(|rest| {

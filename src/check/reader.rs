@@ -38,7 +38,7 @@ impl<'b> Reader<'b> {
         let mut reader = Reader {
             block,
             what: what.to_string(),
-            attrs: Vec::new(),
+            attrs: Vec::with_capacity(block.members.len()),
             blocks: Vec::new(),
             bares: Vec::new(),
             allows: Vec::new(),

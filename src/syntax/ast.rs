@@ -128,7 +128,8 @@ pub enum ValueKind {
     Quantity {
         number: f64,
         number_text: String,
-        unit: String,
+        /// One of [`UNITS`].
+        unit: &'static str,
     },
     /// `$24/mo`; `rate` is `mo`, `h` or empty.
     Money {
@@ -144,12 +145,20 @@ pub enum ValueKind {
     Range(Box<Value>, Box<Value>),
 }
 
+/// The units a quantity may have, in the grammar's order (`unit` in `grammar/deploy.pest`).
+pub const UNITS: [&str; 14] = ["Ki", "Mi", "Gi", "Ti", "ms", "K", "M", "G", "T", "m", "s", "h", "d", "%"];
+
+/// `text` as one of [`UNITS`] (the empty string for anything else, which the grammar rules out).
+pub fn unit(text: &str) -> &'static str {
+    UNITS.iter().find(|unit| **unit == text).copied().unwrap_or("")
+}
+
 impl ValueKind {
     /// What this literal is, in words, for "expected X, found Y".
     pub fn describe(&self) -> &'static str {
         match self {
             ValueKind::Number(..) => "a number",
-            ValueKind::Quantity { unit, .. } => match unit.as_str() {
+            ValueKind::Quantity { unit, .. } => match *unit {
                 "Ki" | "Mi" | "Gi" | "Ti" | "K" | "M" | "G" | "T" => "a memory quantity",
                 "m" => "a quantity in minutes or millicores",
                 "ms" | "s" | "h" | "d" => "a duration",

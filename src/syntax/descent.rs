@@ -414,9 +414,8 @@ impl<'a> Parser<'a> {
     // unit = @{ ("Ki" | "Mi" | "Gi" | "Ti" | "ms" | "K" | "M" | "G" | "T" | "m" | "s" | "h" | "d" | "%") ~ !ident_char }
     fn quantity(&mut self) -> Option<ValueKind> {
         let number_text = self.number_text()?;
-        const UNITS: [&str; 14] = ["Ki", "Mi", "Gi", "Ti", "ms", "K", "M", "G", "T", "m", "s", "h", "d", "%"];
         // Ordered choice: the first unit that matches is the only one tried.
-        let unit = UNITS.iter().find(|unit| self.starts_with(unit))?;
+        let unit = *UNITS.iter().find(|unit| self.starts_with(unit))?;
         self.pos += unit.len();
         if self.peek().is_some_and(is_ident_char) {
             return None;
@@ -424,7 +423,7 @@ impl<'a> Parser<'a> {
         Some(ValueKind::Quantity {
             number: number_text.parse().unwrap_or(0.0),
             number_text: number_text.to_string(),
-            unit: unit.to_string(),
+            unit,
         })
     }
 

@@ -403,11 +403,11 @@ impl Builder {
             Rule::number => ValueKind::Number(pair.as_str().parse().unwrap_or(0.0), pair.as_str().to_string()),
             Rule::quantity => {
                 let mut number_text = String::new();
-                let mut unit = String::new();
+                let mut unit = "";
                 for inner in pair.into_inner() {
                     match inner.as_rule() {
                         Rule::number => number_text = inner.as_str().to_string(),
-                        Rule::unit => unit = inner.as_str().to_string(),
+                        Rule::unit => unit = super::ast::unit(inner.as_str()),
                         _ => {}
                     }
                 }
