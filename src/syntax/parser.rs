@@ -87,35 +87,26 @@ fn too_deep(text: &str) -> Option<usize> {
 pub(super) fn first_deeper_than(text: &str, limit: usize) -> Option<usize> {
     // Bytes, not chars: every byte that matters is ASCII, and bytes of other characters
     // (0x80 and up) never equal one. Runs of bytes that cannot change the state (most of a
-    // file) are skipped with `position`, which compiles to a tight loop.
-    // Indexing at compile time: an index out of range fails the build, not a run.
-    #[allow(clippy::indexing_slicing)]
-    const SPECIAL: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut i = 0;
-        while i < 8 {
-            table[b"#\"{[(}])"[i] as usize] = true;
-            i += 1;
-        }
-        table
-    };
+    // file) are skipped with `find`.
+    const CODE: [bool; 256] = byte_set(b"#\"{[(}])");
+    const STRING: [bool; 256] = byte_set(b"\\\"\n");
+    const COMMENT: [bool; 256] = byte_set(b"\n");
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut offset = 0usize;
-    while let Some(rest) = bytes.get(offset..) {
-        let Some(skip) = rest.iter().position(|&c| SPECIAL.get(usize::from(c)) == Some(&true)) else { break };
+    while let Some(skip) = bytes.get(offset..).and_then(|rest| find(rest, &CODE)) {
         offset += skip;
         match bytes.get(offset) {
             // A comment runs to the end of the line.
             Some(b'#') => {
                 let rest = bytes.get(offset..).unwrap_or(&[]);
-                offset += rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
+                offset += find(rest, &COMMENT).unwrap_or(rest.len());
             }
             // A string ends at an unescaped quote or at the end of the line.
             Some(b'"') => {
                 offset += 1;
                 while let Some(rest) = bytes.get(offset..) {
-                    let Some(skip) = rest.iter().position(|&c| matches!(c, b'\\' | b'"' | b'\n')) else {
+                    let Some(skip) = find(rest, &STRING) else {
                         offset = bytes.len();
                         break;
                     };
@@ -139,6 +130,33 @@ pub(super) fn first_deeper_than(text: &str, limit: usize) -> Option<usize> {
         offset += 1;
     }
     None
+}
+
+/// The bytes of `members`, as a table indexed by byte.
+// Indexing at compile time: an index out of range fails the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const fn byte_set(members: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < members.len() {
+        table[members[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// The offset of the first byte of `bytes` in `set`. Whole 16-byte chunks without one are
+/// passed over with a branch-free test of every byte.
+fn find(bytes: &[u8], set: &[bool; 256]) -> Option<usize> {
+    let is_in = |b: &u8| set.get(usize::from(*b)).copied().unwrap_or(false);
+    let mut skipped = 0;
+    for chunk in bytes.chunks_exact(16) {
+        if chunk.iter().fold(false, |any, b| any | is_in(b)) {
+            break;
+        }
+        skipped += 16;
+    }
+    bytes.get(skipped..)?.iter().position(is_in).map(|at| skipped + at)
 }
 
 fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
