@@ -21,7 +21,7 @@ pub fn plan(sources: &mut SourceMap, root: FileId, loader: &Loader, options: &Co
     let mut sink = Diagnostics::new();
     let checked = crate::check::check(&mut sink, sources, root, loader, options);
     let plan = match checked {
-        Some(model) if !sink.has_errors() => Some(crate::lower::lower(&model)),
+        Some(model) if !sink.has_errors() => Some(crate::lower::lower(model)),
         _ => None,
     };
     Planned { plan, diagnostics: sink }

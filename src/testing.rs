@@ -73,7 +73,7 @@ pub fn template_contexts(path: &Path) -> Option<TemplateContexts> {
     if sink.has_errors() {
         return None;
     }
-    let plan = crate::lower::lower(&model);
+    let plan = crate::lower::lower(model);
     Some(TemplateContexts {
         set: plan.target.templates.clone(),
         scripts: crate::emit::scripts::context(&plan),

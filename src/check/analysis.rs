@@ -24,43 +24,57 @@ pub struct Demand {
 /// What the deployment asks for at maximum scale, line by line.
 pub fn demand(deployment: &Deployment) -> Vec<Demand> {
     let mut lines = Vec::new();
+    each_demand(deployment, |what, cpu, memory| lines.push(Demand { what: what(), cpu, memory }));
+    lines
+}
+
+/// The sum of [`demand`]'s lines, without writing their text (only an error shows them).
+fn total_demand(deployment: &Deployment) -> (Cpu, Memory) {
+    let (mut cpu, mut memory) = (0u64, 0u64);
+    each_demand(deployment, |_, line_cpu, line_memory| {
+        cpu += line_cpu.millis;
+        memory += line_memory.bytes;
+    });
+    (Cpu { millis: cpu }, Memory { bytes: memory })
+}
+
+/// Each line of [`demand`]: its text (written on request), CPU and memory.
+fn each_demand(deployment: &Deployment, mut line: impl FnMut(&dyn Fn() -> String, Cpu, Memory)) {
     for service in &deployment.services {
         let n = u64::from(service.replicas.max());
-        let scale = match service.replicas {
-            Replicas::Range(..) => format!("{n} (max)"),
-            Replicas::Fixed(_) => n.to_string(),
+        let what = || {
+            let scale = match service.replicas {
+                Replicas::Range(..) => format!("{n} (max)"),
+                Replicas::Fixed(_) => n.to_string(),
+            };
+            format!("{} × {scale}", service.name.value)
         };
-        lines.push(Demand {
-            what: format!("{} × {scale}", service.name.value),
-            cpu: Cpu { millis: service.cpu.request.millis * n },
-            memory: Memory { bytes: service.memory.request.bytes * n },
-        });
+        line(&what, Cpu { millis: service.cpu.request.millis * n }, Memory { bytes: service.memory.request.bytes * n });
         if service.dapr.is_some() {
-            lines.push(Demand {
-                what: format!("{} Dapr sidecars × {n}", service.name.value),
-                cpu: Cpu { millis: DAPR_SIDECAR.0 * n },
-                memory: Memory { bytes: DAPR_SIDECAR.1 * n },
-            });
+            line(
+                &|| format!("{} Dapr sidecars × {n}", service.name.value),
+                Cpu { millis: DAPR_SIDECAR.0 * n },
+                Memory { bytes: DAPR_SIDECAR.1 * n },
+            );
         }
     }
     for entry in deployment.stack.iter().filter(|e| e.origin != Origin::Bundled) {
-        lines.push(Demand {
-            what: format!("stack: {}", entry.component.name),
-            cpu: entry.component.requests_cpu,
-            memory: entry.component.requests_memory,
-        });
+        line(
+            &|| format!("stack: {}", entry.component.name),
+            entry.component.requests_cpu,
+            entry.component.requests_memory,
+        );
         if entry.component.provides_kind("Kafka") {
             let brokers: u64 = entry.option("brokers").and_then(|b| b.parse().ok()).unwrap_or(1);
             let cpu = entry.option("broker_cpu").and_then(parse_cpu).unwrap_or(Cpu { millis: 250 });
             let memory = entry.option("broker_memory").and_then(parse_memory).unwrap_or(Memory { bytes: 1 << 30 });
-            lines.push(Demand {
-                what: format!("stack: kafka brokers × {brokers}"),
-                cpu: Cpu { millis: cpu.millis * brokers },
-                memory: Memory { bytes: memory.bytes * brokers },
-            });
+            line(
+                &|| format!("stack: kafka brokers × {brokers}"),
+                Cpu { millis: cpu.millis * brokers },
+                Memory { bytes: memory.bytes * brokers },
+            );
         }
     }
-    lines
 }
 
 /// `250m` or `2` (a component option's canonical text).
@@ -149,11 +163,7 @@ fn table(demand: &[Demand], total: (Cpu, Memory), supply_rows: &[(String, Cpu, M
 
 /// Check capacity and budget; push E0317/E0318/W0304 and E0319/W0305.
 pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
-    let lines = demand(deployment);
-    let total = (
-        Cpu { millis: lines.iter().map(|l| l.cpu.millis).sum() },
-        Memory { bytes: lines.iter().map(|l| l.memory.bytes).sum() },
-    );
+    let total = total_demand(deployment);
     let ((count_cpu, count_memory), (max_cpu, max_memory), _) = supply(deployment);
     let provider = &deployment.provider;
     let span =
@@ -188,14 +198,14 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
                     .help(smallest_fit(deployment, total).unwrap_or_else(|| {
                         "use larger nodes or more of them, or lower the requests or replica maximums".into()
                     }))
-                    .note(format!("\n{}", table(&lines, total, &rows))),
+                    .note(format!("\n{}", table(&demand(deployment), total, &rows))),
             );
         } else if provider.kind != ProviderKind::Local && !fits_count {
             cx.error(
                 Diagnostic::new("W0304", "the workload fits only after the cluster autoscaler adds nodes")
                     .at(span, "too small at the declared node count")
                     .help("raise `count`, or accept that new nodes are added as the services scale out")
-                    .note(format!("\n{}", table(&lines, total, &rows))),
+                    .note(format!("\n{}", table(&demand(deployment), total, &rows))),
             );
         }
         // One pod that no single node can hold never schedules.

@@ -604,7 +604,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
             );
             continue;
         };
-        let key = attr.key();
+        let key = attr.key().into_owned();
         if let Some((_, _)) = keys.iter().find(|(k, _): &&(String, String)| *k == key) {
             cx.error(
                 Diagnostic::new("E0202", format!("`{key}` is set twice in secret `{}`", label.name))
@@ -765,7 +765,9 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         for member in &ports_block.members {
             if let Member::Attr(attr) = member {
                 match cx.port(&attr.value, &attr.key()) {
-                    Some(port) => ports.push(Port { name: attr.key(), number: port.value, span: attr.span }),
+                    Some(port) => {
+                        ports.push(Port { name: attr.key().into_owned(), number: port.value, span: attr.span })
+                    }
                     None => ports_ok = false,
                 }
             } else {
@@ -1019,20 +1021,30 @@ fn read_egress(cx: &mut Cx, text: Spanned<String>) -> Option<Egress> {
 }
 
 fn valid_env_name(name: &str) -> bool {
+    // Bytes, not chars: every accepted character is ASCII, and no byte of another character is.
     !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
         && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// Whether a plain `env` entry looks like a credential: a secret-sounding key with a
 /// non-trivial value, or a value shaped like a well-known token or a URL with a password.
 pub fn looks_like_secret(key: &str, value: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
     const KEYS: [&str; 8] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"];
     const PREFIXES: [&str; 7] = ["sk-", "ghp_", "github_pat_", "AKIA", "xoxb-", "-----BEGIN", "glpat-"];
-    let secret_key = KEYS.iter().any(|k| upper.contains(k));
+    // `key.to_ascii_uppercase().contains(k)` for any `k`, without the copy or the substring
+    // searcher's set-up (which cost more than the search on keys this short): at each byte
+    // that can start one of them, compare in place.
+    let bytes = key.as_bytes();
+    let starts_one_at = |at: usize| {
+        let rest = bytes.get(at..).unwrap_or(&[]);
+        matches!(rest.first().map(u8::to_ascii_uppercase), Some(b'P' | b'S' | b'T' | b'A' | b'C'))
+            && KEYS.iter().any(|k| rest.get(..k.len()).is_some_and(|w| w.eq_ignore_ascii_case(k.as_bytes())))
+    };
+    let secret_key = (0..bytes.len()).any(starts_one_at);
     let token_value = PREFIXES.iter().any(|p| value.starts_with(p));
-    let url_password = value.split_once("://").is_some_and(|(_, rest)| {
+    let after_scheme = value.as_bytes().windows(3).position(|w| w == b"://").and_then(|at| value.get(at + 3..));
+    let url_password = after_scheme.is_some_and(|rest| {
         rest.split('/')
             .next()
             .is_some_and(|authority| authority.split_once('@').is_some_and(|(user, _)| user.contains(':')))
@@ -1244,16 +1256,16 @@ fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
 }
 
 fn valid_host(host: &str) -> bool {
+    // Bytes, not chars: every accepted character is ASCII, and no byte of another character is.
     !host.is_empty()
         && host.len() <= 253
-        && host.split('.').all(|label| {
+        && host.as_bytes().split(|&b| b == b'.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
+                && label.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label.first() != Some(&b'-')
+                && label.last() != Some(&b'-')
         })
-        && host.chars().all(|c| !c.is_ascii_uppercase())
 }
 
 fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {

@@ -54,17 +54,41 @@ pub fn check(
     loader: &Loader,
     options: &CompileOptions,
 ) -> Option<Deployment> {
+    check_keeping_syntax(sink, sources, root, loader, options).0
+}
+
+/// [`check`], also returning the syntax trees of the root and its imports instead of
+/// freeing them (a caller about to exit may skip that: see `crate::Retained`).
+pub fn check_keeping_syntax(
+    sink: &mut Diagnostics,
+    sources: &mut SourceMap,
+    root: FileId,
+    loader: &Loader,
+    options: &CompileOptions,
+) -> (Option<Deployment>, Vec<(FileId, Module)>) {
+    let user_modules = parse_files(sink, sources, root, loader);
+    let model = check_modules(sink, sources, root, options, &user_modules);
+    (model, user_modules)
+}
+
+/// Parse the root and, transitively, its imports.
+fn parse_files(
+    sink: &mut Diagnostics,
+    sources: &mut SourceMap,
+    root: FileId,
+    loader: &Loader,
+) -> Vec<(FileId, Module)> {
     // The stdlib (parsed once per process), then the root and its imports.
-    let (stdlib_modules, stdlib_diagnostics) = parsed_stdlib();
+    let (_, stdlib_diagnostics) = parsed_stdlib();
     sink.extend(stdlib_diagnostics.clone());
     let mut user_modules: Vec<(FileId, Module)> = Vec::new();
     let mut queue = vec![(root, 0usize)];
     let mut loaded: Vec<String> = Vec::new();
     while let Some((id, depth)) = queue.pop() {
         let Some(file) = sources.get(id) else { continue };
-        let (name, text) = (file.name.clone(), file.text.clone());
+        let name = file.name.clone();
         loaded.push(name.clone());
-        let module = crate::syntax::parse(sink, id, &text);
+        let module = crate::syntax::parse(sink, id, &file.text);
         for item in &module.items {
             let Item::Import(import) = item else { continue };
             let Some(path) = import.path.plain() else {
@@ -102,7 +126,18 @@ pub fn check(
         }
         user_modules.push((id, module));
     }
+    user_modules
+}
 
+/// Check the parsed user files (and the stdlib) and return the deployment to build.
+fn check_modules(
+    sink: &mut Diagnostics,
+    sources: &SourceMap,
+    root: FileId,
+    options: &CompileOptions,
+    user_modules: &[(FileId, Module)],
+) -> Option<Deployment> {
+    let (stdlib_modules, _) = parsed_stdlib();
     // Collect top-level definitions. User definitions of providers and components replace
     // the stdlib's of the same name.
     let mut lets: BTreeMap<String, Let> = BTreeMap::new();
@@ -111,7 +146,7 @@ pub fn check(
     let mut component_blocks: BTreeMap<String, &Block> = BTreeMap::new();
     let mut deployments: Vec<&Block> = Vec::new();
     let mut first_seen: BTreeMap<(String, String), Span> = BTreeMap::new();
-    for (is_user, modules) in [(false, stdlib_modules), (true, &user_modules)] {
+    for (is_user, modules) in [(false, stdlib_modules.as_slice()), (true, user_modules)] {
         let mut seen_here: BTreeMap<(String, String), Span> = BTreeMap::new();
         for (id, module) in modules.iter() {
             for item in &module.items {

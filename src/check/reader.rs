@@ -2,6 +2,7 @@
 //! Unknown names (E0201, with did-you-mean and the valid set), duplicates (E0202, both spans)
 //! and missing required attributes (E0302) are reported here, once, for every block kind.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::value::Cx;
@@ -23,7 +24,8 @@ pub struct Schema<'s> {
 pub struct Reader<'b> {
     pub block: &'b Block,
     what: String,
-    attrs: BTreeMap<String, &'b Attr>,
+    /// The attributes set, by key: a handful per block, so a list.
+    attrs: Vec<(Cow<'b, str>, &'b Attr)>,
     blocks: Vec<&'b Block>,
     pub bares: Vec<&'b Value>,
     /// `allow NAME because "…"` members (services and deployments only).
@@ -36,7 +38,7 @@ impl<'b> Reader<'b> {
         let mut reader = Reader {
             block,
             what: what.to_string(),
-            attrs: BTreeMap::new(),
+            attrs: Vec::with_capacity(block.members.len()),
             blocks: Vec::new(),
             bares: Vec::new(),
             allows: Vec::new(),
@@ -57,11 +59,11 @@ impl<'b> Reader<'b> {
                 }
                 Member::Attr(attr) => {
                     let key = attr.key();
-                    if !schema.attrs.contains(&key.as_str()) {
+                    if !schema.attrs.contains(&key.as_ref()) {
                         unknown(cx, &key, attr.key_span(), schema, "attribute");
                         continue;
                     }
-                    if let Some(first) = reader.attrs.get(&key) {
+                    if let Some(first) = reader.attr(&key) {
                         cx.error(
                             Diagnostic::new("E0202", format!("`{key}` is set twice in this {}", schema.what))
                                 .at(attr.key_span(), "set again here")
@@ -70,7 +72,7 @@ impl<'b> Reader<'b> {
                         );
                         continue;
                     }
-                    reader.attrs.insert(key, attr);
+                    reader.attrs.push((key, attr));
                 }
                 Member::Block(child) => {
                     if schema.blocks.contains(&child.kind.name.as_str()) {
@@ -127,8 +129,11 @@ impl<'b> Reader<'b> {
                     Member::Allow(allow) if !reader.allows.iter().any(|a| a.name.name == allow.name.name) => {
                         reader.allows.push(allow);
                     }
-                    Member::Attr(attr) if schema.attrs.contains(&attr.key().as_str()) => {
-                        reader.attrs.entry(attr.key()).or_insert(attr);
+                    Member::Attr(attr) if schema.attrs.contains(&attr.key().as_ref()) => {
+                        let key = attr.key();
+                        if reader.attr(&key).is_none() {
+                            reader.attrs.push((key, attr));
+                        }
                     }
                     Member::Block(child)
                         if schema.blocks.contains(&child.kind.name.as_str())
@@ -147,11 +152,11 @@ impl<'b> Reader<'b> {
     }
 
     pub fn get(&self, name: &str) -> Option<&'b Value> {
-        self.attrs.get(name).map(|a| &a.value)
+        self.attr(name).map(|a| &a.value)
     }
 
     pub fn attr(&self, name: &str) -> Option<&'b Attr> {
-        self.attrs.get(name).copied()
+        self.attrs.iter().find(|(key, _)| key == name).map(|(_, attr)| *attr)
     }
 
     /// The value of a required attribute, or E0302 at the block's head.
@@ -202,8 +207,8 @@ fn capitalise(s: &str) -> String {
 
 /// Key/value pairs of a free-form block (`env { }`, `labels { }`, helm `values { }`), in order.
 pub fn free_pairs(cx: &mut Cx, block: &Block, what: &str) -> Vec<(String, String, crate::source::Span, &'static str)> {
-    let mut out: Vec<(String, String, crate::source::Span, &'static str)> = Vec::new();
-    let mut seen: BTreeMap<String, crate::source::Span> = BTreeMap::new();
+    let mut out: Vec<(String, String, crate::source::Span, &'static str)> = Vec::with_capacity(block.members.len());
+    let mut seen: BTreeMap<Cow<'_, str>, crate::source::Span> = BTreeMap::new();
     for member in &block.members {
         match member {
             Member::Attr(attr) => {
@@ -217,10 +222,10 @@ pub fn free_pairs(cx: &mut Cx, block: &Block, what: &str) -> Vec<(String, String
                     );
                     continue;
                 }
-                seen.insert(key.clone(), attr.key_span());
                 if let Some(text) = cx.scalar_text(&attr.value, &key) {
-                    out.push((key, text, attr.span, ""));
+                    out.push((key.to_string(), text, attr.span, ""));
                 }
+                seen.insert(key, attr.key_span());
             }
             Member::Allow(allow) => cx.error(
                 Diagnostic::new("E0201", format!("`allow` is not accepted in `{what}`"))

@@ -206,7 +206,7 @@ fn check_ports(cx: &mut Cx, service: &Service) {
                 .help("list every port in `ports { … }` with its own name instead of using `port` as well"),
         );
     }
-    let exposed: Vec<u16> = service.ports.iter().map(|p| p.number).collect();
+    let exposed = &service.ports;
     for probe in [&service.liveness, &service.readiness, &service.startup].into_iter().flatten() {
         let port = match &probe.kind {
             ProbeKind::Http { port: Some(port), .. } | ProbeKind::Tcp { port } => port,
@@ -225,8 +225,8 @@ fn check_ports(cx: &mut Cx, service: &Service) {
             }
             ProbeKind::Exec { .. } => continue,
         };
-        if !exposed.contains(&port.value) {
-            let list: Vec<String> = exposed.iter().map(|p| p.to_string()).collect();
+        if !exposed.iter().any(|p| p.number == port.value) {
+            let list: Vec<String> = exposed.iter().map(|p| p.number.to_string()).collect();
             cx.error(
                 Diagnostic::new(
                     "E0306",
@@ -308,7 +308,8 @@ fn check_route(
     }
     if let Some(domain) = &deployment.domain {
         let host = &route.host.value;
-        let inside = host == &domain.value || host.ends_with(&format!(".{}", domain.value));
+        let inside =
+            host == &domain.value || host.strip_suffix(domain.value.as_str()).is_some_and(|sub| sub.ends_with('.'));
         if !inside {
             cx.error(
                 Diagnostic::new("E0307", format!("route host `{host}` is outside the domain `{}`", domain.value))

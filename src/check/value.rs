@@ -207,7 +207,7 @@ impl Cx<'_> {
         let value = self.constant(value);
         let millis = match &value.kind {
             ValueKind::Number(n, _) => n * 1000.0,
-            ValueKind::Quantity { number, unit, .. } if unit == "m" => *number,
+            ValueKind::Quantity { number, unit, .. } if *unit == "m" => *number,
             _ => {
                 let found = value.kind.describe();
                 let shown = self.shown(&value);
@@ -243,7 +243,7 @@ impl Cx<'_> {
     pub fn memory(&mut self, value: &Value, what: &str) -> Option<Spanned<Memory>> {
         let value = self.constant(value);
         if let ValueKind::Quantity { number, unit, .. } = &value.kind {
-            let factor: f64 = match unit.as_str() {
+            let factor: f64 = match *unit {
                 "Ki" => 1024.0,
                 "Mi" => 1024.0 * 1024.0,
                 "Gi" => 1024.0 * 1024.0 * 1024.0,
@@ -285,7 +285,7 @@ impl Cx<'_> {
     pub fn duration(&mut self, value: &Value, what: &str) -> Option<Spanned<u64>> {
         let value = self.constant(value);
         if let ValueKind::Quantity { number, unit, .. } = &value.kind {
-            let seconds = match unit.as_str() {
+            let seconds = match *unit {
                 "ms" => Some((number / 1000.0).ceil()),
                 "s" => Some(*number),
                 "m" => Some(number * 60.0),
@@ -315,7 +315,7 @@ impl Cx<'_> {
     pub fn percent(&mut self, value: &Value, what: &str) -> Option<Spanned<u32>> {
         let value = self.constant(value);
         if let ValueKind::Quantity { number, unit, .. } = &value.kind
-            && unit == "%"
+            && *unit == "%"
         {
             if *number >= 1.0 && *number <= 100.0 && number.fract() == 0.0 {
                 return Some(Spanned::new(*number as u32, value.span));

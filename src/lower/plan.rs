@@ -244,15 +244,17 @@ pub struct Route {
     pub issuer: Option<String>,
 }
 
-/// Lower a checked deployment (no errors) to its plan.
-pub fn lower(deployment: &Deployment) -> Plan {
+/// Lower a checked deployment (no errors) to its plan. The model is consumed: its strings
+/// move into the plan instead of being copied.
+pub fn lower(mut deployment: Deployment) -> Plan {
+    // The cost reads the services' routes: it is computed before they move into the plan.
+    let cost = crate::check::analysis::monthly_cost(&deployment);
     let ingress_class = deployment.ingress.as_ref().map(|(_, class)| class.clone());
-    let issuers = deployment
-        .issuers
-        .iter()
+    let issuers = std::mem::take(&mut deployment.issuers)
+        .into_iter()
         .map(|i| Issuer {
-            name: i.name.value.clone(),
-            email: i.email.clone(),
+            name: i.name.value,
+            email: i.email,
             server: match i.server {
                 IssuerServer::Production => "https://acme-v02.api.letsencrypt.org/directory".into(),
                 IssuerServer::Staging => "https://acme-staging-v02.api.letsencrypt.org/directory".into(),
@@ -260,7 +262,8 @@ pub fn lower(deployment: &Deployment) -> Plan {
             ingress_class: ingress_class.clone().unwrap_or_else(|| "traefik".into()),
         })
         .collect();
-    let services = deployment.services.iter().map(|s| lower_service(deployment, s)).collect();
+    let services = std::mem::take(&mut deployment.services);
+    let services = services.into_iter().map(|s| lower_service(&deployment, s)).collect();
     let mut stack = Vec::new();
     let mut stage_of: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (stage, indexes) in deployment.stages.iter().enumerate() {
@@ -379,10 +382,9 @@ pub fn lower(deployment: &Deployment) -> Plan {
         prices_source: provider.prices_source.clone(),
         prices_as_of: provider.prices_as_of.clone(),
     };
-    let secrets = deployment
-        .secrets
-        .iter()
-        .map(|s| SecretPlan { name: s.name.value.clone(), keys: s.keys.clone(), external: s.external.clone() })
+    let secrets = std::mem::take(&mut deployment.secrets)
+        .into_iter()
+        .map(|s| SecretPlan { name: s.name.value, keys: s.keys, external: s.external })
         .collect();
     let namespace_of = |kind: &str| {
         deployment.stack.iter().find(|e| e.component.provides_kind(kind) || e.component.name == kind).map(|e| {
@@ -405,13 +407,13 @@ pub fn lower(deployment: &Deployment) -> Plan {
         dapr_namespace: namespace_of("dapr"),
     };
     Plan {
-        cost: crate::check::analysis::monthly_cost(deployment),
+        cost,
         network,
         target,
-        registry: deployment.registry.clone(),
+        registry: deployment.registry,
         secrets,
-        domain: deployment.domain.as_ref().map(|d| d.value.clone()),
-        budget_cents: deployment.budget.as_ref().map(|b| b.value.cents),
+        domain: deployment.domain.map(|d| d.value),
+        budget_cents: deployment.budget.map(|b| b.value.cents),
         stack,
         bundled,
         stage_count: deployment.stages.len(),
@@ -419,29 +421,30 @@ pub fn lower(deployment: &Deployment) -> Plan {
         dapr_pubsub,
         monitoring,
         argo_application,
-        source_name: deployment.source_name.clone(),
-        deployment: deployment.name.value.clone(),
-        namespace: deployment.namespace.clone(),
-        provider: deployment.provider.name.clone(),
+        source_name: deployment.source_name,
+        deployment: deployment.name.value,
+        namespace: deployment.namespace,
+        provider: deployment.provider.name,
+        ingress_controller: deployment.ingress.map(|(name, _)| name),
         ingress_class,
-        ingress_controller: deployment.ingress.as_ref().map(|(name, _)| name.clone()),
         issuers,
         services,
-        criteria: deployment.success.clone(),
+        criteria: deployment.success,
     }
 }
 
-fn lower_service(deployment: &Deployment, service: &model::Service) -> Service {
+/// One service of the plan. `deployment` is the rest of the model (its `services` taken out).
+fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
     let uses_http = service.route.is_some()
         || [&service.liveness, &service.readiness]
             .iter()
             .any(|p| matches!(p, Some(model::Probe { kind: ProbeKind::Http { .. }, .. })));
     let ports: Vec<(String, u16)> = service
         .ports
-        .iter()
+        .into_iter()
         .map(|p| {
             let name = if !p.name.is_empty() {
-                p.name.clone()
+                p.name
             } else if uses_http {
                 "http".to_string()
             } else {
@@ -450,14 +453,13 @@ fn lower_service(deployment: &Deployment, service: &model::Service) -> Service {
             (name, p.number)
         })
         .collect();
-    let main_port = ports.first().map(|p| p.1).unwrap_or(80);
-    let probe = |p: &Option<model::Probe>| {
-        p.as_ref().map(|p| match &p.kind {
-            ProbeKind::Http { path, port } => {
-                Probe::Http { path: path.clone(), port: port.as_ref().map(|x| x.value).unwrap_or(main_port) }
-            }
+    let first_port = ports.first().map(|p| p.1);
+    let main_port = first_port.unwrap_or(80);
+    let probe = |p: Option<model::Probe>| {
+        p.map(|p| match p.kind {
+            ProbeKind::Http { path, port } => Probe::Http { path, port: port.map(|x| x.value).unwrap_or(main_port) },
             ProbeKind::Tcp { port } => Probe::Tcp { port: port.value },
-            ProbeKind::Exec { command } => Probe::Exec { command: command.clone() },
+            ProbeKind::Exec { command } => Probe::Exec { command },
         })
     };
     let secret_env = service
@@ -470,17 +472,17 @@ fn lower_service(deployment: &Deployment, service: &model::Service) -> Service {
             keys.map(|key| (key.clone(), secret.name.value.clone(), key)).collect::<Vec<_>>()
         })
         .collect();
-    let route = service.route.as_ref().map(|r| Route {
-        host: r.host.value.clone(),
-        path: r.path.clone(),
+    let route = service.route.map(|r| Route {
+        host: r.host.value,
+        path: r.path,
         port: main_port,
         tls_secret: match &r.tls {
             RouteTls::None => None,
             RouteTls::Issuer(_) => Some(format!("{}-tls", service.name.value)),
             RouteTls::Secret(name) => Some(name.clone()),
         },
-        issuer: match &r.tls {
-            RouteTls::Issuer(i) => Some(i.value.clone()),
+        issuer: match r.tls {
+            RouteTls::Issuer(i) => Some(i.value),
             _ => None,
         },
     });
@@ -490,30 +492,30 @@ fn lower_service(deployment: &Deployment, service: &model::Service) -> Service {
         _ => None,
     };
     Service {
-        name: service.name.value.clone(),
-        image: full_image(deployment.registry.as_deref(), &service.image.value),
+        name: service.name.value,
+        image: full_image_owned(deployment.registry.as_deref(), service.image.value),
         ports,
         replicas: service.replicas,
         autoscale_cpu: service.autoscale_cpu,
         autoscale_memory: service.autoscale_memory,
         cpu: (service.cpu.request.to_k8s(), service.cpu.limit.to_k8s()),
         memory: (service.memory.request.to_k8s(), service.memory.limit.to_k8s()),
-        liveness: probe(&service.liveness),
-        readiness: probe(&service.readiness),
-        startup: probe(&service.startup),
-        env: service.env.clone(),
+        liveness: probe(service.liveness),
+        readiness: probe(service.readiness),
+        startup: probe(service.startup),
+        env: service.env,
         secret_env,
         route,
-        dapr: service.dapr.as_ref().map(|d| (d.app_id.clone(), d.app_port.or(service.ports.first().map(|p| p.number)))),
-        command: service.command.clone(),
-        args: service.args.clone(),
+        dapr: service.dapr.map(|d| (d.app_id, d.app_port.or(first_port))),
+        command: service.command,
+        args: service.args,
         min_available,
-        annotations: service.annotations.clone(),
-        labels: service.labels.clone(),
-        volumes: service.volumes.iter().map(|v| (v.name.clone(), v.size.to_k8s(), v.mount.clone())).collect(),
-        uses: service.uses.iter().map(|u| u.value.clone()).collect(),
-        egress: service.egress.clone(),
-        exceptions: service.exceptions.clone(),
+        annotations: service.annotations,
+        labels: service.labels,
+        volumes: service.volumes.into_iter().map(|v| (v.name, v.size.to_k8s(), v.mount)).collect(),
+        uses: service.uses.into_iter().map(|u| u.value).collect(),
+        egress: service.egress,
+        exceptions: service.exceptions,
         replicas_text: match service.replicas {
             Replicas::Fixed(n) => n.to_string(),
             Replicas::Range(a, b) => format!("{a}..{b}"),
@@ -530,5 +532,13 @@ pub fn full_image(registry: Option<&str>, image: &str) -> String {
     match registry {
         Some(registry) if !names_registry => format!("{}/{image}", registry.trim_end_matches('/')),
         _ => image.to_string(),
+    }
+}
+
+/// [`full_image`], keeping `image` itself when it needs no prefix.
+fn full_image_owned(registry: Option<&str>, image: String) -> String {
+    match registry {
+        Some(_) => full_image(registry, &image),
+        None => image,
     }
 }

@@ -98,9 +98,12 @@ pub struct Attr {
 }
 
 impl Attr {
-    /// The dotted path as written.
-    pub fn key(&self) -> String {
-        self.path.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")
+    /// The dotted path as written (borrowed for a one-name path, the usual case).
+    pub fn key(&self) -> std::borrow::Cow<'_, str> {
+        match self.path.as_slice() {
+            [only] => std::borrow::Cow::Borrowed(only.name.as_str()),
+            parts => std::borrow::Cow::Owned(parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")),
+        }
     }
 
     pub fn key_span(&self) -> Span {
@@ -125,7 +128,8 @@ pub enum ValueKind {
     Quantity {
         number: f64,
         number_text: String,
-        unit: String,
+        /// One of [`UNITS`].
+        unit: &'static str,
     },
     /// `$24/mo`; `rate` is `mo`, `h` or empty.
     Money {
@@ -141,12 +145,20 @@ pub enum ValueKind {
     Range(Box<Value>, Box<Value>),
 }
 
+/// The units a quantity may have, in the grammar's order (`unit` in `grammar/deploy.pest`).
+pub const UNITS: [&str; 14] = ["Ki", "Mi", "Gi", "Ti", "ms", "K", "M", "G", "T", "m", "s", "h", "d", "%"];
+
+/// `text` as one of [`UNITS`] (the empty string for anything else, which the grammar rules out).
+pub fn unit(text: &str) -> &'static str {
+    UNITS.iter().find(|unit| **unit == text).copied().unwrap_or("")
+}
+
 impl ValueKind {
     /// What this literal is, in words, for "expected X, found Y".
     pub fn describe(&self) -> &'static str {
         match self {
             ValueKind::Number(..) => "a number",
-            ValueKind::Quantity { unit, .. } => match unit.as_str() {
+            ValueKind::Quantity { unit, .. } => match *unit {
                 "Ki" | "Mi" | "Gi" | "Ti" | "K" | "M" | "G" | "T" => "a memory quantity",
                 "m" => "a quantity in minutes or millicores",
                 "ms" | "s" | "h" | "d" => "a duration",

@@ -27,7 +27,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Module, usize> {
         file,
         depth: 0,
         furthest: 0,
-        failed_blocks: std::collections::HashSet::new(),
+        failed_blocks: std::collections::BTreeSet::new(),
     };
     parser.file().ok_or(parser.furthest)
 }
@@ -48,7 +48,7 @@ struct Parser<'a> {
     /// without this every level of unclosed, labelled blocks would parse everything inside it
     /// twice: 2^depth (pest does exactly that). A rule's result depends only on where it
     /// starts, so a failure there is a failure every time.
-    failed_blocks: std::collections::HashSet<usize>,
+    failed_blocks: std::collections::BTreeSet<usize>,
 }
 
 fn is_ident_char(b: u8) -> bool {
@@ -308,19 +308,26 @@ impl<'a> Parser<'a> {
     // path = ${ identifier ~ ("." ~ identifier)* }
     fn attribute(&mut self) -> Option<Attr> {
         let start = self.pos;
-        let mut path = vec![self.identifier()?];
+        // Every block member is tried as an attribute first: the path is kept as offsets, and
+        // its names are copied only once the `=` has matched.
+        let first = self.identifier_end()?;
+        let mut more: Vec<(usize, usize)> = Vec::new();
         while let Some(part) = self.attempt(|p| {
             if !p.eat(".") {
                 return None;
             }
-            p.identifier()
+            let part_start = p.pos;
+            p.identifier_end().map(|end| (part_start, end))
         }) {
-            path.push(part);
+            more.push(part);
         }
         self.skip();
         if !self.eat("=") {
             return None;
         }
+        let mut path = Vec::with_capacity(1 + more.len());
+        path.push(self.ident_at(start, first));
+        path.extend(more.into_iter().map(|(part_start, end)| self.ident_at(part_start, end)));
         self.skip();
         let value = self.value()?;
         Some(Attr { path, value, span: self.span(start) })
@@ -407,9 +414,8 @@ impl<'a> Parser<'a> {
     // unit = @{ ("Ki" | "Mi" | "Gi" | "Ti" | "ms" | "K" | "M" | "G" | "T" | "m" | "s" | "h" | "d" | "%") ~ !ident_char }
     fn quantity(&mut self) -> Option<ValueKind> {
         let number_text = self.number_text()?;
-        const UNITS: [&str; 14] = ["Ki", "Mi", "Gi", "Ti", "ms", "K", "M", "G", "T", "m", "s", "h", "d", "%"];
         // Ordered choice: the first unit that matches is the only one tried.
-        let unit = UNITS.iter().find(|unit| self.starts_with(unit))?;
+        let unit = *UNITS.iter().find(|unit| self.starts_with(unit))?;
         self.pos += unit.len();
         if self.peek().is_some_and(is_ident_char) {
             return None;
@@ -417,7 +423,7 @@ impl<'a> Parser<'a> {
         Some(ValueKind::Quantity {
             number: number_text.parse().unwrap_or(0.0),
             number_text: number_text.to_string(),
-            unit: unit.to_string(),
+            unit,
         })
     }
 
@@ -515,11 +521,12 @@ impl<'a> Parser<'a> {
     // call = ${ identifier ~ arguments }
     // arguments = !{ "(" ~ (argument ~ ("," ~ argument)* ~ ","?)? ~ ")" }
     fn call(&mut self) -> Option<Call> {
-        let name = self.identifier()?;
+        let start = self.pos;
+        let end = self.identifier_end()?;
         if !self.eat("(") {
             return None;
         }
-        let mut call = Call { name, args: Vec::new(), named: Vec::new() };
+        let mut call = Call { name: self.ident_at(start, end), args: Vec::new(), named: Vec::new() };
         self.skip();
         if self.argument(&mut call) {
             loop {
@@ -567,6 +574,12 @@ impl<'a> Parser<'a> {
     // identifier = @{ (ASCII_ALPHA | "_") ~ (ASCII_ALPHANUMERIC | "_" | ("-" ~ &(ASCII_ALPHANUMERIC | "_")))* }
     fn identifier(&mut self) -> Option<Ident> {
         let start = self.pos;
+        let end = self.identifier_end()?;
+        Some(self.ident_at(start, end))
+    }
+
+    /// [`Self::identifier`] without building the [`Ident`]: where it ends.
+    fn identifier_end(&mut self) -> Option<usize> {
         match self.peek() {
             Some(b) if b.is_ascii_alphabetic() || b == b'_' => self.pos += 1,
             _ => {
@@ -581,7 +594,12 @@ impl<'a> Parser<'a> {
                 _ => break,
             }
         }
-        Some(Ident { name: self.slice(start).to_string(), span: self.span(start) })
+        Some(self.pos)
+    }
+
+    /// The identifier that [`Self::identifier_end`] found from `start` to `end`.
+    fn ident_at(&self, start: usize, end: usize) -> Ident {
+        Ident { name: self.text.get(start..end).unwrap_or("").to_string(), span: Span::new(self.file, start, end) }
     }
 
     // string = ${ "\"" ~ string_part* ~ "\"" }

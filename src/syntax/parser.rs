@@ -85,40 +85,78 @@ fn too_deep(text: &str) -> Option<usize> {
 
 /// The offset of the first bracket nested deeper than `limit`, ignoring strings and comments.
 pub(super) fn first_deeper_than(text: &str, limit: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
     // Bytes, not chars: every byte that matters is ASCII, and bytes of other characters
-    // (0x80 and up) never equal one.
-    for (offset, &c) in text.as_bytes().iter().enumerate() {
-        if in_comment {
-            in_comment = c != b'\n';
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' | b'\n' => in_string = false,
-                _ => {}
+    // (0x80 and up) never equal one. Runs of bytes that cannot change the state (most of a
+    // file) are skipped with `find`.
+    const CODE: [bool; 256] = byte_set(b"#\"{[(}])");
+    const STRING: [bool; 256] = byte_set(b"\\\"\n");
+    const COMMENT: [bool; 256] = byte_set(b"\n");
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut offset = 0usize;
+    while let Some(skip) = bytes.get(offset..).and_then(|rest| find(rest, &CODE)) {
+        offset += skip;
+        match bytes.get(offset) {
+            // A comment runs to the end of the line.
+            Some(b'#') => {
+                let rest = bytes.get(offset..).unwrap_or(&[]);
+                offset += find(rest, &COMMENT).unwrap_or(rest.len());
             }
-            continue;
-        }
-        match c {
-            b'#' => in_comment = true,
-            b'"' => in_string = true,
-            b'{' | b'[' | b'(' => {
+            // A string ends at an unescaped quote or at the end of the line.
+            Some(b'"') => {
+                offset += 1;
+                while let Some(rest) = bytes.get(offset..) {
+                    let Some(skip) = find(rest, &STRING) else {
+                        offset = bytes.len();
+                        break;
+                    };
+                    offset += skip;
+                    if bytes.get(offset) == Some(&b'\\') {
+                        // The escaped byte, whatever it is, is part of the string.
+                        offset += 2;
+                    } else {
+                        break;
+                    }
+                }
+            }
+            Some(b'{' | b'[' | b'(') => {
                 depth += 1;
                 if depth > limit {
                     return Some(offset);
                 }
             }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
+            _ => depth = depth.saturating_sub(1),
         }
+        offset += 1;
     }
     None
+}
+
+/// The bytes of `members`, as a table indexed by byte.
+// Indexing at compile time: an index out of range fails the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const fn byte_set(members: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < members.len() {
+        table[members[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// The offset of the first byte of `bytes` in `set`. Whole 16-byte chunks without one are
+/// passed over with a branch-free test of every byte.
+fn find(bytes: &[u8], set: &[bool; 256]) -> Option<usize> {
+    let is_in = |b: &u8| set.get(usize::from(*b)).copied().unwrap_or(false);
+    let mut skipped = 0;
+    for chunk in bytes.chunks_exact(16) {
+        if chunk.iter().fold(false, |any, b| any | is_in(b)) {
+            break;
+        }
+        skipped += 16;
+    }
+    bytes.get(skipped..)?.iter().position(is_in).map(|at| skipped + at)
 }
 
 fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
@@ -383,11 +421,11 @@ impl Builder {
             Rule::number => ValueKind::Number(pair.as_str().parse().unwrap_or(0.0), pair.as_str().to_string()),
             Rule::quantity => {
                 let mut number_text = String::new();
-                let mut unit = String::new();
+                let mut unit = "";
                 for inner in pair.into_inner() {
                     match inner.as_rule() {
                         Rule::number => number_text = inner.as_str().to_string(),
-                        Rule::unit => unit = inner.as_str().to_string(),
+                        Rule::unit => unit = super::ast::unit(inner.as_str()),
                         _ => {}
                     }
                 }
