@@ -80,3 +80,49 @@ pub fn template_contexts(path: &Path) -> Option<TemplateContexts> {
         runbook: crate::emit::runbook::context(&plan),
     })
 }
+
+/// The oracle of the `parse_check` fuzz target, shared with `tests/fuzz_regressions.rs` so that
+/// every saved input is replayed by `cargo test`: arbitrary bytes are decoded (non-UTF-8 is
+/// E0102), parsed by both parsers, which must agree, and compiled (imports refused); a build
+/// has output exactly when it has no errors, and its diagnostics render. Panics (with the
+/// input) when an invariant breaks; a hang or a stack overflow shows as one.
+#[allow(clippy::panic)]
+pub fn parse_check_oracle(data: &[u8]) {
+    let mut sink = Diagnostics::new();
+    let Some(text) = crate::source::decode("fuzz.deploy", data.to_vec(), &mut sink) else {
+        if sink.is_empty() {
+            panic!("non-UTF-8 input without a diagnostic");
+        }
+        return;
+    };
+    parsers_agree_oracle(&text);
+    let mut sources = SourceMap::new();
+    let root = sources.add("fuzz.deploy", text);
+    let loader = |_: &str, path: &str| -> Result<(String, String), String> { Err(format!("no file {path}")) };
+    let compilation = compile(&mut sources, root, &loader, &CompileOptions::default());
+    if compilation.output.is_some() == compilation.diagnostics.has_errors() {
+        panic!("a build with both output and errors, or with neither");
+    }
+    let _ = render_all(&compilation.diagnostics, &sources, Style::Plain);
+}
+
+/// The oracle of the `parsers_agree` fuzz target: the hand-written parser and pest both reject
+/// `text`, or both accept it and build the same tree (pest only sees input nested 8 levels or
+/// less, as in `syntax::parse`).
+#[allow(clippy::panic)]
+pub fn parsers_agree_oracle(text: &str) {
+    use crate::source::FileId;
+    use crate::syntax::testing::{parse_fast, parse_with_pest, pest_can_parse};
+    let file = FileId(99);
+    if !pest_can_parse(text) {
+        let _ = parse_fast(file, text);
+        return;
+    }
+    let fast = parse_fast(file, text).map(|module| format!("{module:?}"));
+    let mut sink = Diagnostics::new();
+    let module = parse_with_pest(&mut sink, file, text);
+    let pest = sink.is_empty().then(|| format!("{module:?}"));
+    if fast != pest {
+        panic!("the parsers disagree on:\n{text}\nhand-written: {fast:?}\npest: {pest:?}");
+    }
+}

@@ -1,0 +1,45 @@
+//! The fuzz targets' oracle (`deployc::testing::parse_check_oracle`, the body of
+//! `fuzz/fuzz_targets/parse_check.rs`) over every saved input: the fuzzers' findings in
+//! `fuzz/regressions/` (each once made a target fail), and every example, error example and
+//! stdlib file, which seed the fuzzers' corpora. See notes/fuzzing.md.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn files(dir: &str, extension: Option<&str>) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {dir}: {e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && extension.is_none_or(|x| p.extension().is_some_and(|e| e == x)))
+        .collect();
+    files.sort();
+    files
+}
+
+fn replay(path: &Path) {
+    let data = fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let outcome = std::panic::catch_unwind(|| deployc::testing::parse_check_oracle(&data));
+    assert!(outcome.is_ok(), "{} breaks an invariant of the fuzz targets", path.display());
+}
+
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let findings = files("fuzz/regressions", None);
+    assert!(!findings.is_empty(), "fuzz/regressions/ holds the findings");
+    for path in &findings {
+        replay(path);
+    }
+}
+
+#[test]
+fn the_fuzz_seeds_hold_the_invariants() {
+    let mut seeds = files("examples", Some("deploy"));
+    for dir in ["examples/errors", "stdlib/providers", "stdlib/components"] {
+        seeds.extend(files(dir, Some("deploy")));
+    }
+    assert!(seeds.len() > 60, "only {} seeds", seeds.len());
+    for path in &seeds {
+        replay(path);
+    }
+}
