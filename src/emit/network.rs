@@ -105,8 +105,43 @@ pub fn emit_network(docs: &mut Docs, plan: &Plan) {
             ..NetworkPolicySpec::default()
         },
     ));
+    let peers = Peers::new(plan);
     for service in &plan.services {
-        docs.push(&service_policy(plan, service));
+        docs.push(&service_policy(plan, &peers, service));
+    }
+}
+
+/// Who calls whom, indexed once so that each policy is linear in its own peers rather than in
+/// the number of services.
+struct Peers<'p> {
+    /// Index in `plan.services` by name.
+    index: BTreeMap<&'p str, usize>,
+    /// The services that `use` a service, in plan order, by its name.
+    callers: BTreeMap<&'p str, Vec<&'p plan::Service>>,
+}
+
+impl<'p> Peers<'p> {
+    fn new(plan: &'p Plan) -> Peers<'p> {
+        let index = plan.services.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+        let mut callers: BTreeMap<&str, Vec<&plan::Service>> = BTreeMap::new();
+        for service in &plan.services {
+            let mut used: Vec<&str> = service.uses.iter().map(String::as_str).collect();
+            used.sort_unstable();
+            used.dedup();
+            for name in used {
+                callers.entry(name).or_default().push(service);
+            }
+        }
+        Peers { index, callers }
+    }
+
+    /// The services `service` uses, in plan order, each once.
+    fn used(&self, plan: &'p Plan, service: &plan::Service) -> Vec<&'p plan::Service> {
+        let mut indices: Vec<usize> =
+            service.uses.iter().filter_map(|name| self.index.get(name.as_str()).copied()).collect();
+        indices.sort_unstable();
+        indices.dedup();
+        indices.into_iter().filter_map(|i| plan.services.get(i)).collect()
     }
 }
 
@@ -114,7 +149,7 @@ fn ports_of(service: &plan::Service) -> Vec<NetworkPolicyPort> {
     service.ports.iter().map(|(_, n)| tcp(i32::from(*n))).collect()
 }
 
-fn service_policy(plan: &Plan, service: &plan::Service) -> NetworkPolicy {
+fn service_policy<'p>(plan: &'p Plan, peers: &Peers<'p>, service: &plan::Service) -> NetworkPolicy {
     let mut ingress = Vec::new();
     let mut egress = Vec::new();
     if let (Some(route), Some(namespace)) = (&service.route, &plan.network.ingress_namespace) {
@@ -123,7 +158,7 @@ fn service_policy(plan: &Plan, service: &plan::Service) -> NetworkPolicy {
             ports: Some(vec![tcp(i32::from(route.port))]),
         });
     }
-    let callers: Vec<&plan::Service> = plan.services.iter().filter(|s| s.uses.contains(&service.name)).collect();
+    let callers: &[&plan::Service] = peers.callers.get(service.name.as_str()).map_or(&[], Vec::as_slice);
     if !callers.is_empty() && !service.ports.is_empty() {
         ingress.push(NetworkPolicyIngressRule {
             from: Some(
@@ -145,7 +180,7 @@ fn service_policy(plan: &Plan, service: &plan::Service) -> NetworkPolicy {
             ports: Some(vec![tcp(i32::from(*port))]),
         });
     }
-    for used in plan.services.iter().filter(|s| service.uses.contains(&s.name) && !s.ports.is_empty()) {
+    for used in peers.used(plan, service).into_iter().filter(|s| !s.ports.is_empty()) {
         egress.push(NetworkPolicyEgressRule {
             to: Some(vec![pods_peer(LabelSelector {
                 match_labels: Some(selector(&used.name)),
