@@ -228,7 +228,11 @@ fn unchanged(old: &Path, text: &str, executable: bool) -> bool {
     }
     #[cfg(not(unix))]
     let _ = executable;
-    fs::read(old).is_ok_and(|bytes| bytes == text.as_bytes())
+    // Exactly the expected length, in one read (`fs::read` would stat the file again and read
+    // once more to find the end).
+    let mut bytes = vec![0; text.len()];
+    fs::File::open(old).and_then(|mut file| io::Read::read_exact(&mut file, &mut bytes)).is_ok()
+        && bytes == text.as_bytes()
 }
 
 /// Read every file under `dir` into a tree (for `diff` and the golden tests), leaving out the
