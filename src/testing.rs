@@ -1,13 +1,51 @@
 //! Helpers for the tests in `tests/` (not part of the stable API). Unlike the rest of the
 //! library these read files, as `main.rs` does.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostics;
 use crate::diagnostics::render::{Style, render_all};
 use crate::output::OutputTree;
 use crate::source::SourceMap;
 use crate::{CompileOptions, compile};
+
+/// The `.deploy` files directly in `dir` (relative to the repository root), sorted; none when
+/// the directory cannot be read.
+pub fn deploy_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|entry| entry.path()).collect();
+    files.retain(|path| path.extension().is_some_and(|e| e == "deploy"));
+    files.sort();
+    files
+}
+
+/// A fresh, empty directory under the system's temporary directory, named after the test
+/// process and `name`, and removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    #[allow(clippy::panic)]
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("deployc-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        if let Err(error) = std::fs::create_dir_all(&dir) {
+            panic!("cannot create {}: {error}", dir.display());
+        }
+        TempDir(dir)
+    }
+
+    /// The directory as text, for command lines.
+    #[allow(clippy::panic)]
+    pub fn path(&self) -> &str {
+        self.0.to_str().unwrap_or_else(|| panic!("{} is not UTF-8", self.0.display()))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// The result of compiling one file as the tests see it.
 pub struct TestCompilation {

@@ -3,60 +3,25 @@
 //! on the command line or their order. Runs the real binary.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
+use deployc::testing::{TempDir, deploy_files};
+
 const DEPLOYC: &str = env!("CARGO_BIN_EXE_deployc");
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("deployc-determinism-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create a temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(DEPLOYC).args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("run deployc")
 }
 
-fn examples() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir("examples")
-        .expect("examples/")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "deploy"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn error_examples() -> Vec<String> {
-    let mut files: Vec<String> = fs::read_dir("examples/errors")
-        .expect("examples/errors/")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "deploy"))
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    files
+    deploy_files("examples/errors").iter().map(|p| p.to_string_lossy().into_owned()).collect()
 }
 
 #[test]
 fn builds_are_byte_identical_across_runs_and_directories() {
     let root = TempDir::new("build");
-    for example in examples() {
+    for example in deploy_files("examples") {
         let stem = example.file_stem().expect("a name").to_string_lossy().into_owned();
         let text = fs::read(&example).expect("readable example");
         // The same relative command line in two different directories, and a rebuild over
@@ -86,7 +51,7 @@ fn check_prints_the_same_for_a_file_whatever_else_is_checked() {
     let cwd = Path::new(".");
     let mut files = error_examples();
     files.truncate(8);
-    files.extend(examples().iter().take(2).map(|p| p.to_string_lossy().into_owned()));
+    files.extend(deploy_files("examples").iter().take(2).map(|p| p.to_string_lossy().into_owned()));
     // Each file alone: the reference.
     let alone: Vec<(String, String, Option<i32>)> = files
         .iter()

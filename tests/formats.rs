@@ -70,15 +70,7 @@ fn sarif_results(compiled: &Compiled) -> String {
 fn all_examples() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in ["examples", "examples/errors"] {
-        let mut files: Vec<PathBuf> = fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "deploy"))
-            .collect();
-        files.sort();
-        out.extend(files);
+        out.extend(deployc::testing::deploy_files(dir));
     }
     out
 }

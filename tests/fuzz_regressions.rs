@@ -6,12 +6,14 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn files(dir: &str, extension: Option<&str>) -> Vec<PathBuf> {
+use deployc::testing::deploy_files;
+
+fn files(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("read {dir}: {e}"))
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_file() && extension.is_none_or(|x| p.extension().is_some_and(|e| e == x)))
+        .filter(|p| p.is_file())
         .collect();
     files.sort();
     files
@@ -25,7 +27,7 @@ fn replay(path: &Path) {
 
 #[test]
 fn fuzz_findings_stay_fixed() {
-    let findings = files("fuzz/regressions", None);
+    let findings = files("fuzz/regressions");
     assert!(!findings.is_empty(), "fuzz/regressions/ holds the findings");
     for path in &findings {
         replay(path);
@@ -34,9 +36,9 @@ fn fuzz_findings_stay_fixed() {
 
 #[test]
 fn the_fuzz_seeds_hold_the_invariants() {
-    let mut seeds = files("examples", Some("deploy"));
+    let mut seeds = deploy_files("examples");
     for dir in ["examples/errors", "stdlib/providers", "stdlib/components"] {
-        seeds.extend(files(dir, Some("deploy")));
+        seeds.extend(deploy_files(dir));
     }
     assert!(seeds.len() > 60, "only {} seeds", seeds.len());
     for path in &seeds {

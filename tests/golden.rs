@@ -4,17 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use deployc::testing::compile_path;
-
-fn deploy_files(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> =
-        fs::read_dir(dir).map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "deploy"));
-    files.sort();
-    files
-}
+use deployc::testing::{compile_path, deploy_files};
 
 fn read_tree(dir: &Path) -> BTreeMap<String, String> {
     deployc::output::read_tree(dir).unwrap_or_default()

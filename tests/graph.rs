@@ -6,18 +6,7 @@ use std::path::{Path, PathBuf};
 
 use deployc::CompileOptions;
 use deployc::source::SourceMap;
-
-fn examples() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir("examples")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "deploy"))
-        .collect();
-    files.sort();
-    files
-}
+use deployc::testing::deploy_files;
 
 fn graph(path: &Path) -> Result<String, String> {
     let name = path.to_string_lossy().replace('\\', "/");
@@ -44,7 +33,7 @@ fn every_example_graph_matches_its_golden() {
     let bless = std::env::var_os("DEPLOYC_BLESS").is_some();
     let mut failures = Vec::new();
     let mut names = Vec::new();
-    for example in examples() {
+    for example in deploy_files("examples") {
         let stem = example.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let golden = PathBuf::from(format!("tests/data/graph/{stem}.mmd"));
         names.push(format!("{stem}.mmd"));
@@ -90,7 +79,7 @@ fn every_example_graph_matches_its_golden() {
 
 #[test]
 fn graphs_are_well_formed_mermaid() {
-    for example in examples() {
+    for example in deploy_files("examples") {
         let Ok(text) = graph(&example) else { continue };
         assert!(text.starts_with("flowchart LR\n"), "{}", example.display());
         let opened = text.lines().filter(|l| l.trim_start().starts_with("subgraph ")).count();

@@ -2,27 +2,9 @@
 //! tree, scripts are executable, and a rebuild reuses the files that did not change
 //! (hard links, so unchanged files keep their inode) while changed and new files are written.
 
-use std::fs;
-use std::path::PathBuf;
-
 use deployc::output::{OutputTree, read_tree, write_atomically};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("deployc-output-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create a temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use deployc::testing::TempDir;
+use std::fs;
 
 fn tree(files: &[(&str, &str)]) -> OutputTree {
     files.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect()

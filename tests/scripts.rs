@@ -270,13 +270,7 @@ fn hostile_strings_stay_inert() {
 /// any tool's arguments.
 #[test]
 fn no_secret_value_reaches_output_or_logs() {
-    let mut examples: Vec<PathBuf> = fs::read_dir("examples")
-        .expect("examples")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "deploy"))
-        .collect();
-    examples.sort();
+    let examples = deployc::testing::deploy_files("examples");
     for (index, example) in examples.iter().enumerate() {
         let source = fs::read_to_string(example).expect("example");
         // Every env("VAR") in the file.

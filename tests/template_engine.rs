@@ -66,12 +66,7 @@ fn provider_sets() -> Vec<&'static str> {
 
 #[test]
 fn every_example_and_provider_set_renders_as_handlebars_does() {
-    let mut examples: Vec<_> = std::fs::read_dir("examples")
-        .expect("examples/")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "deploy"))
-        .collect();
-    examples.sort();
+    let examples = deployc::testing::deploy_files("examples");
     assert!(!examples.is_empty());
     let sets = provider_sets();
     assert_eq!(sets.len(), 7, "{sets:?}");
