@@ -86,6 +86,13 @@ impl<'v> Scope<'_, 'v> {
 /// How deep partials may nest (a partial that includes itself is an error, not a stack overflow).
 const MAX_PARTIAL_DEPTH: usize = 64;
 
+/// The indentation state a block or partial saves on entry (see [`Renderer::enter`]).
+#[derive(Clone, Copy)]
+struct Saved {
+    indent_before_write: bool,
+    content_produced: bool,
+}
+
 struct Renderer<'t, 's, 'v> {
     templates: &'t Templates<'s>,
     root: &'v Value,
@@ -153,6 +160,25 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
         self.indent_before_write = self.trailing_newline;
     }
 
+    /// Start a block or partial: whether it begins by writing the indent, and nothing produced
+    /// yet. Returns the state [`Renderer::leave`] restores when the block produced nothing.
+    fn enter(&mut self, indent_before_write: bool) -> Saved {
+        let saved = Saved { indent_before_write: self.indent_before_write, content_produced: self.content_produced };
+        self.indent_before_write = indent_before_write;
+        self.content_produced = false;
+        saved
+    }
+
+    /// End a block or partial begun with [`Renderer::enter`].
+    fn leave(&mut self, saved: Saved) {
+        if self.content_produced {
+            self.indent_before_write = self.trailing_newline;
+        } else {
+            self.content_produced = saved.content_produced;
+            self.indent_before_write = saved.indent_before_write;
+        }
+    }
+
     fn block(&mut self, template: &'t Template<'s>, block: &'t Block<'s>) -> Result<(), String> {
         let fail = |message: String| located(&template.name, template.source, block.at, &message);
         let params = block.params.iter().map(|p| self.param(p)).collect::<Result<Vec<_>, _>>().map_err(fail)?;
@@ -163,10 +189,7 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
         let value = params.into_iter().next().flatten();
         let value_or_null = value.clone().unwrap_or(Val::Ref(&NULL));
 
-        let indent_directive_before = self.indent_before_write;
-        let content_produced_before = self.content_produced;
-        self.content_produced = false;
-        self.indent_before_write = indent_directive_before || (block.indent_before_write && self.trailing_newline);
+        let saved = self.enter(self.indent_before_write || (block.indent_before_write && self.trailing_newline));
 
         match block.helper {
             Helper::If | Helper::Unless => {
@@ -192,12 +215,7 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
             }
         }
 
-        if self.content_produced {
-            self.indent_before_write = self.trailing_newline;
-        } else {
-            self.content_produced = content_produced_before;
-            self.indent_before_write = indent_directive_before;
-        }
+        self.leave(saved);
         Ok(())
     }
 
@@ -275,10 +293,7 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
             return Err(fail(format!("partial `{}` nests more than {MAX_PARTIAL_DEPTH} deep", partial.name)));
         }
 
-        let indent_directive_before = self.indent_before_write;
-        let content_produced_before = self.content_produced;
-        self.indent_before_write = partial.indent_before_write && (self.trailing_newline || partial.indent.is_some());
-        self.content_produced = false;
+        let saved = self.enter(partial.indent_before_write && (self.trailing_newline || partial.indent.is_some()));
 
         let base = context.unwrap_or_else(|| self.scopes.last().map(Scope::this).unwrap_or(Val::Ref(self.root)));
         let merged = !hash.is_empty() && base.get().is_object();
@@ -293,12 +308,7 @@ impl<'t, 's: 't, 'v> Renderer<'t, 's, 'v> {
         self.scopes.pop();
         result?;
 
-        if self.content_produced {
-            self.indent_before_write = self.trailing_newline;
-        } else {
-            self.content_produced = content_produced_before;
-            self.indent_before_write = indent_directive_before;
-        }
+        self.leave(saved);
         Ok(())
     }
 
