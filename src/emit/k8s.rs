@@ -46,28 +46,26 @@ pub enum Manifest<'p> {
 }
 
 impl Manifest<'_> {
-    /// The file's name under `manifests/` and its text; `None` when the file would be empty.
-    pub fn render(self, plan: &Plan) -> Option<(String, String)> {
+    /// The file's name under `manifests/`; the prefix orders the files for people.
+    pub fn file_name(self) -> String {
+        match self {
+            Manifest::Namespace => "00-namespace.yaml".into(),
+            Manifest::Stack => "10-stack.yaml".into(),
+            Manifest::Network => "15-network.yaml".into(),
+            Manifest::Service(service) => format!("20-{}.yaml", service.name),
+        }
+    }
+
+    /// The file's text; `None` when the file would be empty.
+    pub fn render(self, plan: &Plan) -> Option<String> {
         let mut docs = Docs::new(plan);
-        let name = match self {
-            Manifest::Namespace => {
-                docs.push(&namespace(plan));
-                "00-namespace.yaml".to_string()
-            }
-            Manifest::Stack => {
-                super::stack::emit_stack(&mut docs, plan);
-                "10-stack.yaml".to_string()
-            }
-            Manifest::Network => {
-                super::network::emit_network(&mut docs, plan);
-                "15-network.yaml".to_string()
-            }
-            Manifest::Service(service) => {
-                service_docs(&mut docs, plan, service);
-                format!("20-{}.yaml", service.name)
-            }
-        };
-        (!docs.is_empty()).then(|| (name, docs.finish()))
+        match self {
+            Manifest::Namespace => docs.push(&namespace(plan)),
+            Manifest::Stack => super::stack::emit_stack(&mut docs, plan),
+            Manifest::Network => super::network::emit_network(&mut docs, plan),
+            Manifest::Service(service) => service_docs(&mut docs, plan, service),
+        }
+        (!docs.is_empty()).then(|| docs.finish())
     }
 }
 

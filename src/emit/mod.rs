@@ -1,8 +1,8 @@
 //! Phase 4, emit: the plan to an output tree of files.
 //!
 //! Manifests are built as typed `k8s-openapi` objects (custom resources as typed structs in
-//! [`crd`]) and serialised with serde_yaml, one file per concern, listed in apply order by a
-//! `kustomization.yaml`. Scripts and the runbook are rendered from handlebars-syntax templates by
+//! [`crd`]) and serialised by [`yaml`] (serde_yaml's bytes), one file per concern, listed in apply
+//! order by a `kustomization.yaml`. Scripts and the runbook are rendered from handlebars-syntax templates by
 //! [`template`], a small engine of our own that renders what handlebars-rust would.
 
 pub mod crd;
@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use k8s::Manifest;
 
 use crate::lower::plan::{self, Plan};
-use crate::output::{Collect, Files, OutputTree};
+use crate::output::{Files, OutputTree};
 
 /// Why a build's files could not all be made.
 #[derive(Debug)]
@@ -31,16 +31,6 @@ pub enum EmitError {
     Internal(String),
     /// Writing a file failed.
     Io(io::Error),
-}
-
-/// Every file of one build, or a description of an internal error.
-pub fn emit_all(plan: &Plan) -> Result<OutputTree, String> {
-    let files = Collect::default();
-    emit_to(plan, &files, crate::output::worker_threads()).map_err(|error| match error {
-        EmitError::Internal(message) => message,
-        EmitError::Io(error) => error.to_string(),
-    })?;
-    Ok(files.into_tree())
 }
 
 /// Services per unit of work when several threads emit.
@@ -76,13 +66,13 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
     let has_stack = AtomicBool::new(false);
     let has_network = AtomicBool::new(false);
     let manifest = |m: Manifest| -> Result<(), EmitError> {
-        let Some((name, text)) = m.render(plan) else { return Ok(()) };
+        let Some(text) = m.render(plan) else { return Ok(()) };
         match m {
             Manifest::Stack => has_stack.store(true, Ordering::Relaxed),
             Manifest::Network => has_network.store(true, Ordering::Relaxed),
             Manifest::Namespace | Manifest::Service(_) => {}
         }
-        files.put(format!("manifests/{name}"), text).map_err(EmitError::Io)
+        files.put(format!("manifests/{}", m.file_name()), text).map_err(EmitError::Io)
     };
     let forward = |tree: OutputTree| tree.into_iter().try_for_each(|(k, v)| files.put(k, v).map_err(EmitError::Io));
     let run = |task: &Task| -> Result<(), EmitError> {
@@ -147,14 +137,11 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
     if let Some((_, error)) = failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
         return Err(error);
     }
-    let mut resources = vec!["00-namespace.yaml".to_string()];
-    if has_stack.into_inner() {
-        resources.push("10-stack.yaml".into());
-    }
-    if has_network.into_inner() {
-        resources.push("15-network.yaml".into());
-    }
-    resources.extend(plan.services.iter().map(|s| format!("20-{}.yaml", s.name)));
+    let mut listed = vec![Manifest::Namespace];
+    listed.extend(has_stack.into_inner().then_some(Manifest::Stack));
+    listed.extend(has_network.into_inner().then_some(Manifest::Network));
+    listed.extend(plan.services.iter().map(Manifest::Service));
+    let resources = listed.into_iter().map(Manifest::file_name).collect();
     files.put("manifests/kustomization.yaml".into(), k8s::kustomization(plan, resources)).map_err(EmitError::Io)
 }
 
