@@ -2,15 +2,18 @@
 //!
 //! The pipeline (see ARCHITECTURE.md):
 //!
-//! 1. [`syntax`]: text to an untyped, spanned AST (pest grammar in `grammar/deploy.pest`).
+//! 1. [`syntax`]: text to an untyped, spanned AST (the grammar is `grammar/deploy.pest`; a
+//!    hand-written parser follows it, and pest words the syntax errors).
 //! 2. [`check`]: name resolution and type checking against schemas and the embedded
 //!    [`stdlib`] (providers and components written in the language itself), then the semantic
 //!    checks, producing a typed [`check::model`].
 //! 3. [`lower`]: the typed model to [`lower::plan::Plan`], the deployment IR.
-//! 4. [`emit`]: the plan to an [`output::OutputTree`] of manifests.
+//! 4. [`emit`]: the plan to manifests, scripts and a runbook, each file handed to an
+//!    [`output::Files`] sink as soon as it is made.
 //!
-//! The library does no IO: [`compile`] takes a [`source::SourceMap`] and a loader for imports
-//! and returns the output tree (when there are no errors) and every diagnostic.
+//! The library does no IO of its own: [`compile`] takes a [`source::SourceMap`] and a loader for
+//! imports and returns the output tree (when there are no errors) and every diagnostic;
+//! [`compile_to`] hands the files to a sink instead (`build` passes an [`output::Staging`]).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 

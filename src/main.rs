@@ -111,7 +111,7 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
     // Files are written into a staging directory as they are made, never all held in memory;
     // the staging directory replaces `output` only when every file was written.
     let staging = output::Staging::new(output);
-    let written = match loaded.root {
+    let (written, retained) = match loaded.root {
         Some(root) => {
             let threads = output::worker_threads();
             let built = deployc::compile_to(&mut loaded.sources, root, &importer(), &options, &staging, threads);
@@ -120,7 +120,6 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
         }
         None => (Ok(false), deployc::Retained::default()),
     };
-    let (written, retained) = written;
     let result = loaded.into_checked_retaining(None, retained);
     if format == Format::Sarif {
         print_sarif(std::slice::from_ref(&result));
