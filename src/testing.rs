@@ -68,17 +68,19 @@ pub fn compile_path(path: &Path) -> TestCompilation {
     compile_text(&name, &text)
 }
 
+/// The tests' import loader: reads `relative` next to the importing file, names it with `/`.
+fn read_import(importer: &str, relative: &str) -> Result<(String, String), String> {
+    let base = Path::new(importer).parent().unwrap_or(Path::new(""));
+    let path = base.join(relative);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok((path.to_string_lossy().replace('\\', "/"), text))
+}
+
 /// Compile source text under a display name; imports are read relative to that name.
 pub fn compile_text(name: &str, text: &str) -> TestCompilation {
     let mut sources = SourceMap::new();
     let root = sources.add(name, text);
-    let loader = |importer: &str, relative: &str| -> Result<(String, String), String> {
-        let base = Path::new(importer).parent().unwrap_or(Path::new(""));
-        let path = base.join(relative);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Ok((path.to_string_lossy().replace('\\', "/"), text))
-    };
-    let compilation = compile(&mut sources, root, &loader, &CompileOptions::default());
+    let compilation = compile(&mut sources, root, &read_import, &CompileOptions::default());
     let rendered = render_all(&compilation.diagnostics, &sources, Style::Plain);
     TestCompilation { output: compilation.output, diagnostics: compilation.diagnostics, rendered }
 }
@@ -100,14 +102,8 @@ pub fn template_contexts(path: &Path) -> Option<TemplateContexts> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut sources = SourceMap::new();
     let root = sources.add(&name, &text);
-    let loader = |importer: &str, relative: &str| -> Result<(String, String), String> {
-        let base = Path::new(importer).parent().unwrap_or(Path::new(""));
-        let path = base.join(relative);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Ok((path.to_string_lossy().replace('\\', "/"), text))
-    };
     let mut sink = Diagnostics::new();
-    let model = crate::check::check(&mut sink, &mut sources, root, &loader, &CompileOptions::default())?;
+    let model = crate::check::check(&mut sink, &mut sources, root, &read_import, &CompileOptions::default())?;
     if sink.has_errors() {
         return None;
     }
