@@ -1,4 +1,4 @@
-//! The standard library: providers and components written in the `.deploy` language,
+//! The standard library: providers, components and image contracts written in the `.deploy` language,
 //! embedded in the binary and shown in diagnostics as `<stdlib/NAME.deploy>`.
 
 /// Every embedded stdlib file: (pseudo-path, source).
@@ -22,6 +22,15 @@ pub static FILES: &[(&str, &str)] = &[
     ("components/prometheus.deploy", include_str!("../stdlib/components/prometheus.deploy")),
     ("components/redis.deploy", include_str!("../stdlib/components/redis.deploy")),
     ("components/traefik.deploy", include_str!("../stdlib/components/traefik.deploy")),
+    ("images/mariadb.deploy", include_str!("../stdlib/images/mariadb.deploy")),
+    ("images/mongo.deploy", include_str!("../stdlib/images/mongo.deploy")),
+    ("images/mysql.deploy", include_str!("../stdlib/images/mysql.deploy")),
+    ("images/nginx.deploy", include_str!("../stdlib/images/nginx.deploy")),
+    ("images/nginx-unprivileged.deploy", include_str!("../stdlib/images/nginx-unprivileged.deploy")),
+    ("images/postgres.deploy", include_str!("../stdlib/images/postgres.deploy")),
+    ("images/rabbitmq.deploy", include_str!("../stdlib/images/rabbitmq.deploy")),
+    ("images/redis.deploy", include_str!("../stdlib/images/redis.deploy")),
+    ("images/valkey.deploy", include_str!("../stdlib/images/valkey.deploy")),
 ];
 
 /// The parts of a provider's script templates (`stdlib/providers/<set>/<part>.hbs`), each a

@@ -53,6 +53,8 @@ pub struct TestCompilation {
     pub diagnostics: Diagnostics,
     /// Diagnostics rendered without colour at width 80.
     pub rendered: String,
+    /// The plan the output was made from, when the file compiled.
+    pub plan: Option<crate::lower::plan::Plan>,
 }
 
 /// Compile a file on disk, named by its path relative to the repository root.
@@ -63,7 +65,7 @@ pub fn compile_path(path: &Path) -> TestCompilation {
     let sources = SourceMap::new();
     let Some(text) = crate::source::decode(&name, bytes, &mut diagnostics) else {
         let rendered = render_all(&diagnostics, &sources, Style::Plain);
-        return TestCompilation { output: None, diagnostics, rendered };
+        return TestCompilation { output: None, diagnostics, rendered, plan: None };
     };
     compile_text(&name, &text)
 }
@@ -82,7 +84,12 @@ pub fn compile_text(name: &str, text: &str) -> TestCompilation {
     let root = sources.add(name, text);
     let compilation = compile(&mut sources, root, &read_import, &CompileOptions::default());
     let rendered = render_all(&compilation.diagnostics, &sources, Style::Plain);
-    TestCompilation { output: compilation.output, diagnostics: compilation.diagnostics, rendered }
+    TestCompilation {
+        output: compilation.output,
+        diagnostics: compilation.diagnostics,
+        rendered,
+        plan: compilation.retained.plan,
+    }
 }
 
 /// What the script and runbook templates of one file are rendered with, for

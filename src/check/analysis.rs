@@ -10,8 +10,14 @@ use super::model::{Cpu, Deployment, Memory, Origin, ProviderKind, Replicas};
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
 
-/// The requests of a Dapr sidecar (Dapr's production guideline for `daprd`).
-pub const DAPR_SIDECAR: (u64, u64) = (100, 250 << 20);
+/// The requests of the sidecar a service's pods get (Dapr's `daprd`, from the component's
+/// `sidecar` block: the same values the pods' annotations ask the injector for).
+fn sidecar_requests(deployment: &Deployment, service: &super::model::Service) -> (u64, u64) {
+    match (&service.dapr, deployment.sidecar("dapr")) {
+        (Some(_), Some(sidecar)) => (sidecar.cpu.0.millis, sidecar.memory.0.bytes),
+        _ => (0, 0),
+    }
+}
 
 /// One line of the capacity arithmetic.
 #[derive(Debug, Clone)]
@@ -50,11 +56,12 @@ fn each_demand(deployment: &Deployment, mut line: impl FnMut(&dyn Fn() -> String
             format!("{} × {scale}", service.name.value)
         };
         line(&what, Cpu { millis: service.cpu.request.millis * n }, Memory { bytes: service.memory.request.bytes * n });
-        if service.dapr.is_some() {
+        let sidecar = sidecar_requests(deployment, service);
+        if sidecar != (0, 0) {
             line(
                 &|| format!("{} Dapr sidecars × {n}", service.name.value),
-                Cpu { millis: DAPR_SIDECAR.0 * n },
-                Memory { bytes: DAPR_SIDECAR.1 * n },
+                Cpu { millis: sidecar.0 * n },
+                Memory { bytes: sidecar.1 * n },
             );
         }
     }
@@ -215,7 +222,7 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
         let (node_cpu, node_memory) =
             largest.fold((0, 0), |acc, s| (acc.0.max(s.allocatable_cpu.millis), acc.1.max(s.allocatable_memory.bytes)));
         for service in &deployment.services {
-            let sidecar = if service.dapr.is_some() { DAPR_SIDECAR } else { (0, 0) };
+            let sidecar = sidecar_requests(deployment, service);
             let (cpu, memory) = (service.cpu.request.millis + sidecar.0, service.memory.request.bytes + sidecar.1);
             if node_cpu > 0 && (cpu > node_cpu || memory > node_memory) {
                 cx.error(

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::model::*;
-use super::reader::{Reader, Schema, free_pairs};
+use super::reader::{Reader, Schema, free_pairs, free_pairs_except};
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::suggest::did_you_mean;
@@ -14,6 +14,8 @@ use crate::syntax::ast::{Block, Call, Member, Value, ValueKind};
 pub struct Library<'a> {
     pub providers: &'a BTreeMap<String, Provider>,
     pub components: &'a BTreeMap<String, Component>,
+    /// Image contracts (`image NAME { … }`), by name.
+    pub images: &'a BTreeMap<String, ImageContract>,
     pub templates: &'a BTreeMap<String, &'a Block>,
 }
 
@@ -54,12 +56,15 @@ pub const SERVICE: Schema<'static> = Schema {
         "args",
         "min_available",
         "egress",
+        "based_on",
+        "secrets_as",
     ],
     blocks: &["ports", "autoscale", "env", "dapr", "annotations", "labels", "volume"],
     bare: false,
 };
 const AUTOSCALE: Schema<'static> = Schema { what: "autoscale", attrs: &["cpu", "memory"], blocks: &[], bare: false };
-const DAPR: Schema<'static> = Schema { what: "dapr", attrs: &["app_id", "app_port"], blocks: &[], bare: false };
+const DAPR: Schema<'static> =
+    Schema { what: "dapr", attrs: &["app_id", "app_port", "metrics_port"], blocks: &[], bare: false };
 const VOLUME: Schema<'static> = Schema { what: "volume", attrs: &["size", "mount"], blocks: &[], bare: false };
 const SUCCESS: Schema<'static> = Schema {
     what: "success",
@@ -830,7 +835,22 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
     let liveness = probe(cx, "liveness").or_else(|| health.clone());
     let readiness = probe(cx, "readiness").or_else(|| health.clone());
     let startup = probe(cx, "startup");
-    let env_pairs: Vec<_> = r.blocks("env").iter().flat_map(|b| free_pairs(cx, b, "env")).collect();
+    let is_secret_call =
+        |attr: &crate::syntax::ast::Attr| matches!(&attr.value.kind, ValueKind::Call(c) if c.name.name == "secret");
+    let mut secret_vars = Vec::new();
+    let mut env_pairs = Vec::new();
+    for b in r.blocks("env") {
+        env_pairs.extend(free_pairs_except(cx, b, "env", is_secret_call));
+        for member in &b.members {
+            if let Member::Attr(attr) = member
+                && let ValueKind::Call(call) = &attr.value.kind
+                && call.name.name == "secret"
+                && let Some(var) = secret_var(cx, attr, call)
+            {
+                secret_vars.push(var);
+            }
+        }
+    }
     let env = env_pairs
         .into_iter()
         .filter_map(|(k, v, span, _)| {
@@ -878,8 +898,11 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         let app_id =
             a.get("app_id").and_then(|v| cx.string(v, "app_id")).map(|s| s.value).unwrap_or_else(|| name.value.clone());
         let app_port = a.get("app_port").and_then(|v| cx.port(v, "app_port")).map(|p| p.value);
-        Dapr { app_id, app_port, span: d.kind.span }
+        let metrics_port = a.get("metrics_port").and_then(|v| cx.port(v, "metrics_port"));
+        Dapr { app_id, app_port, metrics_port, span: d.kind.span }
     });
+    let secrets_as = r.get("secrets_as").and_then(|v| cx.word(v, "secrets_as", &["files", "env"]));
+    let contract = image.as_ref().and_then(|image| image_contract(cx, &r, lib, image));
     let pairs = |cx: &mut Cx, key: &str| -> Vec<(String, String)> {
         let mut out = Vec::new();
         for b in r.blocks(key) {
@@ -932,6 +955,9 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         startup,
         env,
         secrets,
+        secret_vars,
+        secrets_as,
+        contract,
         route,
         dapr,
         uses,
@@ -943,6 +969,66 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         annotations,
         labels,
         volumes,
+    })
+}
+
+/// `VAR = secret(NAME, KEY)` in `env`: the variable gets one key of a secret.
+fn secret_var(cx: &mut Cx, attr: &crate::syntax::ast::Attr, call: &Call) -> Option<SecretVar> {
+    let variable = attr.key().into_owned();
+    if call.args.len() != 2 || !call.named.is_empty() {
+        cx.error(
+            Diagnostic::new("E0301", "`secret` takes the secret's name and one of its keys")
+                .at(attr.value.span, "wrong arguments")
+                .help(format!("write `{variable} = secret(NAME, KEY)`, such as `{variable} = secret(db, PASSWORD)`")),
+        );
+        return None;
+    }
+    if !valid_env_name(&variable) {
+        cx.error(
+            Diagnostic::new("E0314", format!("`{variable}` is not an environment variable name"))
+                .at(attr.key_span(), "invalid variable name")
+                .help("use letters, digits and `_`, not starting with a digit"),
+        );
+        return None;
+    }
+    let secret = cx.name(call.args.first()?, "secret")?;
+    let key = cx.name(call.args.get(1)?, "key")?;
+    Some(SecretVar { variable, secret, key, span: attr.span })
+}
+
+/// The contract of a service's image: the one `based_on` names, else the one whose
+/// repositories list the image's.
+fn image_contract(cx: &mut Cx, r: &Reader, lib: &Library, image: &Spanned<String>) -> Option<AppliedContract> {
+    let contract = match r.get("based_on") {
+        Some(value) => {
+            let wanted = cx.name(value, "based_on")?;
+            match lib.images.get(&wanted.value) {
+                Some(contract) => contract,
+                None => {
+                    let names: Vec<String> = lib.images.keys().cloned().collect();
+                    let near = did_you_mean(&wanted.value, lib.images.keys().map(String::as_str));
+                    cx.error(
+                        Diagnostic::new("E0203", format!("no image contract named `{}`", wanted.value))
+                            .at(wanted.span, "deployc knows no such image")
+                            .help(match near {
+                                Some(n) => format!("did you mean `{n}`? The contracts are {}", crate::diagnostics::suggest::one_of(&names)),
+                                None => format!("name the image your image is built from: {}; or describe it with `image NAME {{ … }}` in a library", crate::diagnostics::suggest::one_of(&names)),
+                            }),
+                    );
+                    return None;
+                }
+            }
+        }
+        None => lib.images.values().find(|c| c.matches(&image.value))?,
+    };
+    Some(AppliedContract {
+        name: contract.name.clone(),
+        title: contract.title.clone(),
+        source: contract.source.clone(),
+        as_of: contract.as_of.clone(),
+        facts: contract.facts_for(image_tag(&image.value)),
+        file_env: contract.file_env.clone(),
+        requires_one_of: contract.requires_one_of.clone(),
     })
 }
 
@@ -980,7 +1066,7 @@ fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Ex
             duplicate(cx, "exception", name, allow.span, first_span);
             continue;
         }
-        out.push(Exception { name: name.clone(), reason, span: allow.span });
+        out.push(Exception { name: name.clone(), reason, span: allow.span, chosen: false });
     }
     out
 }

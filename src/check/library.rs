@@ -40,7 +40,43 @@ const LOAD_BALANCER: Schema<'static> = Schema { what: "load_balancer", attrs: &[
 const COMPONENT: Schema<'static> = Schema {
     what: "component",
     attrs: &["title", "namespace", "provides", "requires", "ready", "ingress_class", "deprecated"],
-    blocks: &["helm", "requests", "option"],
+    blocks: &["helm", "requests", "option", "sidecar"],
+    bare: false,
+};
+
+const SIDECAR: Schema<'static> = Schema {
+    what: "sidecar",
+    attrs: &["cpu", "memory", "without_token", "source"],
+    blocks: &["annotations", "ports"],
+    bare: false,
+};
+
+/// The roles a sidecar's `annotations { … }` may name.
+const SIDECAR_ANNOTATIONS: [&str; 5] = ["cpu_request", "cpu_limit", "memory_request", "memory_limit", "metrics_port"];
+
+const IMAGE: Schema<'static> = Schema {
+    what: "image",
+    attrs: &[
+        "title",
+        "repositories",
+        "source",
+        "as_of",
+        "user",
+        "group",
+        "any_user",
+        "writes",
+        "ports",
+        "file_env",
+        "requires_one_of",
+    ],
+    blocks: &["env", "variant"],
+    bare: false,
+};
+
+const VARIANT: Schema<'static> = Schema {
+    what: "variant",
+    attrs: &["when", "user", "group", "any_user", "writes", "ports"],
+    blocks: &["env"],
     bare: false,
 };
 
@@ -244,7 +280,9 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
             options.push(ComponentOption { name: option_name, ty, default, doc, helm_value });
         }
     }
+    let sidecar = r.blocks("sidecar").first().and_then(|block| read_sidecar(cx, block));
     Some(Component {
+        sidecar,
         name,
         title,
         namespace: namespace?.value,
@@ -257,6 +295,156 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
         ingress_class,
         deprecated,
         options,
+        span: block.head_span(),
+    })
+}
+
+/// Read a component's `sidecar NAME { … }`.
+fn read_sidecar(cx: &mut Cx, block: &Block) -> Option<Sidecar> {
+    let name = label_or_error(cx, block, "sidecar")?;
+    let r = Reader::new(cx, block, None, &SIDECAR, &format!("sidecar `{name}`"));
+    let cpu = r.required(cx, "cpu", "100m..300m").and_then(|v| cx.one_or_range(v, |cx, x| cx.cpu(x, "cpu")));
+    let memory =
+        r.required(cx, "memory", "250Mi..500Mi").and_then(|v| cx.one_or_range(v, |cx, x| cx.memory(x, "memory")));
+    let source = r.required(cx, "source", "\"https://…\"").and_then(|v| cx.string(v, "source")).map(|s| s.value);
+    let mut annotations = Vec::new();
+    for b in r.blocks("annotations") {
+        for (role, annotation, span, _) in free_pairs(cx, b, "annotations") {
+            if SIDECAR_ANNOTATIONS.contains(&role.as_str()) {
+                annotations.push((role, annotation));
+            } else {
+                cx.error(
+                    Diagnostic::new("E0201", format!("unknown sidecar annotation role `{role}`"))
+                        .at(span, "deployc sets no such annotation")
+                        .help(format!(
+                            "the roles are {}",
+                            crate::diagnostics::suggest::one_of(&SIDECAR_ANNOTATIONS.map(String::from))
+                        )),
+                );
+            }
+        }
+    }
+    let mut ports = Vec::new();
+    for b in r.blocks("ports") {
+        for member in &b.members {
+            if let crate::syntax::ast::Member::Attr(attr) = member
+                && let Some(port) = cx.port(&attr.value, &attr.key())
+            {
+                ports.push((attr.key().into_owned(), port.value));
+            }
+        }
+    }
+    let without_token = match r.get("without_token") {
+        Some(v) => cx.list(v, "without_token", |cx, item| {
+            let text = cx.string(item, "without_token")?;
+            match text.value.split_once('=') {
+                Some((key, value)) if !key.is_empty() => Some((key.to_string(), value.to_string())),
+                _ => {
+                    cx.error(
+                        Diagnostic::new("E0301", format!("`{}` is not an annotation", text.value))
+                            .at(text.span, "expected `key=value`")
+                            .help("write `\"dapr.io/disable-builtin-k8s-secret-store=true\"`"),
+                    );
+                    None
+                }
+            }
+        }),
+        None => Some(Vec::new()),
+    };
+    let ((cpu_request, cpu_limit, _), (memory_request, memory_limit, _)) = (cpu?, memory?);
+    Some(Sidecar {
+        name,
+        cpu: (cpu_request.value, cpu_limit.value),
+        memory: (memory_request.value, memory_limit.value),
+        annotations,
+        ports,
+        without_token: without_token?,
+        source: source?,
+    })
+}
+
+/// Read an `image NAME { … }` block: an image's run-time contract.
+pub fn read_image(cx: &mut Cx, block: &Block) -> Option<ImageContract> {
+    let name = label_or_error(cx, block, "image")?;
+    let r = Reader::new(cx, block, None, &IMAGE, &format!("image `{name}`"));
+    let title = r.get("title").and_then(|v| cx.string(v, "title")).map(|s| s.value).unwrap_or_else(|| name.clone());
+    let strings = |cx: &mut Cx, r: &Reader, key: &str| {
+        r.get(key).map(|v| cx.list(v, key, |cx, item| cx.string(item, key).map(|s| s.value)))
+    };
+    let repositories = r
+        .required(cx, "repositories", "[\"postgres\"]")
+        .and_then(|v| cx.list(v, "repositories", |cx, item| cx.string(item, "repositories").map(|s| s.value)));
+    let source = r.required(cx, "source", "\"https://…\"").and_then(|v| cx.string(v, "source")).map(|s| s.value);
+    let as_of = r.required(cx, "as_of", "\"2026-12-01\"").and_then(|v| cx.string(v, "as_of")).map(|s| s.value);
+    let id = |cx: &mut Cx, r: &Reader, key: &str| r.get(key).and_then(|v| cx.count(v, key)).map(|n| n.value);
+    let user = r.required(cx, "user", "999").and_then(|v| cx.count(v, "user")).map(|n| n.value);
+    let group = id(cx, &r, "group");
+    let any_user = r.get("any_user").and_then(|v| cx.boolean(v, "any_user")).unwrap_or(false);
+    let ports = |cx: &mut Cx, r: &Reader| {
+        r.get("ports").map(|v| cx.list(v, "ports", |cx, item| cx.port(item, "ports").map(|p| p.value)))
+    };
+    let env = |cx: &mut Cx, r: &Reader| -> Vec<(String, String)> {
+        r.blocks("env").iter().flat_map(|b| free_pairs(cx, b, "env")).map(|(k, v, _, _)| (k, v)).collect()
+    };
+    let absolute = |cx: &mut Cx, paths: Option<Option<Vec<String>>>, r: &Reader| -> Option<Option<Vec<String>>> {
+        let paths = paths?;
+        if let (Some(list), Some(value)) = (&paths, r.get("writes"))
+            && list.iter().any(|p| !p.starts_with('/'))
+        {
+            cx.error(
+                Diagnostic::new("E0314", "`writes` holds absolute paths")
+                    .at(value.span, "a path here is not absolute")
+                    .help("write paths such as `\"/var/run/postgresql\"`"),
+            );
+            return Some(None);
+        }
+        Some(paths)
+    };
+    let listed = strings(cx, &r, "writes");
+    let writes = absolute(cx, listed, &r);
+    let facts = ImageFacts {
+        user: user?,
+        group: group.or(user)?,
+        any_user,
+        writes: writes.unwrap_or(Some(Vec::new()))?,
+        env: env(cx, &r),
+        ports: ports(cx, &r).unwrap_or(Some(Vec::new()))?,
+    };
+    let mut variants = Vec::new();
+    for variant in r.blocks("variant") {
+        let Some(variant_name) = label_or_error(cx, variant, "variant") else { continue };
+        let v = Reader::new(cx, variant, None, &VARIANT, &format!("variant `{variant_name}`"));
+        let user = id(cx, &v, "user");
+        let listed = strings(cx, &v, "writes");
+        let writes = absolute(cx, listed, &v);
+        let read = ImageVariant {
+            user,
+            group: id(cx, &v, "group").or(user),
+            any_user: v.get("any_user").and_then(|x| cx.boolean(x, "any_user")),
+            writes: writes.flatten(),
+            env: env(cx, &v),
+            ports: ports(cx, &v).flatten(),
+        };
+        let when = match v.get("when") {
+            Some(value) => cx.list(value, "when", |cx, item| cx.name(item, "when").map(|s| s.value)),
+            None => Some(vec![variant_name]),
+        };
+        if let Some(when) = when {
+            variants.push((when, read));
+        }
+    }
+    let file_env = strings(cx, &r, "file_env").unwrap_or(Some(Vec::new()));
+    let requires_one_of = strings(cx, &r, "requires_one_of").unwrap_or(Some(Vec::new()));
+    Some(ImageContract {
+        name,
+        title,
+        repositories: repositories?,
+        source: source?,
+        as_of: as_of?,
+        facts,
+        variants,
+        file_env: file_env?,
+        requires_one_of: requires_one_of?,
         span: block.head_span(),
     })
 }

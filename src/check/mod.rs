@@ -20,14 +20,14 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Block, Item, Let, Module};
 use crate::{CompileOptions, Loader};
-use model::{Component, Deployment, Provider};
+use model::{Component, Deployment, ImageContract, Provider};
 use value::Cx;
 
 /// How many imports deep a file may go (a guard against runaway chains).
 const MAX_IMPORT_DEPTH: usize = 16;
 
 /// The top-level kinds a file may hold.
-const TOP_LEVEL: [&str; 4] = ["deployment", "template", "provider", "component"];
+const TOP_LEVEL: [&str; 5] = ["deployment", "template", "provider", "component", "image"];
 
 /// The stdlib's syntax trees, parsed once: its files have the same ids in every `SourceMap`.
 fn parsed_stdlib() -> &'static (Vec<(FileId, Module)>, Diagnostics) {
@@ -144,6 +144,7 @@ fn check_modules(
     let mut templates: BTreeMap<String, &Block> = BTreeMap::new();
     let mut provider_blocks: BTreeMap<String, &Block> = BTreeMap::new();
     let mut component_blocks: BTreeMap<String, &Block> = BTreeMap::new();
+    let mut image_blocks: BTreeMap<String, &Block> = BTreeMap::new();
     let mut deployments: Vec<&Block> = Vec::new();
     let mut first_seen: BTreeMap<(String, String), Span> = BTreeMap::new();
     for (is_user, modules) in [(false, stdlib_modules.as_slice()), (true, user_modules)] {
@@ -172,8 +173,8 @@ fn check_modules(
                                 Diagnostic::new("E0201", format!("unknown top-level block `{kind}`"))
                                     .at(block.kind.span, "not a top-level block")
                                     .help(match near {
-                                        Some(n) => format!("did you mean `{n}`? A file holds `deployment`, `template`, `provider`, `component`, `let` and `import`"),
-                                        None => "a file holds `deployment`, `template`, `provider`, `component`, `let` and `import`; everything else goes inside `deployment NAME { … }`".into(),
+                                        Some(n) => format!("did you mean `{n}`? A file holds `deployment`, `template`, `provider`, `component`, `image`, `let` and `import`"),
+                                        None => "a file holds `deployment`, `template`, `provider`, `component`, `image`, `let` and `import`; everything else goes inside `deployment NAME { … }`".into(),
                                     }),
                             );
                             continue;
@@ -211,6 +212,9 @@ fn check_modules(
                             "component" => {
                                 component_blocks.insert(label.name.clone(), block);
                             }
+                            "image" => {
+                                image_blocks.insert(label.name.clone(), block);
+                            }
                             _ if is_user => deployments.push(block),
                             _ => {}
                         }
@@ -228,6 +232,10 @@ fn check_modules(
     let components: BTreeMap<String, Component> = component_blocks
         .iter()
         .filter_map(|(name, block)| library::read_component(&mut cx, block).map(|c| (name.clone(), c)))
+        .collect();
+    let images: BTreeMap<String, ImageContract> = image_blocks
+        .iter()
+        .filter_map(|(name, block)| library::read_image(&mut cx, block).map(|c| (name.clone(), c)))
         .collect();
     // Templates are checked where they are applied; check unused ones against the service
     // schema so that their mistakes are not silent.
@@ -275,7 +283,8 @@ fn check_modules(
             None
         }
     };
-    let library = deployment::Library { providers: &providers, components: &components, templates: &templates };
+    let library =
+        deployment::Library { providers: &providers, components: &components, images: &images, templates: &templates };
     let mut model = chosen.and_then(|block| deployment::read_deployment(&mut cx, block, &library, &root_name))?;
     order::install_order(&mut cx, &mut model, &components);
     model.ingress = rules::ingress_controller(&model, &components);

@@ -119,7 +119,147 @@ pub struct Component {
     pub ingress_class: Option<String>,
     pub deprecated: Option<String>,
     pub options: Vec<ComponentOption>,
+    /// The sidecar the component injects into the pods that ask for it (Dapr's `daprd`).
+    pub sidecar: Option<Sidecar>,
     pub span: Span,
+}
+
+/// A container a component's admission webhook injects into app pods, and how its injector
+/// is told what to do (`sidecar NAME { … }` in a component).
+#[derive(Debug, Clone)]
+pub struct Sidecar {
+    pub name: String,
+    pub cpu: (Cpu, Cpu),
+    pub memory: (Memory, Memory),
+    /// The pod annotations that set its requests and limits and move its ports, by role:
+    /// `cpu_request`, `cpu_limit`, `memory_request`, `memory_limit`, `metrics_port`.
+    pub annotations: Vec<(String, String)>,
+    /// The ports it binds inside the pod, by name; an app port must not be one of them.
+    pub ports: Vec<(String, u16)>,
+    /// Annotations (`key=value`) a pod gets when its service-account token is not mounted.
+    pub without_token: Vec<(String, String)>,
+    pub source: String,
+}
+
+impl Sidecar {
+    /// The annotation with `role`, if the injector has one.
+    pub fn annotation(&self, role: &str) -> Option<&str> {
+        self.annotations.iter().find(|(r, _)| r == role).map(|(_, a)| a.as_str())
+    }
+}
+
+/// What an image needs at run time (`image NAME { … }`, `stdlib/images/`): the facts a pod
+/// spec must honour for the image's entrypoint to start.
+#[derive(Debug, Clone)]
+pub struct ImageContract {
+    pub name: String,
+    pub title: String,
+    /// The repository names that select this contract (`postgres`, `docker.io/library/postgres`).
+    pub repositories: Vec<String>,
+    /// Where the facts were read, and when.
+    pub source: String,
+    pub as_of: String,
+    pub facts: ImageFacts,
+    /// Tag variants whose facts differ, in order, each with the tag words it applies to: a
+    /// name (`alpine`) applies when a word of the tag (split at `-` and `.`) is that name,
+    /// alone or followed by digits (`alpine3`); a number (`"17"`) when it is the tag's major.
+    pub variants: Vec<(Vec<String>, ImageVariant)>,
+    /// The variables the entrypoint also reads from a file named by `VAR_FILE`.
+    pub file_env: Vec<String>,
+    /// The entrypoint exits on an empty data directory unless one of these is set.
+    pub requires_one_of: Vec<String>,
+    pub span: Span,
+}
+
+/// The facts of one variant of an image.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageFacts {
+    /// The image's own user and group.
+    pub user: u32,
+    pub group: u32,
+    /// Whether the entrypoint also starts under an arbitrary non-root UID (so deployc's own
+    /// high UID works); when false, the pod runs as `user`.
+    pub any_user: bool,
+    /// Paths the process writes at run time: each needs a volume or an `emptyDir`.
+    pub writes: Vec<String>,
+    /// Variables the pod sets unless the service sets them.
+    pub env: Vec<(String, String)>,
+    pub ports: Vec<u16>,
+}
+
+/// A variant's changes to the facts; `None` keeps the image's.
+#[derive(Debug, Clone, Default)]
+pub struct ImageVariant {
+    pub user: Option<u32>,
+    pub group: Option<u32>,
+    pub any_user: Option<bool>,
+    pub writes: Option<Vec<String>>,
+    pub env: Vec<(String, String)>,
+    pub ports: Option<Vec<u16>>,
+}
+
+impl ImageContract {
+    /// Whether `image` (a reference such as `docker.io/library/postgres:17-alpine`) is one of
+    /// this contract's repositories.
+    pub fn matches(&self, image: &str) -> bool {
+        let repository = image_repository(image);
+        self.repositories.iter().any(|r| r == repository)
+    }
+
+    /// The facts for an image with `tag`: the image's, changed by each variant that applies.
+    pub fn facts_for(&self, tag: &str) -> ImageFacts {
+        let mut facts = self.facts.clone();
+        for (names, variant) in &self.variants {
+            let applies = tag.split(['-', '.']).enumerate().any(|(index, word)| {
+                names.iter().any(|name| {
+                    if name.bytes().all(|b| b.is_ascii_digit()) {
+                        // A version names the major: the tag's first word.
+                        index == 0 && word == name
+                    } else {
+                        word.strip_prefix(name.as_str()).is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
+                    }
+                })
+            });
+            if !applies {
+                continue;
+            }
+            facts.user = variant.user.unwrap_or(facts.user);
+            facts.group = variant.group.unwrap_or(facts.group);
+            facts.any_user = variant.any_user.unwrap_or(facts.any_user);
+            if let Some(writes) = &variant.writes {
+                facts.writes.clone_from(writes);
+            }
+            if let Some(ports) = &variant.ports {
+                facts.ports.clone_from(ports);
+            }
+            for (key, value) in &variant.env {
+                match facts.env.iter_mut().find(|(k, _)| k == key) {
+                    Some(slot) => slot.1.clone_from(value),
+                    None => facts.env.push((key.clone(), value.clone())),
+                }
+            }
+        }
+        facts
+    }
+}
+
+/// The repository of an image reference: without its tag and digest.
+pub fn image_repository(image: &str) -> &str {
+    let without_digest = image.split_once('@').map_or(image, |(r, _)| r);
+    match without_digest.rsplit_once(':') {
+        // A `:` after the last `/` starts the tag; one before it is a registry's port.
+        Some((repository, tag)) if !tag.contains('/') => repository,
+        _ => without_digest,
+    }
+}
+
+/// The tag of an image reference (empty when it has none).
+pub fn image_tag(image: &str) -> &str {
+    let without_digest = image.split_once('@').map_or(image, |(r, _)| r);
+    match without_digest.rsplit_once(':') {
+        Some((_, tag)) if !tag.contains('/') => tag,
+        _ => "",
+    }
 }
 
 impl Component {
@@ -185,6 +325,13 @@ pub struct Deployment {
     /// Install stages: indexes into `stack`, each stage after the ones it depends on
     /// (set by `order::install_order`).
     pub stages: Vec<Vec<usize>>,
+}
+
+impl Deployment {
+    /// The sidecar of the stack component `component`, when it is in the stack and has one.
+    pub fn sidecar(&self, component: &str) -> Option<&Sidecar> {
+        self.stack.iter().find(|e| e.component.name == component).and_then(|e| e.component.sidecar.as_ref())
+    }
 }
 
 /// The `target` block.
@@ -300,6 +447,12 @@ pub struct Service {
     pub startup: Option<Probe>,
     pub env: Vec<(String, String)>,
     pub secrets: Vec<Spanned<String>>,
+    /// `env { VAR = secret(NAME, KEY) }`: a variable filled from one key of a secret.
+    pub secret_vars: Vec<SecretVar>,
+    /// `secrets_as = files | env`, as written.
+    pub secrets_as: Option<Spanned<String>>,
+    /// The image's run-time contract: named by `based_on`, else found by its repository.
+    pub contract: Option<AppliedContract>,
     pub route: Option<Route>,
     pub dapr: Option<Dapr>,
     pub uses: Vec<Spanned<String>>,
@@ -315,6 +468,27 @@ pub struct Service {
     pub volumes: Vec<Volume>,
 }
 
+/// `VAR = secret(NAME, KEY)` in a service's `env`.
+#[derive(Debug, Clone)]
+pub struct SecretVar {
+    pub variable: String,
+    pub secret: Spanned<String>,
+    pub key: Spanned<String>,
+    pub span: Span,
+}
+
+/// An image contract as it applies to one service's image.
+#[derive(Debug, Clone)]
+pub struct AppliedContract {
+    pub name: String,
+    pub title: String,
+    pub source: String,
+    pub as_of: String,
+    pub facts: ImageFacts,
+    pub file_env: Vec<String>,
+    pub requires_one_of: Vec<String>,
+}
+
 /// The exceptions a file may write: name, the checkov checks each waives, what it does.
 pub const EXCEPTIONS: &[(&str, &[&str], &str)] = &[
     (
@@ -326,6 +500,11 @@ pub const EXCEPTIONS: &[(&str, &[&str], &str)] = &[
     ("secret_env", &["CKV_K8S_35"], "secrets are passed as environment variables instead of files"),
     ("image_tags", &["CKV_K8S_43"], "images are pinned by tag instead of by digest"),
     ("latest_tag", &[], "an image may use the `latest` tag or no tag"),
+    (
+        "image_user",
+        &["CKV_K8S_40"],
+        "the container runs as the image's own user, whose UID is below 10000, because its entrypoint needs that user",
+    ),
 ];
 
 /// `allow NAME because "reason"`.
@@ -334,6 +513,8 @@ pub struct Exception {
     pub name: String,
     pub reason: String,
     pub span: Span,
+    /// Made by deployc to satisfy an image contract, not written in the file.
+    pub chosen: bool,
 }
 
 impl Exception {
@@ -415,6 +596,8 @@ pub enum RouteTls {
 pub struct Dapr {
     pub app_id: String,
     pub app_port: Option<u16>,
+    /// `metrics_port = …`: where the sidecar serves its metrics instead of its default.
+    pub metrics_port: Option<Spanned<u16>>,
     pub span: Span,
 }
 

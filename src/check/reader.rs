@@ -207,6 +207,17 @@ fn capitalise(s: &str) -> String {
 
 /// Key/value pairs of a free-form block (`env { }`, `labels { }`, helm `values { }`), in order.
 pub fn free_pairs(cx: &mut Cx, block: &Block, what: &str) -> Vec<(String, String, crate::source::Span, &'static str)> {
+    free_pairs_except(cx, block, what, |_| false)
+}
+
+/// [`free_pairs`], leaving out (unread, for the caller) the attributes for which `skip` is
+/// true; they still count as set, so a second `KEY` is a duplicate either way.
+pub fn free_pairs_except(
+    cx: &mut Cx,
+    block: &Block,
+    what: &str,
+    skip: impl Fn(&crate::syntax::ast::Attr) -> bool,
+) -> Vec<(String, String, crate::source::Span, &'static str)> {
     let mut out: Vec<(String, String, crate::source::Span, &'static str)> = Vec::with_capacity(block.members.len());
     let mut seen: BTreeMap<Cow<'_, str>, crate::source::Span> = BTreeMap::new();
     for member in &block.members {
@@ -222,7 +233,8 @@ pub fn free_pairs(cx: &mut Cx, block: &Block, what: &str) -> Vec<(String, String
                     );
                     continue;
                 }
-                if let Some(text) = cx.scalar_text(&attr.value, &key) {
+                if skip(attr) {
+                } else if let Some(text) = cx.scalar_text(&attr.value, &key) {
                     out.push((key.to_string(), text, attr.span, ""));
                 }
                 seen.insert(key, attr.key_span());

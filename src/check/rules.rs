@@ -96,6 +96,10 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
             );
         }
         check_image(cx, service);
+        check_secret_delivery(cx, deployment, service, &secrets);
+        if let (Some(dapr), Some(sidecar)) = (&service.dapr, deployment.sidecar("dapr")) {
+            check_sidecar_ports(cx, service, dapr, sidecar);
+        }
         if let Some(route) = &service.route {
             check_route(cx, deployment, service, route, cert_manager, ingress.as_ref());
         }
@@ -362,4 +366,182 @@ fn check_route(
             }
         }
     }
+}
+
+/// The variables a service's secrets arrive in, with whether each arrives as a file
+/// (`VAR_FILE`) rather than as the variable itself.
+pub fn secret_variables<'s>(service: &'s Service, secrets: &BTreeMap<&str, &'s Secret>) -> Vec<(&'s str, bool)> {
+    let as_env = service.exceptions.iter().any(|e| e.name == "secret_env");
+    let mut out: Vec<(&str, bool)> = Vec::new();
+    for name in &service.secrets {
+        if let Some(secret) = secrets.get(name.value.as_str()) {
+            let keys =
+                secret.keys.iter().map(|(k, _)| k.as_str()).chain(secret.external.iter().map(|e| e.key.as_str()));
+            out.extend(keys.map(|k| (k, !as_env)));
+        }
+    }
+    out.extend(service.secret_vars.iter().map(|v| (v.variable.as_str(), !as_env)));
+    out
+}
+
+/// `env { VAR = secret(NAME, KEY) }` names a real key; the image gets the variables its
+/// contract requires; secrets that arrive as files are a visible choice.
+fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service, secrets: &BTreeMap<&str, &Secret>) {
+    for var in &service.secret_vars {
+        match secrets.get(var.secret.value.as_str()) {
+            None if deployment.declared.contains(&var.secret.value) => {}
+            None => undefined(
+                cx,
+                "secret",
+                &var.secret.value,
+                var.secret.span,
+                secrets.keys().copied(),
+                "secret NAME { KEY = env(\"VAR\") }",
+            ),
+            Some(secret) => {
+                let keys: Vec<&str> = secret
+                    .keys
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .chain(secret.external.iter().map(|e| e.key.as_str()))
+                    .collect();
+                if !keys.contains(&var.key.value.as_str()) {
+                    let near = did_you_mean(&var.key.value, keys.iter().copied());
+                    cx.error(
+                        Diagnostic::new(
+                            "E0203",
+                            format!("secret `{}` has no key `{}`", var.secret.value, var.key.value),
+                        )
+                        .at(var.key.span, "no such key")
+                        .also(secret.name.span, "the secret is defined here")
+                        .help(match near {
+                            Some(n) => format!("did you mean `{n}`?"),
+                            None => format!(
+                                "its keys are {}",
+                                crate::diagnostics::suggest::one_of(
+                                    &keys.iter().map(|k| k.to_string()).collect::<Vec<_>>()
+                                )
+                            ),
+                        }),
+                    );
+                }
+            }
+        }
+    }
+    let delivered = secret_variables(service, secrets);
+    if let Some(contract) = &service.contract {
+        let reads = |variable: &str| {
+            service.env.iter().any(|(k, _)| k == variable)
+                || contract.facts.env.iter().any(|(k, _)| k == variable)
+                || delivered
+                    .iter()
+                    .any(|(v, file)| *v == variable && (!file || contract.file_env.iter().any(|f| f == variable)))
+        };
+        if !contract.requires_one_of.is_empty() && !contract.requires_one_of.iter().any(|v| reads(v)) {
+            let wanted = contract.requires_one_of.first().map(String::as_str).unwrap_or("");
+            // A key that looks like the credential, in the service's secrets first.
+            let candidate = service
+                .secrets
+                .iter()
+                .filter_map(|n| secrets.get(n.value.as_str()).copied())
+                .chain(deployment.secrets.iter())
+                .find_map(|s| {
+                    s.keys
+                        .iter()
+                        .map(|(k, _)| k)
+                        .chain(s.external.iter().map(|e| &e.key))
+                        .find(|k| k.contains("PASSWORD"))
+                        .map(|k| (s.name.value.as_str(), k.as_str()))
+                });
+            let options: Vec<String> = contract.requires_one_of.iter().map(|v| format!("`{v}`")).collect();
+            cx.error(
+                Diagnostic::new(
+                    "E0321",
+                    format!(
+                        "`{}` runs {}, which needs {} to start",
+                        service.name.value,
+                        contract.title,
+                        options.join(" or ")
+                    ),
+                )
+                .at(service.image.span, "its entrypoint exits on an empty data directory without it")
+                .help(match candidate {
+                    Some((secret, key)) => {
+                        format!("give it the password from a secret: `env {{ {wanted} = secret({secret}, {key}) }}`")
+                    }
+                    None => format!(
+                        "add `secret db {{ {wanted} = env(\"{wanted}\") }}` and `secrets = [db]` to the service"
+                    ),
+                })
+                .note(format!("source: {} (read {})", contract.source, contract.as_of)),
+            );
+        }
+    } else if let Some((variable, true)) = delivered.first()
+        && service.secrets_as.is_none()
+    {
+        let span = service.secrets.first().map(|s| s.span).or(service.secret_vars.first().map(|v| v.span));
+        if let Some(span) = span {
+            cx.error(
+                Diagnostic::new("W0306", format!("`{}` gets its secrets as files: it sees `{variable}_FILE`, not `{variable}`", service.name.value))
+                    .at(span, "mounted as files under /var/run/secrets/deployc")
+                    .help(format!(
+                        "if the app reads `{variable}_FILE`, say so with `secrets_as = files`; if it reads `{variable}` itself, write `allow secret_env because \"…\"`"
+                    )),
+            );
+        }
+    }
+}
+
+/// An app port must not be a port the sidecar binds in the same pod.
+fn check_sidecar_ports(cx: &mut Cx, service: &Service, dapr: &Dapr, sidecar: &Sidecar) {
+    let taken = |name: &str, default: u16| -> u16 {
+        if name == "metrics" { dapr.metrics_port.as_ref().map_or(default, |p| p.value) } else { default }
+    };
+    for port in &service.ports {
+        let Some((name, number)) =
+            sidecar.ports.iter().map(|(n, p)| (n.as_str(), taken(n, *p))).find(|(_, p)| *p == port.number)
+        else {
+            continue;
+        };
+        let help = if name == "metrics" {
+            format!(
+                "move the sidecar's metrics server with `dapr {{ metrics_port = {} }}`, or use another app port",
+                free_port(service, sidecar, number)
+            )
+        } else {
+            format!("use another app port; the `{}` sidecar binds {}", sidecar.name, sidecar_port_list(sidecar, dapr))
+        };
+        cx.error(
+            Diagnostic::new(
+                "E0322",
+                format!(
+                    "port {number} of `{}` is taken by its `{}` sidecar ({name})",
+                    service.name.value, sidecar.name
+                ),
+            )
+            .at(port.span, "both would bind this port in one pod")
+            .also(dapr.span, "the sidecar is injected here")
+            .help(help)
+            .note(format!("source: {}", sidecar.source)),
+        );
+    }
+}
+
+fn sidecar_port_list(sidecar: &Sidecar, dapr: &Dapr) -> String {
+    sidecar
+        .ports
+        .iter()
+        .map(|(n, p)| {
+            let p = if n == "metrics" { dapr.metrics_port.as_ref().map_or(*p, |m| m.value) } else { *p };
+            format!("{p} ({n})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first port after `from` that neither the app nor the sidecar uses.
+fn free_port(service: &Service, sidecar: &Sidecar, from: u16) -> u16 {
+    (from.saturating_add(1)..u16::MAX)
+        .find(|p| !service.ports.iter().any(|x| x.number == *p) && !sidecar.ports.iter().any(|(_, x)| x == p))
+        .unwrap_or(from)
 }

@@ -54,12 +54,15 @@ codes! {
     "E0318", "analysis", "pod larger than any node";
     "E0319", "analysis", "cost over budget";
     "E0320", "types", "external secret without External Secrets in the stack";
+    "E0321", "types", "image started without what its entrypoint requires";
+    "E0322", "types", "app port taken by an injected sidecar";
     "E0501", "emit", "internal error while writing the output";
     "W0301", "types", "image tag is not a pinned version";
     "W0302", "types", "deprecated component";
     "W0303", "types", "component already bundled by the provider";
     "W0304", "analysis", "workload fits only after the autoscaler adds nodes";
     "W0305", "analysis", "cost over budget at maximum scale";
+    "W0306", "types", "secrets reach the app as files";
 }
 
 /// The registry entry for `code` (case-insensitive).

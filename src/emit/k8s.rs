@@ -11,9 +11,10 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
-    Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Service,
-    ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
+    KeyToPath, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource,
+    SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, Sysctl, TCPSocketAction, Volume, VolumeMount,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
@@ -29,10 +30,6 @@ use super::crd::Kustomization;
 use super::header;
 use crate::check::model::Replicas;
 use crate::lower::plan::{self, Plan, PodBudget};
-
-/// The user and group every container runs as unless the image needs otherwise: a high,
-/// unprivileged UID that no image's `/etc/passwd` maps to a system account.
-const RUN_AS: i64 = 10001;
 
 /// One file of `manifests/`, made on its own so that a build can make them on several threads.
 #[derive(Clone, Copy)]
@@ -254,33 +251,40 @@ fn container(service: &plan::Service) -> Container {
         .map(|(k, v)| EnvVar { name: k.clone(), value: Some(v.clone()), ..EnvVar::default() })
         .collect();
     let mut mounts = vec![VolumeMount { name: "tmp".into(), mount_path: "/tmp".into(), ..VolumeMount::default() }];
-    if service.allows("secret_env") {
-        env.extend(service.secret_env.iter().map(|(variable, secret, key)| EnvVar {
-            name: variable.clone(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: secret.clone(),
-                    key: key.clone(),
-                    optional: Some(false),
+    mounts.extend(service.scratch.iter().map(|path| VolumeMount {
+        name: scratch_volume(path),
+        mount_path: path.clone(),
+        ..VolumeMount::default()
+    }));
+    env.extend(service.secret_env.iter().map(|s| {
+        if s.file {
+            // A read-only file; `VARIABLE_FILE` names it (the `_FILE` convention).
+            EnvVar {
+                name: format!("{}_FILE", s.variable),
+                value: Some(format!("{SECRETS_DIR}/{}/{}", s.secret, s.key)),
+                ..EnvVar::default()
+            }
+        } else {
+            EnvVar {
+                name: s.variable.clone(),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: s.secret.clone(),
+                        key: s.key.clone(),
+                        optional: Some(false),
+                    }),
+                    ..EnvVarSource::default()
                 }),
-                ..EnvVarSource::default()
-            }),
-            ..EnvVar::default()
-        }));
-    } else {
-        // Secrets as read-only files; `KEY_FILE` names each file (the `_FILE` convention).
-        env.extend(service.secret_env.iter().map(|(variable, secret, key)| EnvVar {
-            name: format!("{variable}_FILE"),
-            value: Some(format!("{SECRETS_DIR}/{secret}/{key}")),
-            ..EnvVar::default()
-        }));
-        mounts.extend(secret_names(service).into_iter().map(|secret| VolumeMount {
-            name: format!("secret-{secret}"),
-            mount_path: format!("{SECRETS_DIR}/{secret}"),
-            read_only: Some(true),
-            ..VolumeMount::default()
-        }));
-    }
+                ..EnvVar::default()
+            }
+        }
+    }));
+    mounts.extend(secret_files(service).into_iter().map(|(secret, _)| VolumeMount {
+        name: format!("secret-{secret}"),
+        mount_path: format!("{SECRETS_DIR}/{secret}"),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    }));
     mounts.extend(service.volumes.iter().map(|(name, _, mount)| VolumeMount {
         name: name.clone(),
         mount_path: mount.clone(),
@@ -328,15 +332,35 @@ fn container(service: &plan::Service) -> Container {
 /// Where secrets are mounted as files, one directory per Secret.
 const SECRETS_DIR: &str = "/var/run/secrets/deployc";
 
-/// The Secrets a service reads, in order, each once.
-fn secret_names(service: &plan::Service) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for (_, secret, _) in &service.secret_env {
-        if !names.contains(secret) {
-            names.push(secret.clone());
+/// The Secrets a service reads as files, in order, each once, with the keys it reads.
+fn secret_files(service: &plan::Service) -> Vec<(&str, Vec<&str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+    for s in service.secret_env.iter().filter(|s| s.file) {
+        match out.iter_mut().find(|(name, _)| *name == s.secret) {
+            Some((_, keys)) if !keys.contains(&s.key.as_str()) => keys.push(&s.key),
+            Some(_) => {}
+            None => out.push((&s.secret, vec![&s.key])),
         }
     }
-    names
+    out
+}
+
+/// The name of the `emptyDir` for a path the image writes (`/var/run/postgresql` →
+/// `scratch-var-run-postgresql`), within the 63 characters of a volume name.
+fn scratch_volume(path: &str) -> String {
+    let mut name = String::from("scratch");
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        name.push('-');
+        name.extend(part.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }));
+    }
+    if name.len() > 63 {
+        // Keep the end, which tells paths apart; a hash of the whole keeps it unique.
+        let hash = path.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+        let tail: String = name.chars().rev().take(50).collect::<Vec<_>>().into_iter().rev().collect();
+        name = format!("scratch-{hash:08x}{}", if tail.starts_with('-') { tail } else { format!("-{tail}") });
+        name.truncate(63);
+    }
+    name.trim_end_matches('-').to_string()
 }
 
 /// The capabilities a root entrypoint needs to set up and drop to its own user (postgres,
@@ -344,14 +368,14 @@ fn secret_names(service: &plan::Service) -> Vec<String> {
 const ROOT_ENTRYPOINT_CAPABILITIES: [&str; 5] = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
 
 fn container_security(service: &plan::Service) -> SecurityContext {
-    let root = service.allows("run_as_root");
+    let root = service.run_as.is_none();
     SecurityContext {
         allow_privilege_escalation: Some(false),
         privileged: Some(false),
         read_only_root_filesystem: Some(!service.allows("writable_root_fs")),
         run_as_non_root: (!root).then_some(true),
-        run_as_user: (!root).then_some(RUN_AS),
-        run_as_group: (!root).then_some(RUN_AS),
+        run_as_user: service.run_as.map(|(user, _)| user),
+        run_as_group: service.run_as.map(|(_, group)| group),
         capabilities: Some(Capabilities {
             drop: Some(vec!["ALL".into()]),
             add: root.then(|| ROOT_ENTRYPOINT_CAPABILITIES.iter().map(|c| c.to_string()).collect()),
@@ -396,6 +420,7 @@ fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
             annotations.insert("dapr.io/app-port".into(), app_port.to_string());
         }
     }
+    annotations.extend(service.sidecar_annotations.iter().cloned());
     let mut pod_labels = labels(plan, &service.name);
     pod_labels.extend(service.labels.iter().cloned());
     PodTemplateSpec {
@@ -407,26 +432,18 @@ fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
         spec: Some(PodSpec {
             service_account_name: Some(service.name.clone()),
             automount_service_account_token: Some(false),
-            security_context: Some(if service.allows("run_as_root") {
-                PodSecurityContext {
-                    seccomp_profile: Some(SeccompProfile {
-                        type_: "RuntimeDefault".into(),
-                        ..SeccompProfile::default()
-                    }),
-                    ..PodSecurityContext::default()
-                }
-            } else {
-                PodSecurityContext {
-                    run_as_non_root: Some(true),
-                    run_as_user: Some(RUN_AS),
-                    run_as_group: Some(RUN_AS),
-                    fs_group: Some(RUN_AS),
-                    seccomp_profile: Some(SeccompProfile {
-                        type_: "RuntimeDefault".into(),
-                        ..SeccompProfile::default()
-                    }),
-                    ..PodSecurityContext::default()
-                }
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: service.run_as.map(|_| true),
+                run_as_user: service.run_as.map(|(user, _)| user),
+                run_as_group: service.run_as.map(|(_, group)| group),
+                fs_group: service.run_as.map(|(_, group)| group),
+                seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), ..SeccompProfile::default() }),
+                // A safe sysctl (Kubernetes 1.22+, allowed by the baseline and restricted Pod
+                // Security profiles): lets the non-root process bind its port below 1024.
+                sysctls: service.unprivileged_port_start.map(|port| {
+                    vec![Sysctl { name: "net.ipv4.ip_unprivileged_port_start".into(), value: port.to_string() }]
+                }),
+                ..PodSecurityContext::default()
             }),
             containers: vec![container(service)],
             volumes: Some({
@@ -435,17 +452,28 @@ fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
                     empty_dir: Some(EmptyDirVolumeSource::default()),
                     ..Volume::default()
                 }];
-                if !service.allows("secret_env") {
-                    volumes.extend(secret_names(service).into_iter().map(|secret| Volume {
+                volumes.extend(service.scratch.iter().map(|path| Volume {
+                    name: scratch_volume(path),
+                    empty_dir: Some(EmptyDirVolumeSource::default()),
+                    ..Volume::default()
+                }));
+                volumes.extend(secret_files(service).into_iter().map(|(secret, keys)| {
+                    Volume {
                         name: format!("secret-{secret}"),
                         secret: Some(SecretVolumeSource {
-                            secret_name: Some(secret),
+                            secret_name: Some(secret.to_string()),
                             default_mode: Some(0o440),
+                            // Only the keys this service reads.
+                            items: Some(
+                                keys.into_iter()
+                                    .map(|key| KeyToPath { key: key.to_string(), path: key.to_string(), mode: None })
+                                    .collect(),
+                            ),
                             ..SecretVolumeSource::default()
                         }),
                         ..Volume::default()
-                    }));
-                }
+                    }
+                }));
                 volumes
             }),
             ..PodSpec::default()

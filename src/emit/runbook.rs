@@ -228,9 +228,35 @@ pub(crate) fn context(plan: &Plan) -> Value {
             "service": s.name,
             "name": e.name,
             "what": crate::check::model::EXCEPTIONS.iter().find(|(n, _, _)| *n == e.name).map(|(_, _, w)| *w).unwrap_or(""),
-            "reason": cell(&e.reason),
+            "reason": cell(&if e.chosen { format!("chosen by deployc: {}", e.reason) } else { e.reason.clone() }),
             "checks": if e.waives().is_empty() { "none".to_string() } else { e.waives().join(", ") },
         }))).collect::<Vec<_>>(),
+        "contracts": plan.services.iter().filter_map(|s| {
+            let contract = s.contract.as_ref()?;
+            let mut given: Vec<String> = Vec::new();
+            given.push(match s.run_as {
+                Some((user, group)) => format!("runs as {user}:{group}"),
+                None => "runs as root (`allow run_as_root`)".to_string(),
+            });
+            if !s.scratch.is_empty() {
+                given.push(format!("an `emptyDir` at {}", s.scratch.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")));
+            }
+            // The contract's variables the service did not set itself.
+            given.extend(contract.facts.env.iter().filter(|pair| s.env.contains(pair)).map(|(k, v)| format!("`{k}={v}`")));
+            if let Some(port) = s.unprivileged_port_start {
+                given.push(format!("`net.ipv4.ip_unprivileged_port_start={port}`"));
+            }
+            Some(json!({
+                "service": s.name,
+                "contract": cell(&contract.title),
+                "given": cell(&given.join("; ")),
+                "source": cell(&format!("{} (read {})", contract.source, contract.as_of)),
+            }))
+        }).collect::<Vec<_>>(),
+        "sidecars": plan.services.iter().filter(|s| !s.sidecar_annotations.is_empty()).map(|s| json!({
+            "service": s.name,
+            "annotations": cell(&s.sidecar_annotations.iter().map(|(k, v)| format!("`{k}: {v}`")).collect::<Vec<_>>().join(", ")),
+        })).collect::<Vec<_>>(),
         "leftover_kinds": leftover_kinds,
     })
 }

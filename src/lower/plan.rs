@@ -185,8 +185,21 @@ pub struct Service {
     pub readiness: Option<Probe>,
     pub startup: Option<Probe>,
     pub env: Vec<(String, String)>,
-    /// (environment variable, secret name, key): filled from Secrets created at deploy time.
-    pub secret_env: Vec<(String, String, String)>,
+    /// The variables filled from Secrets created at deploy time.
+    pub secret_env: Vec<SecretEnv>,
+    /// The user and group the containers run as; `None` when the file allows root.
+    pub run_as: Option<(i64, i64)>,
+    /// Paths the image writes that no volume covers: each gets an `emptyDir`.
+    pub scratch: Vec<String>,
+    /// The lowest port below 1024 the service binds as a non-root user: the pod lowers
+    /// `net.ipv4.ip_unprivileged_port_start` to it.
+    pub unprivileged_port_start: Option<u16>,
+    /// Pod annotations that configure an injected sidecar (Dapr's resources, its secret store).
+    pub sidecar_annotations: Vec<(String, String)>,
+    /// The image contract applied, with the facts for this image's tag.
+    pub contract: Option<model::AppliedContract>,
+    /// The sidecar injected into the pods (Dapr's `daprd`), as its component describes it.
+    pub sidecar: Option<model::Sidecar>,
     pub route: Option<Route>,
     /// Dapr app id, and the port Dapr calls the app on (none for an app without a port).
     pub dapr: Option<(String, Option<u16>)>,
@@ -218,6 +231,16 @@ impl Service {
         let kind = if self.volumes.is_empty() { "deployment" } else { "statefulset" };
         format!("{kind}/{}", self.name)
     }
+}
+
+/// One variable filled from a key of a Secret.
+#[derive(Debug, Clone)]
+pub struct SecretEnv {
+    pub variable: String,
+    pub secret: String,
+    pub key: String,
+    /// Mounted as a file, with `VARIABLE_FILE` naming it, rather than set as the variable.
+    pub file: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -433,6 +456,10 @@ pub fn lower(mut deployment: Deployment) -> Plan {
     }
 }
 
+/// The user and group every container runs as unless the image needs otherwise: a high,
+/// unprivileged UID that no image's `/etc/passwd` maps to a system account.
+pub const DEFAULT_USER: i64 = 10001;
+
 /// One service of the plan. `deployment` is the rest of the model (its `services` taken out).
 fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
     let uses_http = service.route.is_some()
@@ -462,16 +489,85 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
             ProbeKind::Exec { command } => Probe::Exec { command },
         })
     };
-    let secret_env = service
+    let as_file = !service.exceptions.iter().any(|e| e.name == "secret_env");
+    let mut secret_env: Vec<SecretEnv> = service
         .secrets
         .iter()
         .filter_map(|name| deployment.secrets.iter().find(|s| s.name.value == name.value))
         .flat_map(|secret| {
             let keys =
                 secret.keys.iter().map(|(key, _)| key.clone()).chain(secret.external.iter().map(|e| e.key.clone()));
-            keys.map(|key| (key.clone(), secret.name.value.clone(), key)).collect::<Vec<_>>()
+            keys.map(|key| SecretEnv { variable: key.clone(), secret: secret.name.value.clone(), key, file: as_file })
+                .collect::<Vec<_>>()
         })
         .collect();
+    for var in &service.secret_vars {
+        // `VAR = secret(NAME, KEY)` wins over a key of the same name from `secrets`.
+        secret_env.retain(|s| s.variable != var.variable);
+        secret_env.push(SecretEnv {
+            variable: var.variable.clone(),
+            secret: var.secret.value.clone(),
+            key: var.key.value.clone(),
+            file: as_file,
+        });
+    }
+    let root = service.exceptions.iter().any(|e| e.name == "run_as_root");
+    let mut exceptions = service.exceptions;
+    let mut env = service.env;
+    let mut scratch = Vec::new();
+    let mut run_as = (!root).then_some((DEFAULT_USER, DEFAULT_USER));
+    if let Some(contract) = &service.contract {
+        for (key, value) in &contract.facts.env {
+            if !env.iter().any(|(k, _)| k == key) {
+                env.push((key.clone(), value.clone()));
+            }
+        }
+        let covered = |path: &str| {
+            path == "/tmp"
+                || service.volumes.iter().any(|v| {
+                    path.strip_prefix(v.mount.trim_end_matches('/'))
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
+        };
+        scratch = contract.facts.writes.iter().filter(|p| !covered(p)).cloned().collect();
+        if !root && !contract.facts.any_user {
+            let (user, group) = (i64::from(contract.facts.user), i64::from(contract.facts.group));
+            run_as = Some((user, group));
+            if user < DEFAULT_USER {
+                exceptions.push(model::Exception {
+                    name: "image_user".into(),
+                    reason: format!(
+                        "{} starts only as its own user {user} (group {group}), not under an arbitrary UID; source: {}",
+                        contract.title, contract.source
+                    ),
+                    span: service.image.span,
+                    chosen: true,
+                });
+            }
+        }
+    }
+    let unprivileged_port_start = if root { None } else { ports.iter().map(|p| p.1).filter(|p| *p < 1024).min() };
+    let sidecar_annotations = match (&service.dapr, deployment.sidecar("dapr")) {
+        (Some(dapr), Some(sidecar)) => {
+            let mut out = Vec::new();
+            let mut set = |role: &str, value: String| {
+                if let Some(annotation) = sidecar.annotation(role) {
+                    out.push((annotation.to_string(), value));
+                }
+            };
+            set("cpu_request", sidecar.cpu.0.to_k8s());
+            set("cpu_limit", sidecar.cpu.1.to_k8s());
+            set("memory_request", sidecar.memory.0.to_k8s());
+            set("memory_limit", sidecar.memory.1.to_k8s());
+            if let Some(port) = &dapr.metrics_port {
+                set("metrics_port", port.value.to_string());
+            }
+            // deployc never mounts the service-account token.
+            out.extend(sidecar.without_token.iter().cloned());
+            out
+        }
+        _ => Vec::new(),
+    };
     let route = service.route.map(|r| Route {
         host: r.host.value,
         path: r.path,
@@ -503,8 +599,14 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         liveness: probe(service.liveness),
         readiness: probe(service.readiness),
         startup: probe(service.startup),
-        env: service.env,
+        env,
         secret_env,
+        run_as,
+        scratch,
+        unprivileged_port_start,
+        sidecar_annotations,
+        contract: service.contract,
+        sidecar: service.dapr.as_ref().and_then(|_| deployment.sidecar("dapr").cloned()),
         route,
         dapr: service.dapr.map(|d| (d.app_id, d.app_port.or(first_port))),
         command: service.command,
@@ -515,7 +617,7 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         volumes: service.volumes.into_iter().map(|v| (v.name, v.size.to_k8s(), v.mount)).collect(),
         uses: service.uses.into_iter().map(|u| u.value).collect(),
         egress: service.egress,
-        exceptions: service.exceptions,
+        exceptions,
         replicas_text: match service.replicas {
             Replicas::Fixed(n) => n.to_string(),
             Replicas::Range(a, b) => format!("{a}..{b}"),

@@ -107,6 +107,7 @@ run helm upgrade --install 'dapr' 'dapr' \
   --repo 'https://dapr.github.io/helm-charts/' \
   --version '1.15.12' \
   --namespace 'dapr-system' --create-namespace \
+  --set 'dapr_sidecar_injector.sidecarDropALLCapabilities=true' \
   --wait --timeout 10m
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-operator' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sentry' --timeout=5m
