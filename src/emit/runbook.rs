@@ -187,7 +187,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
     let leftover_kinds = match target.templates.as_str() {
         "doks" => "load balancers, volumes, snapshots, reserved IPs, the registry",
         "hetzner" => "servers, load balancers, volumes, primary IPs, snapshots",
-        "aks" => "the resource groups, unattached disks, public IPs",
+        "aks" => "the resource group and the node resource group, with their disks and public IPs",
         "eks" => "load balancers, available volumes, unassociated Elastic IPs, eksctl stacks",
         "gke" => "forwarding rules, unattached disks, reserved addresses",
         _ => "clusters and registries",

@@ -113,10 +113,18 @@ fi
 step "what would still bill"
 leftovers=()
 if [ "$DRY_RUN" != 1 ]; then
-  if [ "$(az group exists --name "$RESOURCE_GROUP")" = true ]; then leftovers+=("resource group $RESOURCE_GROUP"); fi
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("resource group $item"); done < <(az group list --query "[?starts_with(name, 'MC_${RESOURCE_GROUP}_')].name" --output tsv)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("unattached disk $item"); done < <(az disk list --query "[?diskState=='Unattached'].name" --output tsv)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("public IP $item"); done < <(az network public-ip list --query "[?ipConfiguration==null].name" --output tsv)
+  # Everything this deployment created lives in its resource group or in the node resource
+  # group AKS makes for the cluster (MC_<group>_<cluster>_<location>); deleting the group
+  # deletes both. Only these groups are listed, never the rest of the subscription:
+  # `az disk list` and `az network public-ip list` are scoped with --resource-group.
+  groups=("$RESOURCE_GROUP")
+  while IFS= read -r item; do [ -n "$item" ] && groups+=("$item"); done < <(az group list --query "[?starts_with(name, 'MC_${RESOURCE_GROUP}_')].name" --output tsv)
+  for group in "${groups[@]}"; do
+    [ "$(az group exists --name "$group")" = true ] || continue
+    leftovers+=("resource group $group")
+    while IFS= read -r item; do [ -n "$item" ] && leftovers+=("disk $item in $group"); done < <(az disk list --resource-group "$group" --query "[].name" --output tsv)
+    while IFS= read -r item; do [ -n "$item" ] && leftovers+=("public IP $item in $group"); done < <(az network public-ip list --resource-group "$group" --query "[].name" --output tsv)
+  done
 fi
 if [ "$DRY_RUN" = 1 ]; then
   echo "SKIP  leftovers are listed only in a real run"
