@@ -11,7 +11,9 @@ use deployc::testing::compile_path;
 
 const STUB: &str = r#"#!/usr/bin/env bash
 name="$(basename "$0")"
-{ printf '%s' "$name"; printf ' %s' "$@"; printf '\n'; } >> "$STUB_LOG"
+# One write per call: the two sides of a pipe log at the same time (O_APPEND keeps one write whole).
+line="$(printf '%s' "$name"; printf ' %s' "$@")"
+printf '%s\n' "$line" >> "$STUB_LOG"
 case "$name $*" in
   "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
   "doctl kubernetes options versions"*) echo "1.31.9-do.0" ;;

@@ -188,6 +188,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         success,
         declared,
         ingress: None,
+        displaced: Vec::new(),
         exceptions: deployment_exceptions,
         stages: Vec::new(),
     })
@@ -241,6 +242,17 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         } else {
             target.version = version.value;
         }
+    }
+    // A provider that runs a node image per version must have one for the chosen version.
+    if !provider.node_images.is_empty() && provider.node_image(&target.version).is_none() {
+        cx.error(
+            Diagnostic::new("E0303", format!("{} has no node image for Kubernetes {}", provider.title, target.version))
+                .at(block.head_span(), "no image runs this version")
+                .help(format!(
+                    "the stdlib pins {}; add an image to `node_images` in the provider",
+                    provider.node_images.join(", ")
+                )),
+        );
     }
     if provider.kind == ProviderKind::Local {
         target.servers = t.get("servers").and_then(|v| cx.count(v, "servers")).map(|c| c.value).unwrap_or(1);
@@ -313,9 +325,21 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
             range_backwards(cx, *span, "autoscale", lo.value, hi.value);
         }
         let Some(size) = size else { continue };
-        if !provider.sizes.iter().any(|s| s.name == size.value) {
-            let names: Vec<String> = provider.sizes.iter().map(|s| s.name.clone()).collect();
+        let Some(offered) = provider.sizes.iter().find(|s| s.name == size.value) else {
+            let names: Vec<String> =
+                provider.sizes.iter().filter(|s| s.retired.is_none()).map(|s| s.name.clone()).collect();
             not_offered(cx, "size", &size, &names, provider);
+            continue;
+        };
+        if let Some(retired) = &offered.retired {
+            cx.error(
+                Diagnostic::new("E0303", format!("{} retired size `{}` on {retired}", provider.title, size.value))
+                    .at(size.span, "no longer orderable")
+                    .help(match &offered.successor {
+                        Some(successor) => format!("use its successor `{successor}`"),
+                        None => "use a current size of the provider".to_string(),
+                    }),
+            );
             continue;
         }
         let count_value = count.map(|c| c.value).or(autoscale.as_ref().map(|(lo, _, _)| lo.value)).unwrap_or(1);

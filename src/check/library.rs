@@ -23,6 +23,7 @@ const PROVIDER: Schema<'static> = Schema {
         "prices_as_of",
         "templates",
         "kubeconfig",
+        "node_images",
     ],
     blocks: &["size", "load_balancer"],
     bare: false,
@@ -30,16 +31,26 @@ const PROVIDER: Schema<'static> = Schema {
 
 const SIZE: Schema<'static> = Schema {
     what: "size",
-    attrs: &["cpu", "memory", "allocatable_cpu", "allocatable_memory", "price"],
+    attrs: &["cpu", "memory", "allocatable_cpu", "allocatable_memory", "price", "retired", "successor"],
     blocks: &[],
     bare: false,
 };
 
-const LOAD_BALANCER: Schema<'static> = Schema { what: "load_balancer", attrs: &["price"], blocks: &[], bare: false };
+const LOAD_BALANCER: Schema<'static> =
+    Schema { what: "load_balancer", attrs: &["price", "location_annotation"], blocks: &[], bare: false };
 
 const COMPONENT: Schema<'static> = Schema {
     what: "component",
-    attrs: &["title", "namespace", "provides", "requires", "ready", "ingress_class", "deprecated"],
+    attrs: &[
+        "title",
+        "namespace",
+        "provides",
+        "requires",
+        "ready",
+        "ingress_class",
+        "deprecated",
+        "service_annotations",
+    ],
     blocks: &["helm", "requests", "option", "sidecar"],
     bare: false,
 };
@@ -81,7 +92,7 @@ const VARIANT: Schema<'static> = Schema {
 };
 
 const HELM: Schema<'static> =
-    Schema { what: "helm", attrs: &["repo", "chart", "version"], blocks: &["values"], bare: false };
+    Schema { what: "helm", attrs: &["repo", "chart", "version"], blocks: &["values", "local_values"], bare: false };
 const REQUESTS: Schema<'static> = Schema { what: "requests", attrs: &["cpu", "memory"], blocks: &[], bare: false };
 const OPTION: Schema<'static> =
     Schema { what: "option", attrs: &["type", "default", "doc", "helm_value"], blocks: &[], bare: false };
@@ -128,6 +139,10 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         );
     }
     let kubeconfig = r.get("kubeconfig").and_then(|v| cx.string(v, "kubeconfig")).map(|s| s.value).unwrap_or_default();
+    let node_images = match r.get("node_images") {
+        Some(v) => cx.list(v, "node_images", |cx, item| cx.string(item, "node_images").map(|s| s.value)),
+        None => Some(Vec::new()),
+    };
     let kind = r.required(cx, "kind", "managed").and_then(|v| cx.word(v, "kind", &["managed", "k3s", "local"])).map(
         |w| match w.value.as_str() {
             "k3s" => ProviderKind::K3s,
@@ -157,6 +172,8 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         let allocatable_memory =
             s.required(cx, "allocatable_memory", "3Gi").and_then(|v| cx.memory(v, "allocatable_memory"));
         let price = s.required(cx, "price", "$24/mo").and_then(|v| cx.money(v, "price"));
+        let retired = s.get("retired").and_then(|v| cx.string(v, "retired")).map(|r| r.value);
+        let successor = s.get("successor").and_then(|v| cx.name(v, "successor")).map(|r| r.value);
         if let (Some(cpu), Some(memory), Some(allocatable_cpu), Some(allocatable_memory), Some(price)) =
             (cpu, memory, allocatable_cpu, allocatable_memory, price)
         {
@@ -167,12 +184,17 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
                 allocatable_cpu: allocatable_cpu.value,
                 allocatable_memory: allocatable_memory.value,
                 price: price.value,
+                retired,
+                successor,
             });
         }
     }
+    let mut load_balancer_location_annotation = None;
     let load_balancer_price = match r.blocks("load_balancer").first() {
         Some(lb) => {
             let l = Reader::new(cx, lb, None, &LOAD_BALANCER, "load_balancer");
+            load_balancer_location_annotation =
+                l.get("location_annotation").and_then(|v| cx.string(v, "location_annotation")).map(|s| s.value);
             l.required(cx, "price", "$12/mo").and_then(|v| cx.money(v, "price")).map(|m| m.value)
         }
         None => {
@@ -201,6 +223,8 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         prices_as_of: prices_as_of?,
         templates,
         kubeconfig,
+        node_images: node_images?,
+        load_balancer_location_annotation,
         span: block.head_span(),
     })
 }
@@ -223,6 +247,8 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
     };
     let ingress_class = r.get("ingress_class").and_then(|v| cx.string(v, "ingress_class")).map(|s| s.value);
     let deprecated = r.get("deprecated").and_then(|v| cx.string(v, "deprecated")).map(|s| s.value);
+    let service_annotations =
+        r.get("service_annotations").and_then(|v| cx.string(v, "service_annotations")).map(|s| s.value);
     let helm = match r.blocks("helm").first() {
         Some(helm_block) => {
             let h = Reader::new(cx, helm_block, None, &HELM, "helm");
@@ -233,9 +259,13 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
             for b in h.blocks("values") {
                 values.extend(free_pairs(cx, b, "values").into_iter().map(|(k, v, _, _)| (k, v)));
             }
+            let mut local_values = Vec::new();
+            for b in h.blocks("local_values") {
+                local_values.extend(free_pairs(cx, b, "local_values").into_iter().map(|(k, v, _, _)| (k, v)));
+            }
             match (repo, chart, version) {
                 (Some(repo), Some(chart), Some(version)) => {
-                    Some(Helm { repo: repo.value, chart: chart.value, version: version.value, values })
+                    Some(Helm { repo: repo.value, chart: chart.value, version: version.value, values, local_values })
                 }
                 _ => None,
             }
@@ -294,6 +324,7 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
         requests_memory,
         ingress_class,
         deprecated,
+        service_annotations,
         options,
         span: block.head_span(),
     })

@@ -288,6 +288,7 @@ fn check_modules(
     let mut model = chosen.and_then(|block| deployment::read_deployment(&mut cx, block, &library, &root_name))?;
     order::install_order(&mut cx, &mut model, &components);
     model.ingress = rules::ingress_controller(&model, &components);
+    model.displaced = rules::displaced_controllers(&model, &components, model.ingress.as_ref());
     rules::check_deployment(&mut cx, &model);
     analysis::check_capacity_and_cost(&mut cx, &model);
     Some(model)

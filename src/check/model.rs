@@ -83,6 +83,12 @@ pub struct Provider {
     pub templates: String,
     /// How the kubeconfig is obtained, in one sentence (for the runbook).
     pub kubeconfig: String,
+    /// Node images by Kubernetes version (local clusters: `rancher/k3s:v1.33.7-k3s3`); the
+    /// one whose tag starts with `v<version>.` runs the declared version.
+    pub node_images: Vec<String>,
+    /// The annotation a LoadBalancer Service needs to get a load balancer in the target's
+    /// region (Hetzner: `load-balancer.hetzner.cloud/location`).
+    pub load_balancer_location_annotation: Option<String>,
     pub span: Span,
 }
 
@@ -102,6 +108,9 @@ pub struct Size {
     pub allocatable_cpu: Cpu,
     pub allocatable_memory: Memory,
     pub price: Money,
+    /// When the provider stopped offering it (its successor, if it has one).
+    pub retired: Option<String>,
+    pub successor: Option<String>,
 }
 
 /// A platform component from the stdlib or a user library.
@@ -118,6 +127,9 @@ pub struct Component {
     pub requests_memory: Memory,
     pub ingress_class: Option<String>,
     pub deprecated: Option<String>,
+    /// The chart value that holds the annotations of its LoadBalancer Service
+    /// (`service.annotations`), for providers whose load balancers need one.
+    pub service_annotations: Option<String>,
     pub options: Vec<ComponentOption>,
     /// The sidecar the component injects into the pods that ask for it (Dapr's `daprd`).
     pub sidecar: Option<Sidecar>,
@@ -275,6 +287,8 @@ pub struct Helm {
     pub version: String,
     /// Dotted key to value, as written (`crds.enabled` = `true`).
     pub values: Vec<(String, String)>,
+    /// Values added on local clusters, whose nodes are containers (k3d, kind).
+    pub local_values: Vec<(String, String)>,
 }
 
 /// A setting users may give a component (`kafka { brokers = 3 }`).
@@ -320,11 +334,25 @@ pub struct Deployment {
     /// The ingress controller that serves routes and its class: one in the stack, else one
     /// the provider bundles (set by `rules::check_deployment`).
     pub ingress: Option<(String, String)>,
+    /// Ingress controllers the provider bundles that another controller in the stack
+    /// replaces: they are switched off, or they would hold ports 80 and 443.
+    pub displaced: Vec<String>,
     /// Deployment-level exceptions (also copied into every service's `exceptions`).
     pub exceptions: Vec<Exception>,
     /// Install stages: indexes into `stack`, each stage after the ones it depends on
     /// (set by `order::install_order`).
     pub stages: Vec<Vec<usize>>,
+}
+
+impl Provider {
+    /// The node image that runs Kubernetes `version` (`rancher/k3s:v1.33.7-k3s3` for `1.33`).
+    pub fn node_image(&self, version: &str) -> Option<&str> {
+        let prefix = format!("v{version}.");
+        self.node_images
+            .iter()
+            .find(|image| image.rsplit_once(':').is_some_and(|(_, tag)| tag.starts_with(&prefix)))
+            .map(String::as_str)
+    }
 }
 
 impl Deployment {

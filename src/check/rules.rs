@@ -96,6 +96,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
             );
         }
         check_image(cx, service);
+        check_pull_address(cx, deployment, service);
         check_secret_delivery(cx, deployment, service, &secrets);
         if let (Some(dapr), Some(sidecar)) = (&service.dapr, deployment.sidecar("dapr")) {
             check_sidecar_ports(cx, service, dapr, sidecar);
@@ -131,6 +132,22 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
             }
         }
     }
+}
+
+/// The ingress controllers the provider bundles that the chosen one (`ingress`) replaces.
+pub fn displaced_controllers(
+    deployment: &Deployment,
+    components: &BTreeMap<String, Component>,
+    ingress: Option<&(String, String)>,
+) -> Vec<String> {
+    let Some((chosen, _)) = ingress else { return Vec::new() };
+    deployment
+        .provider
+        .bundles
+        .iter()
+        .filter(|b| *b != chosen && components.get(*b).is_some_and(|c| c.ingress_class.is_some()))
+        .cloned()
+        .collect()
 }
 
 /// The ingress class in use: a controller in the stack, else one the provider bundles.
@@ -245,6 +262,36 @@ fn check_ports(cx: &mut Cx, service: &Service) {
             );
         }
     }
+}
+
+/// On a local cluster, `localhost` in an image is the node container, not the machine the
+/// image was pushed from: pods pull through the cluster's registry under its own name.
+fn check_pull_address(cx: &mut Cx, deployment: &Deployment, service: &Service) {
+    if deployment.provider.kind != ProviderKind::Local {
+        return;
+    }
+    let image = &service.image.value;
+    let Some((host, rest)) = image.split_once('/') else { return };
+    let name = host.split(':').next().unwrap_or(host);
+    if !["localhost", "127.0.0.1", "[::1]"].contains(&name) {
+        return;
+    }
+    let help = match &deployment.target.registry {
+        Some(registry) => {
+            let port = registry.rsplit_once(':').map_or("5000", |(_, p)| p);
+            format!(
+                "name it as the cluster pulls it, `\"{registry}/{rest}\"`, and push it from this machine to `localhost:{port}/{rest}`"
+            )
+        }
+        None => format!(
+            "give the target a registry (`registry = \"k3d-registry:5000\"`), push the image to `localhost:5000/{rest}` and name it `\"k3d-registry:5000/{rest}\"`"
+        ),
+    };
+    cx.error(
+        Diagnostic::new("E0323", format!("pods of `{}` cannot pull `{image}`", service.name.value))
+            .at(service.image.span, format!("`{host}` inside the cluster is the node, not this machine"))
+            .help(help),
+    );
 }
 
 fn check_image(cx: &mut Cx, service: &Service) {

@@ -56,6 +56,7 @@ codes! {
     "E0320", "types", "external secret without External Secrets in the stack";
     "E0321", "types", "image started without what its entrypoint requires";
     "E0322", "types", "app port taken by an injected sidecar";
+    "E0323", "types", "image pulled from localhost on a local cluster";
     "E0501", "emit", "internal error while writing the output";
     "W0301", "types", "image tag is not a pinned version";
     "W0302", "types", "deprecated component";

@@ -67,6 +67,10 @@ pub struct TargetPlan {
     pub agents: u32,
     pub ports: Vec<String>,
     pub local_registry: Option<String>,
+    /// The node image that runs the declared version (local clusters).
+    pub node_image: Option<String>,
+    /// Bundled components switched off because the stack replaces them.
+    pub displaced: Vec<String>,
     pub load_balancer_cents: u64,
     pub control_plane_cents: u64,
     pub prices_source: String,
@@ -287,6 +291,14 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         .collect();
     let services = std::mem::take(&mut deployment.services);
     let services = services.into_iter().map(|s| lower_service(&deployment, s)).collect();
+    // Annotations a LoadBalancer Service needs on this provider, passed to the charts whose
+    // Service takes them (`helm --set` keys escape the annotation's dots).
+    let lb_annotations: Vec<(String, String)> =
+        match (&deployment.provider.load_balancer_location_annotation, &deployment.target.region) {
+            (Some(key), Some(region)) => vec![(key.replace('.', "\\."), region.value.clone())],
+            _ => Vec::new(),
+        };
+    let local = deployment.provider.kind == model::ProviderKind::Local;
     let mut stack = Vec::new();
     let mut stage_of: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (stage, indexes) in deployment.stages.iter().enumerate() {
@@ -308,6 +320,10 @@ pub fn lower(mut deployment: Deployment) -> Plan {
                     .chain(c.options.iter().filter_map(|o| {
                         let key = o.helm_value.clone()?;
                         entry.option(&o.name).map(|v| (key, v.to_string()))
+                    }))
+                    .chain(c.helm.local_values.iter().filter(|_| local).cloned())
+                    .chain(c.service_annotations.iter().flat_map(|path| {
+                        lb_annotations.iter().map(move |(key, value)| (format!("{path}.{key}"), value.clone()))
                     }))
                     .collect(),
                 ready: c.ready.clone(),
@@ -400,6 +416,8 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         agents: deployment.target.agents,
         ports: deployment.target.ports.clone(),
         local_registry: deployment.target.registry.clone(),
+        node_image: provider.node_image(&deployment.target.version).map(String::from),
+        displaced: deployment.displaced.clone(),
         load_balancer_cents: provider.load_balancer_price.cents,
         control_plane_cents: provider.control_plane_price.cents,
         prices_source: provider.prices_source.clone(),

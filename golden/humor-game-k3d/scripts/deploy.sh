@@ -121,6 +121,7 @@ run helm upgrade --install 'prometheus' 'kube-prometheus-stack' \
   --set 'kubeControllerManager.enabled=false' \
   --set 'kubeScheduler.enabled=false' \
   --set 'kubeEtcd.enabled=false' \
+  --set 'prometheus-node-exporter.hostRootFsMount.enabled=false' \
   --wait --timeout 10m
 run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-kube-prometheus-operator' --timeout=5m
 run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-grafana' --timeout=5m

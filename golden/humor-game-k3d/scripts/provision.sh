@@ -96,6 +96,10 @@ if query k3d cluster get "$CLUSTER" >/dev/null 2>&1; then
   echo "cluster $CLUSTER exists: reusing it"
 else
   args=(--servers 1 --agents 2 --wait)
+  # The declared Kubernetes version (k3d's own default image is another).
+  args+=(--image 'rancher/k3s:v1.31.10-k3s1')
+  # The stack's ingress controller replaces one that k3s bundles, which would hold ports 80 and 443.
+  args+=(--k3s-arg '--disable=traefik@server:*')
   args+=(--port '8080:80@loadbalancer')
   args+=(--port '8443:443@loadbalancer')
   args+=(--registry-use "$LOCAL_REGISTRY")

@@ -86,19 +86,53 @@ if [ "$ASSUME_YES" != 1 ] && [ "$DRY_RUN" != 1 ]; then
 fi
 
 if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
+  step "Kafka topics (while the topic operator still runs to remove their finalizers)"
+  run kubectl delete kafkatopics.kafka.strimzi.io --namespace 'platform' --selector 'app.kubernetes.io/part-of=platform' --ignore-not-found --wait=true --timeout=5m
   step "manifests (Ingresses first, so load balancers and certificates are released)"
-  run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true
+  # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
+  # volumes the cloud deletes (reclaim policy Delete).
+  run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true --timeout=10m
   step "stack stage 1: traefik, redis, prometheus, kafka, external-secrets, dapr, cloudnative-pg, cert-manager, argo-rollouts, argo-cd"
-  run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait
-  run helm uninstall 'redis' --namespace 'redis' --ignore-not-found --wait
-  run helm uninstall 'prometheus' --namespace 'monitoring' --ignore-not-found --wait
-  run helm uninstall 'kafka' --namespace 'kafka' --ignore-not-found --wait
-  run helm uninstall 'external-secrets' --namespace 'external-secrets' --ignore-not-found --wait
-  run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait
-  run helm uninstall 'cloudnative-pg' --namespace 'cnpg-system' --ignore-not-found --wait
-  run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait
-  run helm uninstall 'argo-rollouts' --namespace 'argo-rollouts' --ignore-not-found --wait
-  run helm uninstall 'argo-cd' --namespace 'argocd' --ignore-not-found --wait
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'traefik' --selector 'app.kubernetes.io/instance=traefik' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'redis' --namespace 'redis' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'redis' --selector 'app.kubernetes.io/instance=redis' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'prometheus' --namespace 'monitoring' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'monitoring' --selector 'app.kubernetes.io/instance=prometheus' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'kafka' --namespace 'kafka' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'kafka' --selector 'app.kubernetes.io/instance=kafka' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'external-secrets' --namespace 'external-secrets' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'external-secrets' --selector 'app.kubernetes.io/instance=external-secrets' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'dapr-system' --selector 'app.kubernetes.io/instance=dapr' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'cloudnative-pg' --namespace 'cnpg-system' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'cnpg-system' --selector 'app.kubernetes.io/instance=cloudnative-pg' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'cert-manager' --selector 'app.kubernetes.io/instance=cert-manager' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'argo-rollouts' --namespace 'argo-rollouts' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'argo-rollouts' --selector 'app.kubernetes.io/instance=argo-rollouts' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'argo-cd' --namespace 'argocd' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'argocd' --selector 'app.kubernetes.io/instance=argo-cd' --ignore-not-found --wait=true --timeout=5m
 fi
 
 step "cluster"

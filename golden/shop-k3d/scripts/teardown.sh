@@ -86,7 +86,9 @@ fi
 
 if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "manifests (Ingresses first, so load balancers and certificates are released)"
-  run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true
+  # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
+  # volumes the cloud deletes (reclaim policy Delete).
+  run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true --timeout=10m
 fi
 
 step "cluster"

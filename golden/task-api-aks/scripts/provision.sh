@@ -94,11 +94,17 @@ step "cluster $CLUSTER"
 if query az aks show --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" --output none >/dev/null 2>&1; then
   echo "cluster $CLUSTER exists: reusing it"
 else
+  # Without a policy engine AKS enforces no NetworkPolicy at all (--network-policy defaults to
+  # none). Azure CNI overlay with the Cilium dataplane enforces them: Microsoft's documented
+  # combination; the Azure NPM engine retires on Linux on 2028-09-30 (azure-cli 2.91
+  # acs/_params.py and _help.py; learn.microsoft.com/azure/aks/azure-cni-powered-by-cilium,
+  # 2026-08; read 2026-12-01).
   run az aks create --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" \
     --kubernetes-version "$K8S_VERSION" \
     --nodepool-name "${POOL_0_NAME//-/}" \
     --node-vm-size "$POOL_0_SIZE" \
     --node-count "$POOL_0_COUNT" \
+    --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium \
     --enable-cluster-autoscaler --min-count "$POOL_0_MIN" --max-count "$POOL_0_MAX" \
     --generate-ssh-keys --output none
 fi

@@ -86,11 +86,22 @@ fi
 
 if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "manifests (Ingresses first, so load balancers and certificates are released)"
-  run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true
+  # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
+  # volumes the cloud deletes (reclaim policy Delete).
+  run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true --timeout=10m
   step "stack stage 1: traefik, dapr, cert-manager"
-  run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait
-  run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait
-  run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'traefik' --selector 'app.kubernetes.io/instance=traefik' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'dapr-system' --selector 'app.kubernetes.io/instance=dapr' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'cert-manager' --selector 'app.kubernetes.io/instance=cert-manager' --ignore-not-found --wait=true --timeout=5m
 fi
 
 step "cluster"

@@ -93,7 +93,7 @@ echo "all 0 secret value(s) present"
 step "namespace"
 run kubectl apply -f "$OUT_DIR/manifests/00-namespace.yaml"
 
-step "stack stage 1: cert-manager, dapr"
+step "stack stage 1: cert-manager, dapr, traefik"
 run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \
@@ -114,7 +114,13 @@ run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sentry' --
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sidecar-injector' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'statefulset/dapr-placement-server' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'statefulset/dapr-scheduler-server' --timeout=5m
-echo "using the components traefik bundled with the cluster"
+run helm upgrade --install 'traefik' 'traefik' \
+  --repo 'https://traefik.github.io/charts' \
+  --version '37.1.1' \
+  --namespace 'traefik' --create-namespace \
+  --set 'service.annotations.load-balancer\.hetzner\.cloud/location=fsn1' \
+  --wait --timeout 10m
+run kubectl --namespace 'traefik' rollout status 'deployment/traefik' --timeout=5m
 
 step "secrets"
 # Each value goes from the environment into a file only this user can read, then into the

@@ -73,12 +73,12 @@ readonly CLUSTER='task-api-prod'
 readonly REGION='fsn1'
 readonly K8S_VERSION='1.31'
 readonly POOL_0_NAME='master'
-readonly POOL_0_SIZE='cx22'
+readonly POOL_0_SIZE='cx23'
 readonly POOL_0_COUNT=1
 readonly POOL_0_MIN=1
 readonly POOL_0_MAX=1
 readonly POOL_1_NAME='workers'
-readonly POOL_1_SIZE='cx22'
+readonly POOL_1_SIZE='cx23'
 readonly POOL_1_COUNT=2
 readonly POOL_1_MIN=2
 readonly POOL_1_MAX=2
@@ -99,15 +99,41 @@ step "cluster configuration for hetzner-k3s"
 # hetzner-k3s wants a full k3s release (v1.31.4+k3s1): take the newest of the declared minor.
 k3s_version="v$K8S_VERSION"
 if [ "$DRY_RUN" != 1 ]; then
-  k3s_version="$(hetzner-k3s releases | grep -E "^v${K8S_VERSION//./\\.}\\.[0-9]+\\+k3s[0-9]+$" | tail -n 1 || true)"
+  k3s_version="$(hetzner-k3s releases | grep -E "^v${K8S_VERSION//./\\.}\\.[0-9]+\\+k3s[0-9]+$" | sort -V | tail -n 1 || true)"
   [ -n "$k3s_version" ] || die "no k3s release for Kubernetes $K8S_VERSION: pick another version in the .deploy file"
 fi
 mkdir -p "$STATE_DIR"
+# Who may reach SSH and the Kubernetes API: ADMIN_CIDRS (comma-separated), else this machine's
+# public address, which hetzner-k3s itself requires to be in both lists (it asks ipinfo.io).
+# hetzner-k3s's own default is 0.0.0.0/0 for both.
+if [ -n "${ADMIN_CIDRS:-}" ]; then
+  admin_cidrs="$ADMIN_CIDRS"
+elif [ "$DRY_RUN" = 1 ]; then
+  admin_cidrs="THIS-MACHINE-IP/32"
+else
+  admin_ip="$(curl -fsS --max-time 10 https://ipinfo.io/ip || true)"
+  [[ "$admin_ip" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "cannot tell this machine's public IPv4 address: set ADMIN_CIDRS=a.b.c.d/32 (the addresses allowed to reach SSH and the API)"
+  admin_cidrs="$admin_ip/32"
+fi
+IFS=',' read -ra cidr_list <<< "$admin_cidrs"
+for cidr in "${cidr_list[@]}"; do
+  [[ "$cidr" =~ ^[0-9A-Za-z:.-]+/[0-9]{1,3}$ ]] || die "ADMIN_CIDRS: \`$cidr\` is not an address range such as 203.0.113.7/32"
+done
+allowed_networks="$(printf '      - "%s"\n' "${cidr_list[@]}")"
+# With the private network on (the default), every master needs its own entry in locations.
+master_locations="$(for _ in $(seq "$POOL_0_COUNT"); do printf '    - "%s"\n' "$REGION"; done)"
 # The API token is read from HCLOUD_TOKEN and never written to this file.
+# Facts from hetzner-k3s v2.6.0 (a3da4a10, 2026-06-24; notes/hetzner-k3s-research.md): the
+# config format version is required by 2.6 and ignored before; deletion protection is on by
+# default and would make teardown fail; k3s's Traefik, servicelb and metrics-server are off
+# (addons), so the stack installs its own ingress controller and the cloud controller manager
+# makes the load balancers.
 cat > "$CLUSTER_CONFIG" <<CONFIG
+config_format_version: "1"
 cluster_name: "$CLUSTER"
 kubeconfig_path: "$KUBECONFIG_PATH"
 k3s_version: "$k3s_version"
+protect_against_deletion: false
 networking:
   ssh:
     port: 22
@@ -116,14 +142,14 @@ networking:
     private_key_path: "${SSH_PRIVATE_KEY:-$HOME/.ssh/id_ed25519}"
   allowed_networks:
     ssh:
-      - 0.0.0.0/0
+$allowed_networks
     api:
-      - 0.0.0.0/0
+$allowed_networks
 masters_pool:
   instance_type: "$POOL_0_SIZE"
   instance_count: $POOL_0_COUNT
   locations:
-    - "$REGION"
+$master_locations
 worker_node_pools:
   - name: "$POOL_1_NAME"
     instance_type: "$POOL_1_SIZE"

@@ -90,15 +90,29 @@ fi
 
 if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "manifests (Ingresses first, so load balancers and certificates are released)"
-  run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true
-  step "stack stage 1: dapr, cert-manager"
-  run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait
-  run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait
+  # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
+  # volumes the cloud deletes (reclaim policy Delete).
+  run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true --timeout=10m
+  step "stack stage 1: traefik, dapr, cert-manager"
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'traefik' --selector 'app.kubernetes.io/instance=traefik' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'dapr-system' --selector 'app.kubernetes.io/instance=dapr' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
+  run kubectl delete pvc --namespace 'cert-manager' --selector 'app.kubernetes.io/instance=cert-manager' --ignore-not-found --wait=true --timeout=5m
 fi
 
 step "cluster"
 if [ -f "$CLUSTER_CONFIG" ] || [ "$DRY_RUN" = 1 ]; then
-  run hetzner-k3s delete --config "$CLUSTER_CONFIG"
+  # --force: no prompt for the cluster name on stdin (which loops forever when stdin is
+  # closed) and no deletion-protection check (hetzner-k3s v2.6.0, delete command).
+  run hetzner-k3s delete --config "$CLUSTER_CONFIG" --force
 else
   echo "no $CLUSTER_CONFIG: was ./provision.sh run from this directory?"
 fi
