@@ -18,6 +18,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub mod check;
+pub mod date;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
@@ -42,6 +43,9 @@ use source::{FileId, SourceMap};
 pub struct CompileOptions {
     /// Which deployment to build when a file holds several (`--name`).
     pub deployment: Option<String>,
+    /// Today, as `YYYY-MM-DD`, for support windows (a Kubernetes version past its end of
+    /// life); `None` checks none. The library reads no clock.
+    pub today: Option<String>,
 }
 
 /// Reads an imported file: given the importing file's name and the import path as written,

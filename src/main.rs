@@ -84,7 +84,7 @@ fn check(files: &[PathBuf], name: Option<String>, format: Format, colour: Colour
     let mut worst = 0u8;
     let mut checked = Vec::new();
     for file in files {
-        let options = CompileOptions { deployment: name.clone() };
+        let options = CompileOptions { deployment: name.clone(), today: today() };
         let Some(result) = compile_file(file, &options, Mode::Check) else {
             worst = IO_ERROR;
             continue;
@@ -106,7 +106,7 @@ fn check(files: &[PathBuf], name: Option<String>, format: Format, colour: Colour
 }
 
 fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colour: Colour) -> u8 {
-    let options = CompileOptions { deployment: name };
+    let options = CompileOptions { deployment: name, today: today() };
     let Some(mut loaded) = load(file) else { return IO_ERROR };
     // Files are written into a staging directory as they are made, never all held in memory;
     // the staging directory replaces `output` only when every file was written.
@@ -146,7 +146,7 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
 }
 
 fn diff(file: &Path, dir: &Path, check: bool, name: Option<String>, colour: Colour) -> u8 {
-    let options = CompileOptions { deployment: name };
+    let options = CompileOptions { deployment: name, today: today() };
     let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
     print_diagnostics(&result, Format::Human, colour);
     let Some(compiled) = &result.output else { return FAILED };
@@ -348,7 +348,7 @@ fn explain(code: Option<&str>, list: bool, format: ExplainFormat) -> u8 {
 /// Check and lower `file`, printing its diagnostics: the plan and the exit code so far, or the
 /// exit code alone when there is no plan.
 fn plan_of(file: &Path, name: Option<String>, colour: Colour) -> Result<(deployc::lower::plan::Plan, u8), u8> {
-    let options = CompileOptions { deployment: name };
+    let options = CompileOptions { deployment: name, today: today() };
     let Some(mut loaded) = load(file) else { return Err(IO_ERROR) };
     let Some(root) = loaded.root else {
         print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
@@ -553,6 +553,19 @@ enum Mode {
 
 /// Read, check and (for `Build`) compile one file; `None` (after printing why) when the file
 /// cannot be read.
+/// Today's date for support windows: from `SOURCE_DATE_EPOCH` (seconds since 1970, the
+/// reproducible-builds convention) when it is set, else from the system clock.
+fn today() -> Option<String> {
+    let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) => value.trim().parse::<i64>().ok()?,
+        Err(_) => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+            i64::try_from(now.as_secs()).ok()?
+        }
+    };
+    Some(deployc::date::from_days(seconds.div_euclid(86_400)))
+}
+
 fn compile_file(path: &Path, options: &CompileOptions, mode: Mode) -> Option<Checked> {
     let mut loaded = load(path)?;
     let Some(root) = loaded.root else { return Some(loaded.into_checked(None)) };

@@ -47,6 +47,20 @@ impl Drop for TempDir {
     }
 }
 
+/// The date the tests check support windows against, so that a golden does not change
+/// when a version reaches its end of life; the binary's tests pass it as `SOURCE_DATE_EPOCH`.
+pub const TEST_TODAY: &str = "2026-12-01";
+
+/// `SOURCE_DATE_EPOCH` for [`TEST_TODAY`].
+pub fn test_epoch() -> String {
+    (crate::date::days(TEST_TODAY).unwrap_or(0) * 86_400).to_string()
+}
+
+/// The options the tests compile with: [`TEST_TODAY`] as today.
+pub fn test_options() -> CompileOptions {
+    CompileOptions { deployment: None, today: Some(TEST_TODAY.to_string()) }
+}
+
 /// The result of compiling one file as the tests see it.
 pub struct TestCompilation {
     pub output: Option<OutputTree>,
@@ -82,7 +96,7 @@ fn read_import(importer: &str, relative: &str) -> Result<(String, String), Strin
 pub fn compile_text(name: &str, text: &str) -> TestCompilation {
     let mut sources = SourceMap::new();
     let root = sources.add(name, text);
-    let compilation = compile(&mut sources, root, &read_import, &CompileOptions::default());
+    let compilation = compile(&mut sources, root, &read_import, &test_options());
     let rendered = render_all(&compilation.diagnostics, &sources, Style::Plain);
     TestCompilation {
         output: compilation.output,
@@ -110,7 +124,7 @@ pub fn template_contexts(path: &Path) -> Option<TemplateContexts> {
     let mut sources = SourceMap::new();
     let root = sources.add(&name, &text);
     let mut sink = Diagnostics::new();
-    let model = crate::check::check(&mut sink, &mut sources, root, &read_import, &CompileOptions::default())?;
+    let model = crate::check::check(&mut sink, &mut sources, root, &read_import, &test_options())?;
     if sink.has_errors() {
         return None;
     }

@@ -19,6 +19,7 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", deployc::testing::test_epoch())
         .env("NO_COLOR", "1")
         .output()
         .unwrap_or_else(|e| panic!("cannot run deployc: {e}"))

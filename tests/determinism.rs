@@ -11,7 +11,13 @@ use deployc::testing::{TempDir, deploy_files};
 const DEPLOYC: &str = env!("CARGO_BIN_EXE_deployc");
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(DEPLOYC).args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("run deployc")
+    Command::new(DEPLOYC)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", deployc::testing::test_epoch())
+        .output()
+        .expect("run deployc")
 }
 
 fn error_examples() -> Vec<String> {

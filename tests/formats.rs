@@ -7,12 +7,12 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use deployc::compile;
 use deployc::diagnostics::Diagnostics;
 use deployc::diagnostics::codes::CODES;
 use deployc::diagnostics::render::render_json;
 use deployc::diagnostics::sarif::{SarifFile, SarifOptions, render_sarif};
 use deployc::source::SourceMap;
-use deployc::{CompileOptions, compile};
 use serde_json::Value;
 
 /// Error examples with golden JSON and SARIF: secondary labels, two errors, a warning, an
@@ -40,7 +40,7 @@ fn compile_file(path: &Path) -> Compiled {
             let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             Ok((path.to_string_lossy().replace('\\', "/"), text))
         };
-        diagnostics.extend(compile(&mut sources, root, &loader, &CompileOptions::default()).diagnostics);
+        diagnostics.extend(compile(&mut sources, root, &loader, &deployc::testing::test_options()).diagnostics);
     }
     Compiled { name, diagnostics, sources }
 }

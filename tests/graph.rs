@@ -4,7 +4,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use deployc::CompileOptions;
 use deployc::source::SourceMap;
 use deployc::testing::deploy_files;
 
@@ -19,7 +18,7 @@ fn graph(path: &Path) -> Result<String, String> {
         let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Ok((path.to_string_lossy().replace('\\', "/"), text))
     };
-    let planned = deployc::inspect::plan(&mut sources, root, &loader, &CompileOptions::default());
+    let planned = deployc::inspect::plan(&mut sources, root, &loader, &deployc::testing::test_options());
     let rendered = deployc::diagnostics::render::render_all(
         &planned.diagnostics,
         &sources,

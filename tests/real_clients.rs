@@ -27,8 +27,8 @@ line="$(printf '%q' "$name"; printf ' %q' "$@")"
 printf '%s\n' "$line" >> "$CALLS"
 case "$name $*" in
   "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
-  "doctl kubernetes options versions"*) echo "1.31.9-do.0" ;;
-  "hetzner-k3s releases"*) echo "v1.31.4+k3s1" ;;
+  "doctl kubernetes options versions"*) echo "1.36.2-do.0" ;;
+  "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;
   "k3d cluster get"*|"k3d registry get"*) exit 1 ;;
   # Teardown finds what provision made, so that its delete and leftover calls are replayed too.
   "az group exists"*) if [ "$PHASE" = teardown.sh ]; then echo true; else echo false; fi ;;

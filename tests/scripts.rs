@@ -16,9 +16,9 @@ line="$(printf '%s' "$name"; printf ' %s' "$@")"
 printf '%s\n' "$line" >> "$STUB_LOG"
 case "$name $*" in
   "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
-  "doctl kubernetes options versions"*) echo "1.31.9-do.0" ;;
+  "doctl kubernetes options versions"*) echo "1.36.2-do.0" ;;
   "doctl compute load-balancer list"*) [ -n "${STUB_LEFTOVER_LB:-}" ] && echo "$STUB_LEFTOVER_LB" ;;
-  "hetzner-k3s releases"*) echo "v1.31.4+k3s1" ;;
+  "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;
   "k3d cluster get"*|"k3d registry get"*) exit 1 ;;
   "az group exists"*) echo false ;;
   "az aks show"*|"az acr show"*|"az aks nodepool show"*) exit 1 ;;
@@ -136,7 +136,7 @@ fn doks_scripts_call_the_tools_in_order() {
             "doctl account get",
             "doctl kubernetes cluster get task-api-prod",
             "doctl kubernetes options versions",
-            "doctl kubernetes cluster create task-api-prod --region nyc1 --version 1.31.9-do.0 --node-pool name=default;size=s-2vcpu-4gb;count=3;auto-scale=true;min-nodes=2;max-nodes=5 --wait",
+            "doctl kubernetes cluster create task-api-prod --region nyc1 --version 1.36.2-do.0 --node-pool name=default;size=s-2vcpu-4gb;count=3;auto-scale=true;min-nodes=2;max-nodes=5 --wait",
             "doctl kubernetes cluster kubeconfig save task-api-prod",
             "kubectl wait --for=condition=Ready nodes --all",
         ],

@@ -26,7 +26,7 @@ pub fn generate(services: usize) -> String {
          deployment bench {{\n\
          \x20 target doks {{\n\
          \x20   region  = nyc1\n\
-         \x20   version = \"1.31\"\n\
+         \x20   version = \"1.36\"\n\
          \x20   pool default {{ size = s-8vcpu-16gb, count = {nodes}, autoscale = {nodes}..{} }}\n\
          \x20 }}\n\
          \n\

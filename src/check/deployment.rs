@@ -230,6 +230,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
     let mut target = Target {
         region: None,
         version: provider.default_version.clone(),
+        version_span: block.head_span(),
         pools: Vec::new(),
         servers: 1,
         agents: 0,
@@ -241,6 +242,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
             not_offered(cx, "Kubernetes version", &version, &provider.versions, provider);
         } else {
             target.version = version.value;
+            target.version_span = version.span;
         }
     }
     // A provider that runs a node image per version must have one for the chosen version.

@@ -24,8 +24,9 @@ const PROVIDER: Schema<'static> = Schema {
         "templates",
         "kubeconfig",
         "node_images",
+        "support_source",
     ],
-    blocks: &["size", "load_balancer"],
+    blocks: &["size", "load_balancer", "version"],
     bare: false,
 };
 
@@ -35,6 +36,8 @@ const SIZE: Schema<'static> = Schema {
     blocks: &[],
     bare: false,
 };
+
+const VERSION: Schema<'static> = Schema { what: "version", attrs: &["end_of_life"], blocks: &[], bare: false };
 
 const LOAD_BALANCER: Schema<'static> =
     Schema { what: "load_balancer", attrs: &["price", "location_annotation"], blocks: &[], bare: false };
@@ -189,6 +192,26 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
             });
         }
     }
+    let mut end_of_life = Vec::new();
+    for version_block in r.blocks("version") {
+        let Some(version) = label_or_error(cx, version_block, "version") else { continue };
+        let v = Reader::new(cx, version_block, None, &VERSION, &format!("version `{version}`"));
+        let Some(date) = v.required(cx, "end_of_life", "\"2027-02-28\"").and_then(|x| cx.string(x, "end_of_life"))
+        else {
+            continue;
+        };
+        if crate::date::days(&date.value).is_none() {
+            cx.error(
+                Diagnostic::new("E0301", format!("`{}` is not a date", date.value))
+                    .at(date.span, "expected `YYYY-MM-DD`")
+                    .help("write the date as `\"2027-02-28\"`"),
+            );
+            continue;
+        }
+        end_of_life.push((version, date.value));
+    }
+    let support_source =
+        r.get("support_source").and_then(|v| cx.string(v, "support_source")).map(|s| s.value).unwrap_or_default();
     let mut load_balancer_location_annotation = None;
     let load_balancer_price = match r.blocks("load_balancer").first() {
         Some(lb) => {
@@ -224,6 +247,8 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         templates,
         kubeconfig,
         node_images: node_images?,
+        end_of_life,
+        support_source,
         load_balancer_location_annotation,
         span: block.head_span(),
     })

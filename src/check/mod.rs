@@ -290,6 +290,9 @@ fn check_modules(
     model.ingress = rules::ingress_controller(&model, &components);
     model.displaced = rules::displaced_controllers(&model, &components, model.ingress.as_ref());
     rules::check_deployment(&mut cx, &model);
+    if let Some(today) = &options.today {
+        rules::check_support(&mut cx, &model, today);
+    }
     analysis::check_capacity_and_cost(&mut cx, &model);
     Some(model)
 }

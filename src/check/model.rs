@@ -89,6 +89,10 @@ pub struct Provider {
     /// The annotation a LoadBalancer Service needs to get a load balancer in the target's
     /// region (Hetzner: `load-balancer.hetzner.cloud/location`).
     pub load_balancer_location_annotation: Option<String>,
+    /// (version, `YYYY-MM-DD`): the day each version's support ends on this provider.
+    pub end_of_life: Vec<(String, String)>,
+    /// Where the support windows come from, and when they were read.
+    pub support_source: String,
     pub span: Span,
 }
 
@@ -350,7 +354,10 @@ impl Provider {
         let prefix = format!("v{version}.");
         self.node_images
             .iter()
-            .find(|image| image.rsplit_once(':').is_some_and(|(_, tag)| tag.starts_with(&prefix)))
+            .find(|image| {
+                let without_digest = image.split('@').next().unwrap_or(image);
+                without_digest.rsplit_once(':').is_some_and(|(_, tag)| tag.starts_with(&prefix))
+            })
             .map(String::as_str)
     }
 }
@@ -367,6 +374,8 @@ impl Deployment {
 pub struct Target {
     pub region: Option<Spanned<String>>,
     pub version: String,
+    /// Where the version was written (the target's head when it is the provider's default).
+    pub version_span: Span,
     pub pools: Vec<Pool>,
     pub servers: u32,
     pub agents: u32,

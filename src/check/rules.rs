@@ -134,6 +134,59 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
     }
 }
 
+/// How many days before a version's end of life `check` starts to warn.
+const END_OF_LIFE_WARNING_DAYS: i64 = 60;
+
+/// The cluster's Kubernetes version against the provider's support windows on `today`.
+pub fn check_support(cx: &mut Cx, deployment: &Deployment, today: &str) {
+    let provider = &deployment.provider;
+    let version = &deployment.target.version;
+    let Some(today_days) = crate::date::days(today) else { return };
+    let Some((_, end)) = provider.end_of_life.iter().find(|(v, _)| v == version) else { return };
+    let Some(end_days) = crate::date::days(end) else { return };
+    let supported: Vec<String> = provider
+        .versions
+        .iter()
+        .filter(|v| {
+            provider
+                .end_of_life
+                .iter()
+                .find(|(x, _)| x == *v)
+                .and_then(|(_, d)| crate::date::days(d))
+                .is_none_or(|d| d > today_days)
+        })
+        .map(|v| format!("`\"{v}\"`"))
+        .collect();
+    let source = format!("support windows: {}", provider.support_source);
+    if end_days <= today_days {
+        cx.error(
+            Diagnostic::new(
+                "E0324",
+                format!("Kubernetes {version} reached its end of life on {} on {end}", provider.title),
+            )
+            .at(
+                deployment.target.version_span,
+                "no longer supported: no security fixes, and new clusters may be refused",
+            )
+            .help(match supported.as_slice() {
+                [] => "the provider data lists no supported version: update the provider's `versions`".to_string(),
+                list => format!("use a supported version: {}", list.join(", ")),
+            })
+            .note(source),
+        );
+    } else if end_days - today_days <= END_OF_LIFE_WARNING_DAYS {
+        cx.error(
+            Diagnostic::new(
+                "W0307",
+                format!("Kubernetes {version} reaches its end of life on {} on {end}", provider.title),
+            )
+            .at(deployment.target.version_span, format!("{} days of support left", end_days - today_days))
+            .help(format!("plan the upgrade; supported now: {}", supported.join(", ")))
+            .note(source),
+        );
+    }
+}
+
 /// The ingress controllers the provider bundles that the chosen one (`ingress`) replaces.
 pub fn displaced_controllers(
     deployment: &Deployment,

@@ -57,6 +57,7 @@ codes! {
     "E0321", "types", "image started without what its entrypoint requires";
     "E0322", "types", "app port taken by an injected sidecar";
     "E0323", "types", "image pulled from localhost on a local cluster";
+    "E0324", "types", "Kubernetes version past its end of life";
     "E0501", "emit", "internal error while writing the output";
     "W0301", "types", "image tag is not a pinned version";
     "W0302", "types", "deprecated component";
@@ -64,6 +65,7 @@ codes! {
     "W0304", "analysis", "workload fits only after the autoscaler adds nodes";
     "W0305", "analysis", "cost over budget at maximum scale";
     "W0306", "types", "secrets reach the app as files";
+    "W0307", "types", "Kubernetes version near its end of life";
 }
 
 /// The registry entry for `code` (case-insensitive).

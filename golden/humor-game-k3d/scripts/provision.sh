@@ -70,7 +70,7 @@ step() {
 readonly DEPLOYMENT='humor-game'
 readonly NAMESPACE='humor-game'
 readonly CLUSTER='humor-game'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.35'
 started=$(date +%s)
 
 step "checking k3d"
@@ -97,7 +97,7 @@ if query k3d cluster get "$CLUSTER" >/dev/null 2>&1; then
 else
   args=(--servers 1 --agents 2 --wait)
   # The declared Kubernetes version (k3d's own default image is another).
-  args+=(--image 'rancher/k3s:v1.31.10-k3s1')
+  args+=(--image 'rancher/k3s:v1.35.5-k3s1')
   # The stack's ingress controller replaces one that k3s bundles, which would hold ports 80 and 443.
   args+=(--k3s-arg '--disable=traefik@server:*')
   args+=(--port '8080:80@loadbalancer')

@@ -71,7 +71,7 @@ readonly DEPLOYMENT='platform'
 readonly NAMESPACE='platform'
 readonly CLUSTER='platform'
 readonly REGION='westeurope'
-readonly K8S_VERSION='1.32'
+readonly K8S_VERSION='1.36'
 started=$(date +%s)
 
 step "checking tools and cluster access"

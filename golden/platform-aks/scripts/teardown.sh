@@ -72,7 +72,7 @@ readonly DEPLOYMENT='platform'
 readonly NAMESPACE='platform'
 readonly CLUSTER='platform'
 readonly REGION='westeurope'
-readonly K8S_VERSION='1.32'
+readonly K8S_VERSION='1.36'
 need az "see https://learn.microsoft.com/cli/azure/install-azure-cli"
 if [ "$DRY_RUN" != 1 ]; then
   az account show >/dev/null 2>&1 || die "az is not logged in: run 'az login'"

@@ -71,7 +71,7 @@ readonly DEPLOYMENT='platform'
 readonly NAMESPACE='platform'
 readonly CLUSTER='platform'
 readonly REGION='westeurope'
-readonly K8S_VERSION='1.32'
+readonly K8S_VERSION='1.36'
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 need curl "install curl with your package manager"
 

@@ -70,7 +70,7 @@ step() {
 readonly DEPLOYMENT='shop'
 readonly NAMESPACE='shop'
 readonly CLUSTER='shop'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.35'
 started=$(date +%s)
 
 step "checking tools and cluster access"

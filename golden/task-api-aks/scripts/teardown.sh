@@ -72,7 +72,7 @@ readonly DEPLOYMENT='task-api-prod'
 readonly NAMESPACE='task-api-prod'
 readonly CLUSTER='task-api-prod'
 readonly REGION='eastus'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.36'
 need az "see https://learn.microsoft.com/cli/azure/install-azure-cli"
 if [ "$DRY_RUN" != 1 ]; then
   az account show >/dev/null 2>&1 || die "az is not logged in: run 'az login'"

@@ -71,7 +71,7 @@ readonly DEPLOYMENT='task-api-prod'
 readonly NAMESPACE='task-api-prod'
 readonly CLUSTER='task-api-prod'
 readonly REGION='nyc1'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.36'
 started=$(date +%s)
 
 step "checking tools and cluster access"

@@ -72,7 +72,7 @@ readonly DEPLOYMENT='task-api-prod'
 readonly NAMESPACE='task-api-prod'
 readonly CLUSTER='task-api-prod'
 readonly REGION='nyc1'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.36'
 need doctl "see https://docs.digitalocean.com/reference/doctl/how-to/install/"
 if [ "$DRY_RUN" != 1 ]; then
   doctl account get >/dev/null 2>&1 || die "doctl is not logged in: run 'doctl auth init' with an API token"

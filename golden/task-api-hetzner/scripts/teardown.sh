@@ -72,7 +72,7 @@ readonly DEPLOYMENT='task-api-prod'
 readonly NAMESPACE='task-api-prod'
 readonly CLUSTER='task-api-prod'
 readonly REGION='fsn1'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.35'
 need hetzner-k3s "see https://vitobotta.github.io/hetzner-k3s/Installation/"
 need hcloud "see https://github.com/hetznercloud/cli#installation"
 if [ "$DRY_RUN" != 1 ]; then

@@ -71,7 +71,7 @@ readonly DEPLOYMENT='task-api-prod'
 readonly NAMESPACE='task-api-prod'
 readonly CLUSTER='task-api-prod'
 readonly REGION='fsn1'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.35'
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 need curl "install curl with your package manager"
 

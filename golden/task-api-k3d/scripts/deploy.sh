@@ -70,7 +70,7 @@ step() {
 readonly DEPLOYMENT='task-api-prod'
 readonly NAMESPACE='task-api-prod'
 readonly CLUSTER='task-api-prod'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.35'
 started=$(date +%s)
 
 step "checking tools and cluster access"

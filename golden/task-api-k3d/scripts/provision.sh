@@ -70,7 +70,7 @@ step() {
 readonly DEPLOYMENT='task-api-prod'
 readonly NAMESPACE='task-api-prod'
 readonly CLUSTER='task-api-prod'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.35'
 started=$(date +%s)
 
 step "checking k3d"
@@ -87,7 +87,7 @@ if query k3d cluster get "$CLUSTER" >/dev/null 2>&1; then
 else
   args=(--servers 1 --agents 2 --wait)
   # The declared Kubernetes version (k3d's own default image is another).
-  args+=(--image 'rancher/k3s:v1.31.10-k3s1')
+  args+=(--image 'rancher/k3s:v1.35.5-k3s1')
   args+=(--port '8080:80@loadbalancer')
   args+=(--port '8443:443@loadbalancer')
   run k3d cluster create "$CLUSTER" "${args[@]}"

@@ -71,7 +71,7 @@ step() {
 readonly DEPLOYMENT='task-api-prod'
 readonly NAMESPACE='task-api-prod'
 readonly CLUSTER='task-api-prod'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.35'
 need k3d "see https://k3d.io/#installation"
 need docker "k3d runs k3s in Docker: see https://docs.docker.com/engine/install/"
 if [ "$DRY_RUN" != 1 ]; then

@@ -71,7 +71,7 @@ readonly DEPLOYMENT='todo-app-prod'
 readonly NAMESPACE='todo-app-prod'
 readonly CLUSTER='todo-app-prod'
 readonly REGION='nyc1'
-readonly K8S_VERSION='1.31'
+readonly K8S_VERSION='1.36'
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 need curl "install curl with your package manager"
 
