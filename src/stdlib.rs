@@ -35,7 +35,7 @@ pub static FILES: &[(&str, &str)] = &[
 
 /// The parts of a provider's script templates (`stdlib/providers/<set>/<part>.hbs`), each a
 /// handlebars partial of the shared scripts.
-pub const TEMPLATE_PARTS: [&str; 4] = ["preflight", "provision", "delete", "leftovers"];
+pub const TEMPLATE_PARTS: [&str; 5] = ["preflight", "provision", "deploy", "delete", "leftovers"];
 
 macro_rules! template_sets {
     ($($set:literal),* $(,)?) => {
@@ -44,6 +44,7 @@ macro_rules! template_sets {
             $(
                 ($set, "preflight", include_str!(concat!("../stdlib/providers/", $set, "/preflight.hbs"))),
                 ($set, "provision", include_str!(concat!("../stdlib/providers/", $set, "/provision.hbs"))),
+                ($set, "deploy", include_str!(concat!("../stdlib/providers/", $set, "/deploy.hbs"))),
                 ($set, "delete", include_str!(concat!("../stdlib/providers/", $set, "/delete.hbs"))),
                 ($set, "leftovers", include_str!(concat!("../stdlib/providers/", $set, "/leftovers.hbs"))),
             )*

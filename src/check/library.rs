@@ -25,8 +25,10 @@ const PROVIDER: Schema<'static> = Schema {
         "kubeconfig",
         "node_images",
         "support_source",
+        "registry_host",
+        "pull_secret_prefix",
     ],
-    blocks: &["size", "load_balancer", "version"],
+    blocks: &["size", "load_balancer", "version", "registry_regions"],
     bare: false,
 };
 
@@ -210,6 +212,13 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         }
         end_of_life.push((version, date.value));
     }
+    let mut registry_regions = Vec::new();
+    for b in r.blocks("registry_regions") {
+        registry_regions.extend(free_pairs(cx, b, "registry_regions").into_iter().map(|(k, v, _, _)| (k, v)));
+    }
+    let registry_host = r.get("registry_host").and_then(|v| cx.string(v, "registry_host")).map(|s| s.value);
+    let pull_secret_prefix =
+        r.get("pull_secret_prefix").and_then(|v| cx.string(v, "pull_secret_prefix")).map(|s| s.value);
     let support_source =
         r.get("support_source").and_then(|v| cx.string(v, "support_source")).map(|s| s.value).unwrap_or_default();
     let mut load_balancer_location_annotation = None;
@@ -249,6 +258,9 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         node_images: node_images?,
         end_of_life,
         support_source,
+        registry_host,
+        registry_regions,
+        pull_secret_prefix,
         load_balancer_location_annotation,
         span: block.head_span(),
     })

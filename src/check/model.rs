@@ -93,6 +93,12 @@ pub struct Provider {
     pub end_of_life: Vec<(String, String)>,
     /// Where the support windows come from, and when they were read.
     pub support_source: String,
+    /// The provider's container registry (`registry.digitalocean.com`), the region a cluster's
+    /// registry goes to for each cluster region, and the prefix of the pull Secret its CLI
+    /// writes for a registry (`registry-`).
+    pub registry_host: Option<String>,
+    pub registry_regions: Vec<(String, String)>,
+    pub pull_secret_prefix: Option<String>,
     pub span: Span,
 }
 

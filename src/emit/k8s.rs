@@ -11,8 +11,8 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
-    KeyToPath, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource,
+    KeyToPath, LocalObjectReference, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext,
+    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource,
     SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, Sysctl, TCPSocketAction, Volume, VolumeMount,
     VolumeResourceRequirements,
 };
@@ -190,6 +190,12 @@ fn service_account(plan: &Plan, service: &plan::Service) -> ServiceAccount {
     ServiceAccount {
         metadata: meta(plan, &service.name, &service.name),
         automount_service_account_token: Some(false),
+        // A private registry's pull Secret (created by deploy.sh), for every pod of the service.
+        image_pull_secrets: plan
+            .target
+            .pull_secret
+            .as_ref()
+            .map(|name| vec![LocalObjectReference { name: name.clone() }]),
         ..ServiceAccount::default()
     }
 }

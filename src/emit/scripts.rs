@@ -186,6 +186,8 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "pools": pools,
         "has_workers": target.pools.iter().any(|p| !p.control_plane),
         "node_image": target.node_image.as_deref().map(q),
+        "registry_region": target.registry_region.as_deref().map(q),
+        "pull_secret": target.pull_secret.as_deref().map(q),
         // k3s's bundled components that the stack replaces, switched off on every server.
         "displaced": target.displaced.iter().map(|d| q(&format!("--disable={d}@server:*"))).collect::<Vec<_>>(),
         "registry": plan.registry.as_deref().map(q),

@@ -71,6 +71,10 @@ pub struct TargetPlan {
     pub node_image: Option<String>,
     /// Bundled components switched off because the stack replaces them.
     pub displaced: Vec<String>,
+    /// Where the provider's registry is created for this cluster's region.
+    pub registry_region: Option<String>,
+    /// The Secret the pods pull the deployment's registry with (`registry-NAME` on DOCR).
+    pub pull_secret: Option<String>,
     pub load_balancer_cents: u64,
     pub control_plane_cents: u64,
     pub prices_source: String,
@@ -418,6 +422,14 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         local_registry: deployment.target.registry.clone(),
         node_image: provider.node_image(&deployment.target.version).map(String::from),
         displaced: deployment.displaced.clone(),
+        registry_region: deployment.target.region.as_ref().map(|region| {
+            provider
+                .registry_regions
+                .iter()
+                .find(|(from, _)| *from == region.value)
+                .map_or_else(|| region.value.clone(), |(_, to)| to.clone())
+        }),
+        pull_secret: pull_secret(provider, deployment.registry.as_deref()),
         load_balancer_cents: provider.load_balancer_price.cents,
         control_plane_cents: provider.control_plane_price.cents,
         prices_source: provider.prices_source.clone(),
@@ -641,6 +653,16 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
             Replicas::Range(a, b) => format!("{a}..{b}"),
         },
     }
+}
+
+/// The pull Secret of the deployment's registry, when it is the provider's own and the
+/// provider's CLI writes one (`registry-todo-app-registry` for
+/// `registry.digitalocean.com/todo-app-registry`).
+fn pull_secret(provider: &model::Provider, registry: Option<&str>) -> Option<String> {
+    let host = provider.registry_host.as_deref()?;
+    let prefix = provider.pull_secret_prefix.as_deref()?;
+    let name = registry?.strip_prefix(host)?.strip_prefix('/')?.split('/').next()?;
+    (!name.is_empty()).then(|| format!("{prefix}{name}"))
 }
 
 /// Prefix the deployment's registry to an image that names none (`todo-backend:1.0.0`).

@@ -88,8 +88,9 @@ if [ "${#missing[@]}" -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
   echo "note: a real run stops here until these are set: ${missing[*]}" >&2
 elif [ "${#missing[@]}" -gt 0 ]; then
   die "these environment variables must be set (values are read at deploy time, never stored): ${missing[*]}"
+else
+  echo "all 1 secret value(s) present"
 fi
-echo "all 1 secret value(s) present"
 
 step "namespace"
 run kubectl apply -f "$OUT_DIR/manifests/00-namespace.yaml"

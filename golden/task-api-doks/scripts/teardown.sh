@@ -119,7 +119,8 @@ if [ "$DRY_RUN" != 1 ]; then
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("volume $item"); done < <(doctl compute volume list --format Name --no-header)
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("volume snapshot $item"); done < <(doctl compute snapshot list --resource volume --format Name --no-header)
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("reserved IP $item"); done < <(doctl compute reserved-ip list --format IP --no-header)
-  if doctl registry get >/dev/null 2>&1; then leftovers+=("container registry"); fi
+  # Only the registry provision.sh created (its marker stays until the delete succeeded).
+  if [ -f "$STATE_DIR/registry-created" ] && doctl registry get >/dev/null 2>&1; then leftovers+=("container registry"); fi
   if doctl kubernetes cluster get "$CLUSTER" >/dev/null 2>&1; then leftovers+=("cluster $CLUSTER"); fi
 fi
 if [ "$DRY_RUN" = 1 ]; then

@@ -90,11 +90,20 @@ if [ "${#missing[@]}" -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
   echo "note: a real run stops here until these are set: ${missing[*]}" >&2
 elif [ "${#missing[@]}" -gt 0 ]; then
   die "these environment variables must be set (values are read at deploy time, never stored): ${missing[*]}"
+else
+  echo "all 3 secret value(s) present"
 fi
-echo "all 3 secret value(s) present"
 
 step "namespace"
 run kubectl apply -f "$OUT_DIR/manifests/00-namespace.yaml"
+step "registry pull secret"
+# DOCR is private: the pods pull with the Secret that `doctl registry kubernetes-manifest` writes
+# (named registry-<registry>, doctl commands/registry.go RunKubernetesManifest, 168188d3), and
+# every ServiceAccount of the deployment lists it in imagePullSecrets.
+apply_pull_secret() {
+  doctl registry kubernetes-manifest --namespace "$NAMESPACE" --name 'registry-todo-app-registry' | kubectl apply -f -
+}
+run apply_pull_secret
 
 step "stack stage 1: cert-manager, dapr, kafka, metrics-server, prometheus, traefik"
 run helm upgrade --install 'cert-manager' 'cert-manager' \

@@ -107,8 +107,13 @@ fi
 step "container registry"
 registry_name="${REGISTRY#registry.digitalocean.com/}"
 registry_name="${registry_name%%/*}"
-if ! query doctl registry get >/dev/null 2>&1; then
-  run doctl registry create "$registry_name" --region "$REGION"
+if query doctl registry get >/dev/null 2>&1; then
+  # An account has at most one registry here: one that existed before is used, and kept at teardown.
+  echo "registry exists: using it, and teardown will leave it"
+else
+  run doctl registry create "$registry_name" --region 'nyc3' --subscription-tier basic
+  # Teardown deletes the registry only when this script created it.
+  if [ "$DRY_RUN" != 1 ]; then mkdir -p "$STATE_DIR" && : > "$STATE_DIR/registry-created"; fi
 fi
 run doctl kubernetes cluster registry add "$CLUSTER"
 

@@ -123,7 +123,12 @@ if query doctl kubernetes cluster get "$CLUSTER" >/dev/null 2>&1 || [ "$DRY_RUN"
 else
   echo "cluster $CLUSTER does not exist"
 fi
-run doctl registry delete --force
+if [ -f "$STATE_DIR/registry-created" ] || [ "$DRY_RUN" = 1 ]; then
+  run doctl registry delete --force
+  if [ "$DRY_RUN" != 1 ]; then rm -f "$STATE_DIR/registry-created"; fi
+else
+  echo "the container registry was not created by provision.sh: kept"
+fi
 
 step "what would still bill"
 leftovers=()
@@ -132,7 +137,8 @@ if [ "$DRY_RUN" != 1 ]; then
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("volume $item"); done < <(doctl compute volume list --format Name --no-header)
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("volume snapshot $item"); done < <(doctl compute snapshot list --resource volume --format Name --no-header)
   while IFS= read -r item; do [ -n "$item" ] && leftovers+=("reserved IP $item"); done < <(doctl compute reserved-ip list --format IP --no-header)
-  if doctl registry get >/dev/null 2>&1; then leftovers+=("container registry"); fi
+  # Only the registry provision.sh created (its marker stays until the delete succeeded).
+  if [ -f "$STATE_DIR/registry-created" ] && doctl registry get >/dev/null 2>&1; then leftovers+=("container registry"); fi
   if doctl kubernetes cluster get "$CLUSTER" >/dev/null 2>&1; then leftovers+=("cluster $CLUSTER"); fi
 fi
 if [ "$DRY_RUN" = 1 ]; then
