@@ -78,7 +78,7 @@ pub enum Command {
     },
     /// Check a file and write its manifests to a directory, atomically.
     #[command(
-        after_help = "Example:\n  deployc build examples/task-api-doks.deploy -o out\n  kubectl apply -k out/manifests"
+        after_help = "Example:\n  deployc build examples/task-api-doks.deploy -o out\n  out/scripts/provision.sh && out/scripts/deploy.sh   # deploy.sh installs the stack (and its CRDs) before the manifests"
     )]
     Build {
         /// The .deploy file to build.

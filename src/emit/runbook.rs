@@ -257,6 +257,9 @@ pub(crate) fn context(plan: &Plan) -> Value {
             "service": s.name,
             "annotations": cell(&s.sidecar_annotations.iter().map(|(k, v)| format!("`{k}: {v}`")).collect::<Vec<_>>().join(", ")),
         })).collect::<Vec<_>>(),
+        "prerequisites": crate::emit::scripts::prerequisites(plan).into_iter().map(|p| json!({
+            "what": cell(&p.what), "create": cell(&p.create),
+        })).collect::<Vec<_>>(),
         "leftover_kinds": leftover_kinds,
     })
 }

@@ -94,6 +94,50 @@ fn comment_safe(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// Something the file names that the user creates before deploying.
+pub(crate) struct Prerequisite {
+    /// What it is, for messages.
+    pub what: String,
+    /// The read-only command that succeeds when it exists.
+    pub check: Vec<String>,
+    /// How to create it.
+    pub create: String,
+}
+
+/// The TLS Secrets routes name with `tls = secret(…)` and the ClusterSecretStores `external(…)`
+/// reads from: deployc creates neither.
+pub(crate) fn prerequisites(plan: &Plan) -> Vec<Prerequisite> {
+    let mut out: Vec<Prerequisite> = Vec::new();
+    for service in &plan.services {
+        let Some(route) = &service.route else { continue };
+        let (Some(secret), None) = (&route.tls_secret, &route.issuer) else { continue };
+        if out.iter().any(|p| p.what.ends_with(&format!("`{secret}`"))) {
+            continue;
+        }
+        out.push(Prerequisite {
+            what: format!("the TLS Secret `{secret}`"),
+            check: ["kubectl", "--namespace", &plan.namespace, "get", "secret", secret].map(String::from).to_vec(),
+            create: format!(
+                "create it with `kubectl --namespace {} create secret tls {secret} --cert=CERT.pem --key=KEY.pem`",
+                plan.namespace
+            ),
+        });
+    }
+    for secret in &plan.secrets {
+        for key in &secret.external {
+            if out.iter().any(|p| p.what.ends_with(&format!("`{}`", key.store))) {
+                continue;
+            }
+            out.push(Prerequisite {
+                what: format!("the ClusterSecretStore `{}`", key.store),
+                check: ["kubectl", "get", "clustersecretstore", &key.store].map(String::from).to_vec(),
+                create: "create it once per cluster for your secret backend (https://external-secrets.io/latest/introduction/getting-started/)".to_string(),
+            });
+        }
+    }
+    out
+}
+
 /// The context the script templates are rendered with.
 pub(crate) fn context(plan: &Plan) -> Value {
     let q = |s: &str| sh_quote(s);
@@ -179,6 +223,11 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "namespace": q(&plan.namespace),
         "part_of": q(&format!("app.kubernetes.io/part-of={}", plan.deployment)),
         "kafka_topics": plan.kafka.as_ref().is_some_and(|k| !k.topics.is_empty()),
+        "kafka": plan.kafka.as_ref().map(|k| q(&format!("kafka.kafka.strimzi.io/{}", k.name))),
+        "prerequisites": prerequisites(plan).into_iter().map(|p| json!({
+            "check": p.check.iter().map(|w| q(w)).collect::<Vec<_>>().join(" "),
+            "help": q(&format!("{} does not exist: {}", p.what, p.create)),
+        })).collect::<Vec<_>>(),
         "cluster": q(&plan.deployment),
         "region": target.region.as_deref().map(q),
         "version": q(&target.version),

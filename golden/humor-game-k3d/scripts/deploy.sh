@@ -148,6 +148,11 @@ create_secret() {
 }
 run create_secret 'game' 'DB_PASSWORD' 'DB_PASSWORD' 'REDIS_PASSWORD' 'REDIS_PASSWORD' 'JWT_SECRET' 'JWT_SECRET'
 
+step "prerequisites you create"
+# Named in the .deploy file but not created by deployc: without them the pods or the
+# ExternalSecrets wait forever, so no manifest is applied until they exist.
+query 'kubectl' '--namespace' 'humor-game' 'get' 'secret' 'gameapp-tls' >/dev/null 2>&1 || [ "$DRY_RUN" = 1 ] || die 'the TLS Secret `gameapp-tls` does not exist: create it with `kubectl --namespace humor-game create secret tls gameapp-tls --cert=CERT.pem --key=KEY.pem`'
+
 step "manifests"
 run kubectl apply -k "$OUT_DIR/manifests"
 

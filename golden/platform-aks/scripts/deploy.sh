@@ -172,6 +172,8 @@ run helm upgrade --install 'redis' 'redis' \
   --version '22.0.4' \
   --namespace 'redis' --create-namespace \
   --set 'architecture=standalone' \
+  --set 'image.repository=bitnamilegacy/redis' \
+  --set 'global.security.allowInsecureImages=true' \
   --set 'master.persistence.size=16Gi' \
   --wait --timeout 10m
 run kubectl --namespace 'redis' rollout status 'statefulset/redis-master' --timeout=5m
@@ -201,8 +203,17 @@ create_secret() {
 }
 run create_secret 'orders-db' 'DATABASE_URL' 'ORDERS_DATABASE_URL'
 
+step "prerequisites you create"
+# Named in the .deploy file but not created by deployc: without them the pods or the
+# ExternalSecrets wait forever, so no manifest is applied until they exist.
+query 'kubectl' 'get' 'clustersecretstore' 'vault' >/dev/null 2>&1 || [ "$DRY_RUN" = 1 ] || die 'the ClusterSecretStore `vault` does not exist: create it once per cluster for your secret backend (https://external-secrets.io/latest/introduction/getting-started/)'
+
 step "manifests"
 run kubectl apply -k "$OUT_DIR/manifests"
+
+step "Kafka"
+# The Dapr sidecars of the apps that publish fail until the brokers answer.
+run kubectl --namespace "$NAMESPACE" wait 'kafka.kafka.strimzi.io/kafka' --for=condition=Ready --timeout=15m
 
 step "rollouts"
 run kubectl --namespace "$NAMESPACE" rollout status 'deployment/orders' --timeout=600s

@@ -182,6 +182,10 @@ run create_secret 'redis' 'REDIS_PASSWORD' 'REDIS_PASSWORD'
 step "manifests"
 run kubectl apply -k "$OUT_DIR/manifests"
 
+step "Kafka"
+# The Dapr sidecars of the apps that publish fail until the brokers answer.
+run kubectl --namespace "$NAMESPACE" wait 'kafka.kafka.strimzi.io/kafka' --for=condition=Ready --timeout=15m
+
 step "rollouts"
 run kubectl --namespace "$NAMESPACE" rollout status 'deployment/todo-backend' --timeout=300s
 run kubectl --namespace "$NAMESPACE" rollout status 'deployment/todo-frontend' --timeout=300s

@@ -75,6 +75,11 @@ readonly K8S_VERSION='1.36'
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 need curl "install curl with your package manager"
 
+if [ "$DRY_RUN" != 1 ]; then
+  kubectl cluster-info --request-timeout=10s >/dev/null 2>&1 ||
+    { echo "FAIL  kubectl cannot reach the cluster: run ./provision.sh first (or set KUBECONFIG)"; exit 1; }
+fi
+
 failed=0
 pass() { echo "PASS  $*"; }
 fail() { echo "FAIL  $*"; failed=1; }
