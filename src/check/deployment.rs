@@ -581,9 +581,16 @@ fn read_issuer(cx: &mut Cx, block: &Block) -> Option<Issuer> {
     };
     check_k8s_name(cx, &label.name, label.span, "issuer");
     let r = Reader::new(cx, block, None, &ISSUER, &format!("issuer `{}`", label.name));
-    let email = r.required(cx, "email", "\"ops@example.com\"").and_then(|v| cx.string(v, "email"));
-    let server = r.get("server").and_then(|v| cx.word(v, "server", &["production", "staging"]));
+    let server = r.get("server").and_then(|v| cx.word(v, "server", &["production", "staging", "self_signed"]));
+    let self_signed = server.as_ref().is_some_and(|s| s.value == "self_signed");
+    // An ACME account needs an address for expiry notices; a self-signed issuer has none.
+    let email = if self_signed {
+        Some(Spanned::new(String::new(), block.head_span()))
+    } else {
+        r.required(cx, "email", "\"ops@example.com\"").and_then(|v| cx.string(v, "email"))
+    };
     if let Some(email) = &email
+        && !self_signed
         && !valid_email(&email.value)
     {
         cx.error(
@@ -597,6 +604,7 @@ fn read_issuer(cx: &mut Cx, block: &Block) -> Option<Issuer> {
         email: email?.value,
         server: match server.as_ref().map(|s| s.value.as_str()) {
             Some("staging") => IssuerServer::Staging,
+            Some("self_signed") => IssuerServer::SelfSigned,
             _ => IssuerServer::Production,
         },
     })
@@ -1452,6 +1460,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
                     tls,
                     within_seconds,
                     contains,
+                    span: label.span,
                 });
             }
             "certificate" => {

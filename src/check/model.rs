@@ -444,14 +444,26 @@ pub struct Topic {
 #[derive(Debug, Clone)]
 pub struct Issuer {
     pub name: Spanned<String>,
+    /// The ACME account's address (empty for a self-signed issuer).
     pub email: String,
     pub server: IssuerServer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssuerServer {
+    /// Let's Encrypt.
     Production,
+    /// Let's Encrypt's staging environment: certificates no client trusts.
     Staging,
+    /// cert-manager signs each certificate with its own key: for local clusters.
+    SelfSigned,
+}
+
+impl IssuerServer {
+    /// Whether certificates come from Let's Encrypt, which must reach the route over HTTP-01.
+    pub fn is_acme(self) -> bool {
+        matches!(self, IssuerServer::Production | IssuerServer::Staging)
+    }
 }
 
 /// A `secret` block: keys read from the environment at deploy time.
@@ -654,11 +666,28 @@ pub struct Volume {
 /// A success criterion.
 #[derive(Debug, Clone)]
 pub enum Criterion {
-    NodesReady { within_seconds: u64 },
-    Rollout { within_seconds: u64 },
-    Http { url: String, status: u16, tls: HttpTls, within_seconds: u64, contains: Option<String> },
-    Certificate { name: String, within_seconds: u64 },
-    Teardown { cost: Money },
+    NodesReady {
+        within_seconds: u64,
+    },
+    Rollout {
+        within_seconds: u64,
+    },
+    /// `span`: the URL as written.
+    Http {
+        url: String,
+        status: u16,
+        tls: HttpTls,
+        within_seconds: u64,
+        contains: Option<String>,
+        span: Span,
+    },
+    Certificate {
+        name: String,
+        within_seconds: u64,
+    },
+    Teardown {
+        cost: Money,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

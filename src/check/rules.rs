@@ -97,6 +97,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
         }
         check_image(cx, service);
         check_pull_address(cx, deployment, service);
+        check_certificate_source(cx, deployment, service);
         check_secret_delivery(cx, deployment, service, &secrets);
         if let (Some(dapr), Some(sidecar)) = (&service.dapr, deployment.sidecar("dapr")) {
             check_sidecar_ports(cx, service, dapr, sidecar);
@@ -105,6 +106,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
             check_route(cx, deployment, service, route, cert_manager, ingress.as_ref());
         }
     }
+    check_trusted_certificates(cx, deployment);
     let external_secrets = deployment.stack.iter().any(|e| e.component.provides_kind("ExternalSecret"));
     for secret in &deployment.secrets {
         if let (Some(first), false) = (secret.external.first(), external_secrets) {
@@ -314,6 +316,57 @@ fn check_ports(cx: &mut Cx, service: &Service) {
                 }),
             );
         }
+    }
+}
+
+/// Let's Encrypt validates over HTTP-01 from the internet: it never reaches a local cluster.
+fn check_certificate_source(cx: &mut Cx, deployment: &Deployment, service: &Service) {
+    if deployment.provider.kind != ProviderKind::Local {
+        return;
+    }
+    let Some(route) = &service.route else { return };
+    let RouteTls::Issuer(name) = &route.tls else { return };
+    let Some(issuer) = deployment.issuers.iter().find(|i| i.name.value == name.value) else { return };
+    if issuer.server.is_acme() {
+        cx.error(
+            Diagnostic::new(
+                "E0325",
+                format!("Let's Encrypt cannot issue a certificate for `{}` on a local cluster", route.host.value),
+            )
+            .at(name.span, "its HTTP-01 challenge must reach this cluster from the internet")
+            .also(issuer.name.span, "a Let's Encrypt issuer")
+            .help(format!(
+                "on {}, use an issuer with `server = self_signed` (and `tls = insecure` in `success`), or a certificate of your own with `tls = secret(\"NAME\")` (mkcert makes one your browser trusts)",
+                deployment.provider.title
+            )),
+        );
+    }
+}
+
+/// A `tls = valid` check of a host whose certificate no client trusts can never pass.
+fn check_trusted_certificates(cx: &mut Cx, deployment: &Deployment) {
+    for criterion in &deployment.success {
+        let Criterion::Http { url, tls: HttpTls::Valid, span, .. } = criterion else { continue };
+        let host = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        let host = host.split(['/', ':', '?']).next().unwrap_or(host);
+        let issuer = deployment.services.iter().filter_map(|s| s.route.as_ref()).find_map(|route| match &route.tls {
+            RouteTls::Issuer(name) if route.host.value == host => {
+                deployment.issuers.iter().find(|i| i.name.value == name.value)
+            }
+            _ => None,
+        });
+        let Some(issuer) = issuer else { continue };
+        let why = match issuer.server {
+            IssuerServer::Staging => "Let's Encrypt's staging certificates are signed by a CA no client trusts",
+            IssuerServer::SelfSigned => "a self-signed certificate is trusted by no client",
+            IssuerServer::Production => continue,
+        };
+        cx.error(
+            Diagnostic::new("E0326", format!("`tls = valid` can never pass for `{host}`"))
+                .at(*span, why)
+                .also(issuer.name.span, format!("`{}` issues its certificate", issuer.name.value))
+                .help("write `tls = insecure` in this check, or use an issuer with `server = production`"),
+        );
     }
 }
 

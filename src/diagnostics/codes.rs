@@ -58,6 +58,8 @@ codes! {
     "E0322", "types", "app port taken by an injected sidecar";
     "E0323", "types", "image pulled from localhost on a local cluster";
     "E0324", "types", "Kubernetes version past its end of life";
+    "E0325", "types", "Let's Encrypt certificate on a local cluster";
+    "E0326", "types", "certificate check that can never pass";
     "E0501", "emit", "internal error while writing the output";
     "W0301", "types", "image tag is not a pinned version";
     "W0302", "types", "deprecated component";

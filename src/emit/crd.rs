@@ -18,7 +18,11 @@ pub struct ClusterIssuer {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterIssuerSpec {
-    pub acme: AcmeIssuer,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acme: Option<AcmeIssuer>,
+    /// `selfSigned: {}`: each certificate signed with its own key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_signed: Option<Empty>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -296,7 +296,7 @@ fn criteria(plan: &Plan) -> Vec<Value> {
                 lines.push(duration_check("deploy.seconds", "deployment", *within_seconds));
                 (format!("rollouts complete within {}", human_duration(*within_seconds)), lines.join("\n"))
             }
-            Criterion::Http { url, status, tls, within_seconds, contains } => {
+            Criterion::Http { url, status, tls, within_seconds, contains, .. } => {
                 let tls_word = match tls {
                     HttpTls::Valid => "valid",
                     HttpTls::Insecure => "insecure",

@@ -110,16 +110,17 @@ fn cluster_issuer(plan: &Plan, issuer: &plan::Issuer, stage: usize) -> ClusterIs
     ClusterIssuer::new(
         object_meta(plan, &issuer.name, None, stage),
         ClusterIssuerSpec {
-            acme: AcmeIssuer {
+            acme: issuer.server.as_ref().map(|server| AcmeIssuer {
                 email: issuer.email.clone(),
-                server: issuer.server.clone(),
+                server: server.clone(),
                 private_key_secret_ref: SecretKeySelector { name: format!("{}-account-key", issuer.name) },
                 solvers: vec![AcmeSolver {
                     http01: Http01Solver {
                         ingress: Http01Ingress { ingress_class_name: issuer.ingress_class.clone() },
                     },
                 }],
-            },
+            }),
+            self_signed: issuer.server.is_none().then_some(crate::emit::crd::Empty {}),
         },
     )
 }

@@ -174,7 +174,8 @@ impl Plan {
 pub struct Issuer {
     pub name: String,
     pub email: String,
-    pub server: String,
+    /// The ACME directory; `None` for a self-signed issuer.
+    pub server: Option<String>,
     pub ingress_class: String,
 }
 
@@ -287,8 +288,9 @@ pub fn lower(mut deployment: Deployment) -> Plan {
             name: i.name.value,
             email: i.email,
             server: match i.server {
-                IssuerServer::Production => "https://acme-v02.api.letsencrypt.org/directory".into(),
-                IssuerServer::Staging => "https://acme-staging-v02.api.letsencrypt.org/directory".into(),
+                IssuerServer::Production => Some("https://acme-v02.api.letsencrypt.org/directory".into()),
+                IssuerServer::Staging => Some("https://acme-staging-v02.api.letsencrypt.org/directory".into()),
+                IssuerServer::SelfSigned => None,
             },
             ingress_class: ingress_class.clone().unwrap_or_else(|| "traefik".into()),
         })
