@@ -34,6 +34,8 @@ case "$name $*" in
   "az group exists"*) if [ "$PHASE" = teardown.sh ]; then echo true; else echo false; fi ;;
   "az aks show"*|"az acr show"*|"az aks nodepool show"*) exit 1 ;;
   "curl "*) echo 200 ;;
+  # The ingress controller's load balancer has an address.
+  "kubectl --namespace "*" get service "*) echo 203.0.113.10 ;;
 esac
 exit 0
 "#;
@@ -120,6 +122,7 @@ fn recorded_calls(example: &Path, dir: &TempDir) -> Vec<Vec<String>> {
             .env("CALLS", &calls)
             .env("PHASE", script)
             .env("VERIFY_INTERVAL", "0")
+            .env("DNS_INTERVAL", "0")
             .envs(variables.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .output()
             .expect("bash runs");

@@ -189,6 +189,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         declared,
         ingress: None,
         displaced: Vec::new(),
+        ingress_service: None,
         exceptions: deployment_exceptions,
         stages: Vec::new(),
     })

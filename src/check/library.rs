@@ -55,6 +55,7 @@ const COMPONENT: Schema<'static> = Schema {
         "ingress_class",
         "deprecated",
         "service_annotations",
+        "load_balancer_service",
     ],
     blocks: &["helm", "requests", "option", "sidecar"],
     bare: false,
@@ -284,6 +285,8 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
     };
     let ingress_class = r.get("ingress_class").and_then(|v| cx.string(v, "ingress_class")).map(|s| s.value);
     let deprecated = r.get("deprecated").and_then(|v| cx.string(v, "deprecated")).map(|s| s.value);
+    let load_balancer_service =
+        r.get("load_balancer_service").and_then(|v| cx.string(v, "load_balancer_service")).map(|s| s.value);
     let service_annotations =
         r.get("service_annotations").and_then(|v| cx.string(v, "service_annotations")).map(|s| s.value);
     let helm = match r.blocks("helm").first() {
@@ -362,6 +365,7 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
         ingress_class,
         deprecated,
         service_annotations,
+        load_balancer_service,
         options,
         span: block.head_span(),
     })

@@ -289,6 +289,8 @@ fn check_modules(
     order::install_order(&mut cx, &mut model, &components);
     model.ingress = rules::ingress_controller(&model, &components);
     model.displaced = rules::displaced_controllers(&model, &components, model.ingress.as_ref());
+    model.ingress_service =
+        model.ingress.as_ref().and_then(|(name, _)| components.get(name)).and_then(|c| c.load_balancer_service.clone());
     rules::check_deployment(&mut cx, &model);
     if let Some(today) = &options.today {
         rules::check_support(&mut cx, &model, today);

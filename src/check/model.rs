@@ -140,6 +140,8 @@ pub struct Component {
     /// The chart value that holds the annotations of its LoadBalancer Service
     /// (`service.annotations`), for providers whose load balancers need one.
     pub service_annotations: Option<String>,
+    /// The name of its LoadBalancer Service, whose address the routes' hosts must resolve to.
+    pub load_balancer_service: Option<String>,
     pub options: Vec<ComponentOption>,
     /// The sidecar the component injects into the pods that ask for it (Dapr's `daprd`).
     pub sidecar: Option<Sidecar>,
@@ -347,6 +349,8 @@ pub struct Deployment {
     /// Ingress controllers the provider bundles that another controller in the stack
     /// replaces: they are switched off, or they would hold ports 80 and 443.
     pub displaced: Vec<String>,
+    /// The ingress controller's LoadBalancer Service (set with `ingress`).
+    pub ingress_service: Option<String>,
     /// Deployment-level exceptions (also copied into every service's `exceptions`).
     pub exceptions: Vec<Exception>,
     /// Install stages: indexes into `stack`, each stage after the ones it depends on

@@ -94,6 +94,29 @@ fn comment_safe(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// The hosts the routes serve, and where their address comes from: the ingress controller's
+/// LoadBalancer Service, or this machine on a local cluster (`*.localhost` needs nothing).
+fn dns(plan: &Plan) -> Option<Value> {
+    let local = plan.target.kind == "local";
+    let mut hosts: Vec<&str> = plan.services.iter().filter_map(|s| s.route.as_ref().map(|r| r.host.as_str())).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    if local {
+        hosts.retain(|h| *h != "localhost" && !h.ends_with(".localhost"));
+    }
+    if hosts.is_empty() {
+        return None;
+    }
+    let namespace = plan.network.ingress_namespace.as_deref()?;
+    let service = plan.ingress_service.as_deref()?;
+    Some(json!({
+        "local": local,
+        "hosts": hosts.iter().map(|h| sh_quote(h)).collect::<Vec<_>>(),
+        "namespace": sh_quote(namespace),
+        "service": sh_quote(service),
+    }))
+}
+
 /// Something the file names that the user creates before deploying.
 pub(crate) struct Prerequisite {
     /// What it is, for messages.
@@ -222,6 +245,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "deployment": q(&plan.deployment),
         "namespace": q(&plan.namespace),
         "part_of": q(&format!("app.kubernetes.io/part-of={}", plan.deployment)),
+        "dns": dns(plan),
         "kafka_topics": plan.kafka.as_ref().is_some_and(|k| !k.topics.is_empty()),
         "kafka": plan.kafka.as_ref().map(|k| q(&format!("kafka.kafka.strimzi.io/{}", k.name))),
         "prerequisites": prerequisites(plan).into_iter().map(|p| json!({

@@ -13,6 +13,8 @@ pub struct Plan {
     pub ingress_class: Option<String>,
     /// The component that serves routes (in the stack, or bundled by the provider).
     pub ingress_controller: Option<String>,
+    /// Its LoadBalancer Service, in `network.ingress_namespace`.
+    pub ingress_service: Option<String>,
     pub issuers: Vec<Issuer>,
     pub services: Vec<Service>,
     pub criteria: Vec<Criterion>,
@@ -481,6 +483,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         namespace: deployment.namespace,
         provider: deployment.provider.name,
         ingress_controller: deployment.ingress.map(|(name, _)| name),
+        ingress_service: deployment.ingress_service,
         ingress_class,
         issuers,
         services,

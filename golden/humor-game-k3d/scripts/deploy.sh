@@ -76,6 +76,7 @@ started=$(date +%s)
 step "checking tools and cluster access"
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 need helm "see https://helm.sh/docs/intro/install/"
+need curl "install curl with your package manager"
 if [ "$DRY_RUN" != 1 ]; then
   kubectl cluster-info >/dev/null 2>&1 || die "kubectl cannot reach the cluster: run ./provision.sh first (or set KUBECONFIG)"
 fi
@@ -147,6 +148,15 @@ create_secret() {
   rm -rf "$dir"
 }
 run create_secret 'game' 'DB_PASSWORD' 'DB_PASSWORD' 'REDIS_PASSWORD' 'REDIS_PASSWORD' 'JWT_SECRET' 'JWT_SECRET'
+
+step "DNS"
+# On this machine the routes' hosts must resolve to it (*.localhost always does).
+if [ "$DRY_RUN" != 1 ]; then
+  # curl exits 6 when a name does not resolve.
+  status=0
+  curl --silent --output /dev/null --max-time 5 "http://"'gameapp.local'"/" || status=$?
+  [ "$status" != 6 ] || die 'gameapp.local'" does not resolve: add the line \`127.0.0.1 "'gameapp.local'"\` to /etc/hosts, then run ./deploy.sh again"
+fi
 
 step "prerequisites you create"
 # Named in the .deploy file but not created by deployc: without them the pods or the

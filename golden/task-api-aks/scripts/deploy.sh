@@ -77,6 +77,7 @@ started=$(date +%s)
 step "checking tools and cluster access"
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 need helm "see https://helm.sh/docs/intro/install/"
+need curl "install curl with your package manager"
 if [ "$DRY_RUN" != 1 ]; then
   kubectl cluster-info >/dev/null 2>&1 || die "kubectl cannot reach the cluster: run ./provision.sh first (or set KUBECONFIG)"
 fi
@@ -141,6 +142,28 @@ create_secret() {
   rm -rf "$dir"
 }
 run create_secret 'task-api-db' 'DATABASE_URL' 'TASK_API_DATABASE_URL'
+
+step "DNS"
+# Let's Encrypt (HTTP-01) and verify.sh reach the routes by name: each host must resolve to
+# the ingress controller's load balancer before the certificates are asked for.
+lb_address=""
+if [ "$DRY_RUN" != 1 ]; then
+  for _ in $(seq 60); do
+    lb_address="$(kubectl --namespace 'traefik' get service 'traefik' -o jsonpath='{.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}' 2>/dev/null || true)"
+    [ -n "$lb_address" ] && break
+    sleep "${DNS_INTERVAL:-10}"
+  done
+  [ -n "$lb_address" ] || die "the ingress controller's load balancer has no address after 10 minutes: kubectl --namespace "'traefik'" describe service "'traefik'
+fi
+echo "DNS: point "'tasks.example.com'" at ${lb_address:-the address of the load balancer} (an A record for an IP, a CNAME for a hostname)"
+if [ "$DRY_RUN" != 1 ] && [ "${SKIP_DNS_WAIT:-}" != 1 ]; then
+  # curl exits 6 while a name does not resolve; bounded by DNS_WAIT seconds (default 15 minutes).
+  deadline=$(( $(date +%s) + ${DNS_WAIT:-900} ))
+  until curl --silent --output /dev/null --max-time 5 "http://"'tasks.example.com'"/"; [ "$?" != 6 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || die 'tasks.example.com'" does not resolve yet: create the record above, then run ./deploy.sh again (SKIP_DNS_WAIT=1 skips this wait)"
+    sleep "${DNS_INTERVAL:-10}"
+  done
+fi
 
 step "manifests"
 run kubectl apply -k "$OUT_DIR/manifests"
