@@ -181,3 +181,63 @@ pub fn parsers_agree_oracle(text: &str) {
         panic!("the parsers disagree on:\n{text}\nhand-written: {fast:?}\npest: {pest:?}");
     }
 }
+
+/// A stand-in for a command-line tool: it logs each call as one line of shell words
+/// (`printf %q`, in one write, so the two sides of a pipe do not interleave) to `$CALLS`, and
+/// answers the read-only queries the scripts make so that they take their create paths. In
+/// teardown (`$PHASE`) the resources that provision made exist.
+pub const RECORDER: &str = r#"#!/usr/bin/env bash
+name="$(basename "$0")"
+line="$(printf '%q' "$name"; printf ' %q' "$@")"
+printf '%s\n' "$line" >> "$CALLS"
+case "$name $*" in
+  "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
+  "doctl kubernetes options versions"*) echo "1.36.2-do.0" ;;
+  "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;
+  "k3d cluster get"*|"k3d registry get"*) exit 1 ;;
+  "az group exists"*) if [ "${PHASE:-}" = teardown.sh ]; then echo true; else echo false; fi ;;
+  "az aks show"*|"az acr show"*|"az aks nodepool show"*) exit 1 ;;
+  "curl "*) echo 200 ;;
+  # The ingress controller's load balancer has an address.
+  "kubectl --namespace "*" get service "*) echo 203.0.113.10 ;;
+esac
+exit 0
+"#;
+
+/// Write `script` as an executable named after each of `tools` into `bin`.
+#[allow(clippy::panic)]
+pub fn install_stand_ins(bin: &Path, script: &str, tools: &[&str]) {
+    if let Err(error) = std::fs::create_dir_all(bin) {
+        panic!("cannot create {}: {error}", bin.display());
+    }
+    for tool in tools {
+        let path = bin.join(tool);
+        if let Err(error) = std::fs::write(&path, script) {
+            panic!("cannot write {}: {error}", path.display());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+/// The calls a [`RECORDER`] logged to `log`, each split back into its exact words by bash.
+pub fn recorded_calls(log: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let split = std::process::Command::new("bash")
+                .args(["-c", &format!("for word in {line}; do printf '%s\\0' \"$word\"; done")])
+                .output()
+                .ok()?;
+            let words: Vec<String> = String::from_utf8_lossy(&split.stdout)
+                .split('\0')
+                .filter(|w| !w.is_empty())
+                .map(String::from)
+                .collect();
+            (!words.is_empty()).then_some(words)
+        })
+        .collect()
+}

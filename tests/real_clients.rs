@@ -16,29 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use deployc::testing::{TempDir, compile_path, deploy_files};
-
-/// Records each call as one line of shell words (`printf %q`), then answers like the
-/// stand-ins of `tests/scripts.rs`, so that the scripts take their create paths.
-const RECORDER: &str = r#"#!/usr/bin/env bash
-name="$(basename "$0")"
-# One write per call: the two sides of a pipe log at the same time (O_APPEND keeps one write whole).
-line="$(printf '%q' "$name"; printf ' %q' "$@")"
-printf '%s\n' "$line" >> "$CALLS"
-case "$name $*" in
-  "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
-  "doctl kubernetes options versions"*) echo "1.36.2-do.0" ;;
-  "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;
-  "k3d cluster get"*|"k3d registry get"*) exit 1 ;;
-  # Teardown finds what provision made, so that its delete and leftover calls are replayed too.
-  "az group exists"*) if [ "$PHASE" = teardown.sh ]; then echo true; else echo false; fi ;;
-  "az aks show"*|"az acr show"*|"az aks nodepool show"*) exit 1 ;;
-  "curl "*) echo 200 ;;
-  # The ingress controller's load balancer has an address.
-  "kubectl --namespace "*" get service "*) echo 203.0.113.10 ;;
-esac
-exit 0
-"#;
+use deployc::testing::{RECORDER, TempDir, compile_path, deploy_files, install_stand_ins, recorded_calls};
 
 const RECORDED: [&str; 12] =
     ["doctl", "kubectl", "helm", "curl", "az", "aws", "hetzner-k3s", "hcloud", "k3d", "docker", "eksctl", "gcloud"];
@@ -79,7 +57,7 @@ fn clients() -> Clients {
 }
 
 /// One example's output, its scripts run against the recorders; the calls they made.
-fn recorded_calls(example: &Path, dir: &TempDir) -> Vec<Vec<String>> {
+fn calls_of(example: &Path, dir: &TempDir) -> Vec<Vec<String>> {
     let result = compile_path(example);
     let (Some(tree), Some(plan)) = (result.output, result.plan) else {
         panic!("{} must compile:\n{}", example.display(), result.rendered)
@@ -87,16 +65,7 @@ fn recorded_calls(example: &Path, dir: &TempDir) -> Vec<Vec<String>> {
     let root = Path::new(dir.path());
     deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
     let bin = root.join("bin");
-    fs::create_dir_all(&bin).expect("bin");
-    for tool in RECORDED {
-        let path = bin.join(tool);
-        fs::write(&path, RECORDER).expect("recorder");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
-    }
+    install_stand_ins(&bin, RECORDER, &RECORDED);
     let calls = root.join("calls.log");
     let cwd = root.join("cwd");
     fs::create_dir_all(&cwd).expect("cwd");
@@ -134,22 +103,7 @@ fn recorded_calls(example: &Path, dir: &TempDir) -> Vec<Vec<String>> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    // Each line is shell words; bash splits them back into the exact arguments.
-    let text = fs::read_to_string(&calls).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
-            let split = Command::new("bash")
-                .args(["-c", &format!("for word in {line}; do printf '%s\\0' \"$word\"; done")])
-                .output()
-                .ok()?;
-            let words: Vec<String> = String::from_utf8_lossy(&split.stdout)
-                .split('\0')
-                .filter(|w| !w.is_empty())
-                .map(String::from)
-                .collect();
-            (!words.is_empty()).then_some(words)
-        })
-        .collect()
+    recorded_calls(&calls)
 }
 
 /// Why the real client rejected `call` before it needed credentials or a cluster, if it did.
@@ -216,7 +170,7 @@ fn every_generated_cloud_and_kubectl_call_passes_the_real_parsers() {
     let mut counts = std::collections::BTreeMap::new();
     for example in deploy_files("examples") {
         let dir = TempDir::new(&format!("real-clients-{}", example.file_stem().unwrap_or_default().to_string_lossy()));
-        let calls = recorded_calls(&example, &dir);
+        let calls = calls_of(&example, &dir);
         let scratch = Path::new(dir.path());
         for call in calls {
             let Some(tool) = call.first() else { continue };

@@ -44,17 +44,7 @@ impl Sandbox {
         let result = compile_path(Path::new(example));
         let tree = result.output.unwrap_or_else(|| panic!("{example} must compile:\n{}", result.rendered));
         deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
-        let bin = root.join("bin");
-        fs::create_dir_all(&bin).expect("bin dir");
-        for cli in CLIS {
-            let path = bin.join(cli);
-            fs::write(&path, STUB).expect("stub");
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
-            }
-        }
+        deployc::testing::install_stand_ins(&root.join("bin"), STUB, &CLIS);
         fs::create_dir_all(root.join("cwd")).expect("cwd");
         Sandbox { root }
     }

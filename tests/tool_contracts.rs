@@ -8,23 +8,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use deployc::testing::{TempDir, compile_path};
+use deployc::testing::{RECORDER, TempDir, compile_path, install_stand_ins, recorded_calls};
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
-
-const RECORDER: &str = r#"#!/usr/bin/env bash
-name="$(basename "$0")"
-line="$(printf '%q' "$name"; printf ' %q' "$@")"
-printf '%s\n' "$line" >> "$CALLS"
-case "$name $*" in
-  "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;
-  "k3d cluster get"*|"k3d registry get"*) exit 1 ;;
-  "curl "*) echo 200 ;;
-  # The ingress controller's load balancer has an address.
-  "kubectl --namespace "*" get service "*) echo 203.0.113.10 ;;
-esac
-exit 0
-"#;
 
 const TOOLS: [&str; 7] = ["hetzner-k3s", "hcloud", "k3d", "kubectl", "helm", "curl", "docker"];
 
@@ -55,16 +41,7 @@ fn run_scripts(example: &str, dir: &TempDir, edit: &dyn Fn(&str, String) -> Stri
     let root = Path::new(dir.path());
     deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
     let bin = root.join("bin");
-    fs::create_dir_all(&bin).expect("bin");
-    for tool in TOOLS {
-        let path = bin.join(tool);
-        fs::write(&path, RECORDER).expect("recorder");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
-    }
+    install_stand_ins(&bin, RECORDER, &TOOLS);
     let calls = root.join("calls.log");
     for (script, args) in [("provision.sh", &[][..]), ("deploy.sh", &[][..]), ("teardown.sh", &["--yes"][..])] {
         let output = Command::new("bash")
@@ -90,16 +67,7 @@ fn run_scripts(example: &str, dir: &TempDir, edit: &dyn Fn(&str, String) -> Stri
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let text = fs::read_to_string(&calls).unwrap_or_default();
-    text.lines()
-        .map(|line| {
-            let split = Command::new("bash")
-                .args(["-c", &format!("for word in {line}; do printf '%s\\0' \"$word\"; done")])
-                .output()
-                .expect("bash splits");
-            String::from_utf8_lossy(&split.stdout).split('\0').filter(|w| !w.is_empty()).map(String::from).collect()
-        })
-        .collect()
+    recorded_calls(&calls)
 }
 
 /// Every key path of a YAML mapping (`networking.ssh.port`; list items share their list's path).
