@@ -1033,7 +1033,7 @@ fn secret_var(cx: &mut Cx, attr: &crate::syntax::ast::Attr, call: &Call) -> Opti
 
 /// The contract of a service's image: the one `based_on` names, else the one whose
 /// repositories list the image's.
-fn image_contract(cx: &mut Cx, r: &Reader, lib: &Library, image: &Spanned<String>) -> Option<AppliedContract> {
+fn image_contract(cx: &mut Cx, r: &Reader, lib: &Library, image: &Spanned<String>) -> Option<Box<AppliedContract>> {
     let contract = match r.get("based_on") {
         Some(value) => {
             let wanted = cx.name(value, "based_on")?;
@@ -1056,7 +1056,7 @@ fn image_contract(cx: &mut Cx, r: &Reader, lib: &Library, image: &Spanned<String
         }
         None => lib.images.values().find(|c| c.matches(&image.value))?,
     };
-    Some(AppliedContract {
+    Some(Box::new(AppliedContract {
         name: contract.name.clone(),
         title: contract.title.clone(),
         source: contract.source.clone(),
@@ -1064,7 +1064,7 @@ fn image_contract(cx: &mut Cx, r: &Reader, lib: &Library, image: &Spanned<String
         facts: contract.facts_for(image_tag(&image.value)),
         file_env: contract.file_env.clone(),
         requires_one_of: contract.requires_one_of.clone(),
-    })
+    }))
 }
 
 /// Check `allow NAME because "reason"` members against the known exceptions.

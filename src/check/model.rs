@@ -511,7 +511,8 @@ pub struct Service {
     /// `secrets_as = files | env`, as written.
     pub secrets_as: Option<Spanned<String>>,
     /// The image's run-time contract: named by `based_on`, else found by its repository.
-    pub contract: Option<AppliedContract>,
+    /// Boxed: most services run an image without one, and a plan may hold thousands.
+    pub contract: Option<Box<AppliedContract>>,
     pub route: Option<Route>,
     pub dapr: Option<Dapr>,
     pub uses: Vec<Spanned<String>>,

@@ -208,9 +208,9 @@ pub struct Service {
     /// Pod annotations that configure an injected sidecar (Dapr's resources, its secret store).
     pub sidecar_annotations: Vec<(String, String)>,
     /// The image contract applied, with the facts for this image's tag.
-    pub contract: Option<model::AppliedContract>,
+    pub contract: Option<Box<model::AppliedContract>>,
     /// The sidecar injected into the pods (Dapr's `daprd`), as its component describes it.
-    pub sidecar: Option<model::Sidecar>,
+    pub sidecar: Option<Box<model::Sidecar>>,
     pub route: Option<Route>,
     /// Dapr app id, and the port Dapr calls the app on (none for an app without a port).
     pub dapr: Option<(String, Option<u16>)>,
@@ -641,7 +641,7 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         unprivileged_port_start,
         sidecar_annotations,
         contract: service.contract,
-        sidecar: service.dapr.as_ref().and_then(|_| deployment.sidecar("dapr").cloned()),
+        sidecar: service.dapr.as_ref().and_then(|_| deployment.sidecar("dapr").cloned().map(Box::new)),
         route,
         dapr: service.dapr.map(|d| (d.app_id, d.app_port.or(first_port))),
         command: service.command,

@@ -150,12 +150,15 @@ create_secret() {
 run create_secret 'game' 'DB_PASSWORD' 'DB_PASSWORD' 'REDIS_PASSWORD' 'REDIS_PASSWORD' 'JWT_SECRET' 'JWT_SECRET'
 
 step "DNS"
+route_hosts=('gameapp.local')
 # On this machine the routes' hosts must resolve to it (*.localhost always does).
 if [ "$DRY_RUN" != 1 ]; then
-  # curl exits 6 when a name does not resolve.
-  status=0
-  curl --silent --output /dev/null --max-time 5 "http://"'gameapp.local'"/" || status=$?
-  [ "$status" != 6 ] || die 'gameapp.local'" does not resolve: add the line \`127.0.0.1 "'gameapp.local'"\` to /etc/hosts, then run ./deploy.sh again"
+  for host in "${route_hosts[@]}"; do
+    # curl exits 6 when a name does not resolve.
+    status=0
+    curl --silent --output /dev/null --max-time 5 "http://$host/" || status=$?
+    [ "$status" != 6 ] || die "$host does not resolve: add the line \`127.0.0.1 $host\` to /etc/hosts, then run ./deploy.sh again"
+  done
 fi
 
 step "prerequisites you create"

@@ -143,6 +143,7 @@ create_secret() {
 }
 
 step "DNS"
+route_hosts=('tasks.example.com')
 # Let's Encrypt (HTTP-01) and verify.sh reach the routes by name: each host must resolve to
 # the ingress controller's load balancer before the certificates are asked for.
 lb_address=""
@@ -154,13 +155,17 @@ if [ "$DRY_RUN" != 1 ]; then
   done
   [ -n "$lb_address" ] || die "the ingress controller's load balancer has no address after 10 minutes: kubectl --namespace "'traefik'" describe service "'traefik'
 fi
-echo "DNS: point "'tasks.example.com'" at ${lb_address:-the address of the load balancer} (an A record for an IP, a CNAME for a hostname)"
+for host in "${route_hosts[@]}"; do
+  echo "DNS: point $host at ${lb_address:-the address of the load balancer} (an A record for an IP, a CNAME for a hostname)"
+done
 if [ "$DRY_RUN" != 1 ] && [ "${SKIP_DNS_WAIT:-}" != 1 ]; then
   # curl exits 6 while a name does not resolve; bounded by DNS_WAIT seconds (default 15 minutes).
   deadline=$(( $(date +%s) + ${DNS_WAIT:-900} ))
-  until curl --silent --output /dev/null --max-time 5 "http://"'tasks.example.com'"/"; [ "$?" != 6 ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || die 'tasks.example.com'" does not resolve yet: create the record above, then run ./deploy.sh again (SKIP_DNS_WAIT=1 skips this wait)"
-    sleep "${DNS_INTERVAL:-10}"
+  for host in "${route_hosts[@]}"; do
+    until curl --silent --output /dev/null --max-time 5 "http://$host/"; [ "$?" != 6 ]; do
+      [ "$(date +%s)" -lt "$deadline" ] || die "$host does not resolve yet: create the record above, then run ./deploy.sh again (SKIP_DNS_WAIT=1 skips this wait)"
+      sleep "${DNS_INTERVAL:-10}"
+    done
   done
 fi
 
