@@ -523,7 +523,7 @@ fn check_route(
 
 /// The variables a service's secrets arrive in, with whether each arrives as a file
 /// (`VAR_FILE`) rather than as the variable itself.
-pub fn secret_variables<'s>(service: &'s Service, secrets: &BTreeMap<&str, &'s Secret>) -> Vec<(&'s str, bool)> {
+fn secret_variables<'s>(service: &'s Service, secrets: &BTreeMap<&str, &'s Secret>) -> Vec<(&'s str, bool)> {
     let as_env = service.exceptions.iter().any(|e| e.name == "secret_env");
     let mut out: Vec<(&str, bool)> = Vec::new();
     for name in &service.secrets {
