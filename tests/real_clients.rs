@@ -188,6 +188,7 @@ fn every_generated_cloud_and_kubectl_call_passes_the_real_parsers() {
             }
         }
     }
+    eprintln!("distinct calls replayed through the real clients: {counts:?}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     for tool in ["az", "kubectl"] {
         assert!(counts.get(tool).copied().unwrap_or(0) > 0, "no {tool} call was replayed: {counts:?}");
