@@ -121,6 +121,9 @@ pub struct KafkaListener {
     #[serde(rename = "type")]
     pub type_: String,
     pub tls: bool,
+    /// Who may connect: the NetworkPolicy Strimzi writes for the listener allows every pod of
+    /// every namespace when this is empty.
+    pub network_policy_peers: Vec<k8s_openapi::api::networking::v1::NetworkPolicyPeer>,
 }
 
 #[derive(Debug, Clone, Serialize)]

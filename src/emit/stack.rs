@@ -154,6 +154,21 @@ fn emit_kafka(docs: &mut Docs, plan: &Plan, kafka: &plan::Kafka) {
                     port: 9092,
                     type_: "internal".into(),
                     tls: false,
+                    // Only this deployment's pods (their Dapr sidecars publish and subscribe):
+                    // "By default, Strimzi automatically creates a NetworkPolicy resource for
+                    // every enabled Kafka listener, allowing connections from all namespaces"
+                    // (Strimzi documentation, restricting access to listeners with network
+                    // policies, 0.48; read 2026-12-01).
+                    network_policy_peers: vec![k8s_openapi::api::networking::v1::NetworkPolicyPeer {
+                        pod_selector: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector {
+                            match_labels: Some(BTreeMap::from([(
+                                "app.kubernetes.io/part-of".to_string(),
+                                plan.deployment.clone(),
+                            )])),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }],
                 }],
                 config,
             },
