@@ -480,6 +480,13 @@ pub struct Secret {
     pub external: Vec<ExternalKey>,
 }
 
+impl Secret {
+    /// The keys of the Kubernetes Secret, read from the environment or from a store.
+    pub fn key_names(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|(k, _)| k.as_str()).chain(self.external.iter().map(|e| e.key.as_str()))
+    }
+}
+
 /// `KEY = external("store", "path", property = "field")`.
 #[derive(Debug, Clone)]
 pub struct ExternalKey {
@@ -659,6 +666,18 @@ pub struct Dapr {
     /// `metrics_port = …`: where the sidecar serves its metrics instead of its default.
     pub metrics_port: Option<Spanned<u16>>,
     pub span: Span,
+}
+
+impl Dapr {
+    /// The ports `sidecar` binds in this service's pods, by name (`metrics` moved by
+    /// `metrics_port`).
+    pub fn sidecar_ports<'s>(&self, sidecar: &'s Sidecar) -> impl Iterator<Item = (&'s str, u16)> {
+        let metrics = self.metrics_port.as_ref().map(|p| p.value);
+        sidecar.ports.iter().map(move |(name, port)| {
+            let port = if name == "metrics" { metrics.unwrap_or(*port) } else { *port };
+            (name.as_str(), port)
+        })
+    }
 }
 
 #[derive(Debug, Clone)]

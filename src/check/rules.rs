@@ -528,9 +528,7 @@ fn secret_variables<'s>(service: &'s Service, secrets: &BTreeMap<&str, &'s Secre
     let mut out: Vec<(&str, bool)> = Vec::new();
     for name in &service.secrets {
         if let Some(secret) = secrets.get(name.value.as_str()) {
-            let keys =
-                secret.keys.iter().map(|(k, _)| k.as_str()).chain(secret.external.iter().map(|e| e.key.as_str()));
-            out.extend(keys.map(|k| (k, !as_env)));
+            out.extend(secret.key_names().map(|k| (k, !as_env)));
         }
     }
     out.extend(service.secret_vars.iter().map(|v| (v.variable.as_str(), !as_env)));
@@ -552,12 +550,7 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
                 "secret NAME { KEY = env(\"VAR\") }",
             ),
             Some(secret) => {
-                let keys: Vec<&str> = secret
-                    .keys
-                    .iter()
-                    .map(|(k, _)| k.as_str())
-                    .chain(secret.external.iter().map(|e| e.key.as_str()))
-                    .collect();
+                let keys: Vec<&str> = secret.key_names().collect();
                 if !keys.contains(&var.key.value.as_str()) {
                     let near = did_you_mean(&var.key.value, keys.iter().copied());
                     cx.error(
@@ -598,14 +591,7 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
                 .iter()
                 .filter_map(|n| secrets.get(n.value.as_str()).copied())
                 .chain(deployment.secrets.iter())
-                .find_map(|s| {
-                    s.keys
-                        .iter()
-                        .map(|(k, _)| k)
-                        .chain(s.external.iter().map(|e| &e.key))
-                        .find(|k| k.contains("PASSWORD"))
-                        .map(|k| (s.name.value.as_str(), k.as_str()))
-                });
+                .find_map(|s| s.key_names().find(|k| k.contains("PASSWORD")).map(|k| (s.name.value.as_str(), k)));
             let options: Vec<String> = contract.requires_one_of.iter().map(|v| format!("`{v}`")).collect();
             cx.error(
                 Diagnostic::new(
@@ -647,13 +633,8 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
 
 /// An app port must not be a port the sidecar binds in the same pod.
 fn check_sidecar_ports(cx: &mut Cx, service: &Service, dapr: &Dapr, sidecar: &Sidecar) {
-    let taken = |name: &str, default: u16| -> u16 {
-        if name == "metrics" { dapr.metrics_port.as_ref().map_or(default, |p| p.value) } else { default }
-    };
     for port in &service.ports {
-        let Some((name, number)) =
-            sidecar.ports.iter().map(|(n, p)| (n.as_str(), taken(n, *p))).find(|(_, p)| *p == port.number)
-        else {
+        let Some((name, number)) = dapr.sidecar_ports(sidecar).find(|(_, p)| *p == port.number) else {
             continue;
         };
         let help = if name == "metrics" {
@@ -681,15 +662,7 @@ fn check_sidecar_ports(cx: &mut Cx, service: &Service, dapr: &Dapr, sidecar: &Si
 }
 
 fn sidecar_port_list(sidecar: &Sidecar, dapr: &Dapr) -> String {
-    sidecar
-        .ports
-        .iter()
-        .map(|(n, p)| {
-            let p = if n == "metrics" { dapr.metrics_port.as_ref().map_or(*p, |m| m.value) } else { *p };
-            format!("{p} ({n})")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    dapr.sidecar_ports(sidecar).map(|(n, p)| format!("{p} ({n})")).collect::<Vec<_>>().join(", ")
 }
 
 /// The first port after `from` that neither the app nor the sidecar uses.

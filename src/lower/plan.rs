@@ -530,9 +530,14 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         .iter()
         .filter_map(|name| deployment.secrets.iter().find(|s| s.name.value == name.value))
         .flat_map(|secret| {
-            let keys =
-                secret.keys.iter().map(|(key, _)| key.clone()).chain(secret.external.iter().map(|e| e.key.clone()));
-            keys.map(|key| SecretEnv { variable: key.clone(), secret: secret.name.value.clone(), key, file: as_file })
+            secret
+                .key_names()
+                .map(|key| SecretEnv {
+                    variable: key.to_string(),
+                    secret: secret.name.value.clone(),
+                    key: key.to_string(),
+                    file: as_file,
+                })
                 .collect::<Vec<_>>()
         })
         .collect();
