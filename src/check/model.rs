@@ -535,6 +535,13 @@ pub struct Service {
     pub volumes: Vec<Volume>,
 }
 
+impl Service {
+    /// Whether the file allows the exception `name` for this service.
+    pub fn allows(&self, name: &str) -> bool {
+        self.exceptions.iter().any(|e| e.name == name)
+    }
+}
+
 /// `VAR = secret(NAME, KEY)` in a service's `env`.
 #[derive(Debug, Clone)]
 pub struct SecretVar {

@@ -413,7 +413,7 @@ fn check_image(cx: &mut Cx, service: &Service) {
     if image.contains("@sha256:") {
         return;
     }
-    let allows_latest = service.exceptions.iter().any(|e| e.name == "latest_tag");
+    let allows_latest = service.allows("latest_tag");
     let last = image.rsplit('/').next().unwrap_or(image);
     let tag = last.split_once(':').map(|(_, tag)| tag);
     match tag {
@@ -524,7 +524,7 @@ fn check_route(
 /// The variables a service's secrets arrive in, with whether each arrives as a file
 /// (`VAR_FILE`) rather than as the variable itself.
 fn secret_variables<'s>(service: &'s Service, secrets: &BTreeMap<&str, &'s Secret>) -> Vec<(&'s str, bool)> {
-    let as_env = service.exceptions.iter().any(|e| e.name == "secret_env");
+    let as_env = service.allows("secret_env");
     let mut out: Vec<(&str, bool)> = Vec::new();
     for name in &service.secrets {
         if let Some(secret) = secrets.get(name.value.as_str()) {
