@@ -35,7 +35,9 @@ pub static FILES: &[(&str, &str)] = &[
 
 /// The parts of a provider's script templates (`stdlib/providers/<set>/<part>.hbs`), each a
 /// handlebars partial of the shared scripts.
-pub const TEMPLATE_PARTS: [&str; 5] = ["preflight", "provision", "deploy", "delete", "leftovers"];
+/// `inventory` runs in teardown before anything is deleted and records what the cluster made,
+/// so that `leftovers` checks exactly those and never the rest of the account.
+pub const TEMPLATE_PARTS: [&str; 6] = ["preflight", "provision", "deploy", "inventory", "delete", "leftovers"];
 
 macro_rules! template_sets {
     ($($set:literal),* $(,)?) => {
@@ -45,6 +47,7 @@ macro_rules! template_sets {
                 ($set, "preflight", include_str!(concat!("../stdlib/providers/", $set, "/preflight.hbs"))),
                 ($set, "provision", include_str!(concat!("../stdlib/providers/", $set, "/provision.hbs"))),
                 ($set, "deploy", include_str!(concat!("../stdlib/providers/", $set, "/deploy.hbs"))),
+                ($set, "inventory", include_str!(concat!("../stdlib/providers/", $set, "/inventory.hbs"))),
                 ($set, "delete", include_str!(concat!("../stdlib/providers/", $set, "/delete.hbs"))),
                 ($set, "leftovers", include_str!(concat!("../stdlib/providers/", $set, "/leftovers.hbs"))),
             )*

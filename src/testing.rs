@@ -192,7 +192,7 @@ line="$(printf '%q' "$name"; printf ' %q' "$@")"
 printf '%s\n' "$line" >> "$CALLS"
 case "$name $*" in
   "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
-  "doctl kubernetes options versions"*) echo "1.36.2-do.0" ;;
+  "doctl kubernetes options versions"*) printf '%s\n' "Slug           Kubernetes Version    Supported Features" "1.36.2-do.0    1.36.2                cluster-autoscaler" ;;
   "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;
   "k3d cluster get"*|"k3d registry get"*) exit 1 ;;
   "az group exists"*) if [ "${PHASE:-}" = teardown.sh ]; then echo true; else echo false; fi ;;
@@ -203,6 +203,22 @@ case "$name $*" in
 esac
 exit 0
 "#;
+
+/// The project's virtual environment of real clients (`target/clients/bin`, absolute), installed
+/// by `tools/install-clients.sh` when missing: azure-cli and awscli at pinned versions, and the
+/// Python (with PyYAML, which awscli needs) the stand-in cloud of `tests/cloud.rs` runs on.
+#[allow(clippy::panic)]
+pub fn client_venv() -> PathBuf {
+    let venv = Path::new("target/clients/bin");
+    let install = "tools/install-clients.sh";
+    if !venv.join("az").exists() || !venv.join("aws").exists() || !venv.join("python").exists() {
+        let status = std::process::Command::new("bash").arg(install).status();
+        if !status.is_ok_and(|s| s.success()) {
+            panic!("installing the real clients failed: run `{install}` and read its output");
+        }
+    }
+    venv.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", venv.display()))
+}
 
 /// Write `script` as an executable named after each of `tools` into `bin`.
 #[allow(clippy::panic)]

@@ -36,15 +36,7 @@ fn on_path(tool: &str) -> bool {
 }
 
 fn clients() -> Clients {
-    let venv = Path::new("target/clients/bin");
-    let install = "tools/install-clients.sh";
-    if !venv.join("az").exists() || !venv.join("aws").exists() {
-        let status = Command::new("bash").arg(install).status();
-        assert!(
-            status.is_ok_and(|s| s.success()),
-            "installing the real clients failed: run `{install}` and read its output"
-        );
-    }
+    let venv = deployc::testing::client_venv();
     for tool in ["kubectl", "gcloud"] {
         assert!(
             on_path(tool),
@@ -52,8 +44,7 @@ fn clients() -> Clients {
         );
     }
     // Absolute: the calls are replayed from the sandbox's working directory.
-    let absolute = |tool: &str| venv.join(tool).canonicalize().unwrap_or_else(|e| panic!("{tool}: {e}"));
-    Clients { az: absolute("az"), aws: absolute("aws") }
+    Clients { az: venv.join("az"), aws: venv.join("aws") }
 }
 
 /// One example's output, its scripts run against the recorders; the calls they made.

@@ -12,7 +12,8 @@ use deployc::testing::{RECORDER, TempDir, compile_path, install_stand_ins, recor
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-const TOOLS: [&str; 7] = ["hetzner-k3s", "hcloud", "k3d", "kubectl", "helm", "curl", "docker"];
+const TOOLS: [&str; 11] =
+    ["hetzner-k3s", "hcloud", "k3d", "kubectl", "helm", "curl", "docker", "doctl", "az", "kind", "eksctl"];
 
 fn contract(name: &str) -> Json {
     let path = format!("tests/contracts/{name}.json");
@@ -291,4 +292,126 @@ fn reintroduced_defects_fail_with_their_fact() {
     });
     let violations = k3d_violations(&calls, "1.35", &["traefik"]);
     assert!(violations.iter().any(|v| v.contains("--disable=traefik") && v.contains("v5.9.0")), "{violations:?}");
+}
+
+/// Where a contract with a `commands` table (doctl, helm, kind, eksctl) rejects a call: an
+/// unknown subcommand, or a flag the subcommand does not declare at the pinned version (cobra
+/// exits with "unknown flag" for either).
+fn flag_violations(contract: &Json, call: &[String]) -> Vec<String> {
+    let (tool, version) = (contract["tool"].as_str().unwrap_or("?"), contract["version"].as_str().unwrap_or("?"));
+    let Some(commands) = contract["commands"].as_object() else { return vec![format!("{tool}: no commands")] };
+    let words: Vec<&str> = call[1..].iter().map(String::as_str).take_while(|w| !w.starts_with('-')).collect();
+    // The longest command whose words start the call (the rest are positional arguments).
+    let Some((name, flags)) = commands
+        .iter()
+        .filter(|(name, _)| {
+            let parts: Vec<&str> = name.split(' ').collect();
+            words.len() >= parts.len() && words[..parts.len()] == parts[..]
+        })
+        .max_by_key(|(name, _)| name.len())
+    else {
+        return vec![format!("`{}`: {tool} v{version} has no such command (tests/contracts)", call.join(" "))];
+    };
+    let declared: Vec<String> = flags
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(contract["global_flags"].as_array().into_iter().flatten())
+        .filter_map(|f| f.as_str().map(String::from))
+        .collect();
+    call[1..]
+        .iter()
+        .filter(|w| w.starts_with('-') && w.len() > 1)
+        .map(|w| w.split('=').next().unwrap_or(w).to_string())
+        .filter(|flag| !declared.contains(flag))
+        .map(|flag| format!("`{}`: `{tool} {name}` has no flag {flag} at v{version} (tests/contracts)", call.join(" ")))
+        .collect()
+}
+
+/// The contract file each tool's calls are checked against.
+fn flag_contracts() -> BTreeMap<&'static str, Json> {
+    BTreeMap::from([
+        ("doctl", contract("doctl-1.166.0")),
+        ("helm", contract("helm-3.21.4")),
+        ("kind", contract("kind-0.32.0")),
+        ("eksctl", contract("eksctl-0.230.0")),
+    ])
+}
+
+#[test]
+fn every_doctl_helm_kind_and_eksctl_call_is_one_the_pinned_tool_accepts() {
+    let contracts = flag_contracts();
+    let mut violations = Vec::new();
+    let mut checked = BTreeMap::new();
+    for example in deployc::testing::deploy_files("examples") {
+        let name = example.to_string_lossy().to_string();
+        let dir = TempDir::new(&format!("flags-{}", example.file_stem().unwrap_or_default().to_string_lossy()));
+        for call in run_scripts(&name, &dir, &|_, text| text) {
+            let Some(contract) = call.first().and_then(|tool| contracts.get(tool.as_str())) else { continue };
+            *checked.entry(call[0].clone()).or_insert(0) += 1;
+            violations.extend(flag_violations(contract, &call).into_iter().map(|v| format!("{name}: {v}")));
+        }
+    }
+    eprintln!("calls checked against pinned contracts: {checked:?}");
+    violations.sort();
+    violations.dedup();
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    assert!(checked.contains_key("doctl") && checked.contains_key("helm"), "{checked:?}");
+}
+
+#[test]
+fn the_doctl_defect_the_contract_caught_stays_caught() {
+    // `kubernetes options versions` has no --format (doctl v1.166.0): provision would find no
+    // version and stop on every new DOKS cluster.
+    let contract = contract("doctl-1.166.0");
+    let call: Vec<String> =
+        ["doctl", "kubernetes", "options", "versions", "--format", "Slug", "--no-header"].map(String::from).to_vec();
+    let violations = flag_violations(&contract, &call);
+    assert!(violations.iter().any(|v| v.contains("has no flag --format at v1.166.0")), "{violations:?}");
+}
+
+/// Every `--set` key of every `helm upgrade` the scripts run exists in the pinned chart's own
+/// values.yaml (`tests/contracts/helm-chart-values.json`); a key below a map-typed value
+/// (`service.annotations.<annotation>`) counts as that map's.
+#[test]
+fn every_helm_values_key_exists_in_the_pinned_chart() {
+    let values = contract("helm-chart-values");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for example in deployc::testing::deploy_files("examples") {
+        let name = example.to_string_lossy().to_string();
+        let dir = TempDir::new(&format!("values-{}", example.file_stem().unwrap_or_default().to_string_lossy()));
+        for call in run_scripts(&name, &dir, &|_, text| text) {
+            if call.len() < 4 || call[0] != "helm" || call[1] != "upgrade" {
+                continue;
+            }
+            // `helm upgrade --install RELEASE CHART …`: the chart is the second positional word.
+            let positional: Vec<&String> = call[2..].iter().filter(|w| !w.starts_with('-')).collect();
+            let Some(chart) = positional.get(1) else { continue };
+            let version =
+                call.iter().position(|w| w == "--version").and_then(|i| call.get(i + 1)).cloned().unwrap_or_default();
+            let Some(keys) = values["charts"][format!("{chart}@{version}")]["keys"].as_object() else {
+                problems.push(format!("{name}: chart {chart}@{version} has no recorded values.yaml (tests/contracts/helm-chart-values.json)"));
+                continue;
+            };
+            for (i, word) in call.iter().enumerate() {
+                if word != "--set" {
+                    continue;
+                }
+                let key = call.get(i + 1).and_then(|kv| kv.split('=').next()).unwrap_or_default();
+                checked += 1;
+                let known = keys.iter().any(|(k, fact)| {
+                    fact["exists"] == true
+                        && (key == k || key.starts_with(&format!("{k}.")) && fact["default"].is_object())
+                });
+                if !known {
+                    problems.push(format!("{name}: `--set {key}` is not a key of {chart}@{version}'s values.yaml"));
+                }
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked > 0, "no --set value was checked");
 }

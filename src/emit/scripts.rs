@@ -161,6 +161,16 @@ pub(crate) fn prerequisites(plan: &Plan) -> Vec<Prerequisite> {
     out
 }
 
+/// Whether teardown deletes `component`'s namespace after uninstalling it: the stack made it
+/// (`--create-namespace`), it is not one of Kubernetes' own, and `component` is the last release
+/// in it to go (teardown runs the install order backwards, so the first one installed).
+fn deletes_namespace(plan: &Plan, component: &crate::lower::plan::StackComponent) -> bool {
+    const SYSTEM: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+    !SYSTEM.contains(&component.namespace.as_str())
+        && component.namespace != plan.namespace
+        && plan.stack.iter().find(|c| c.namespace == component.namespace).is_some_and(|c| c.name == component.name)
+}
+
 /// The context the script templates are rendered with.
 pub(crate) fn context(plan: &Plan) -> Value {
     let q = |s: &str| sh_quote(s);
@@ -185,6 +195,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
                 "name": q(&c.name), "chart": q(&c.chart), "repo": q(&c.repo), "version": q(&c.version),
                 "namespace": q(&c.namespace),
                 "instance": q(&format!("app.kubernetes.io/instance={}", c.name)),
+                "delete_namespace": deletes_namespace(plan, c),
                 "values": c.values.iter().map(|(k, v)| q(&format!("{k}={v}"))).collect::<Vec<_>>(),
                 "ready": c.ready.iter().map(|r| q(r)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),

@@ -84,6 +84,20 @@ if [ "$ASSUME_YES" != 1 ] && [ "$DRY_RUN" != 1 ]; then
   [ "$answer" = "$CLUSTER" ] || die "not confirmed; nothing was deleted"
 fi
 
+step "what this cluster made (the leftover check looks for exactly these)"
+# Recorded before anything is deleted, and kept when the cluster is already gone (a second run):
+# the UID and address of every LoadBalancer Service and the name of every PersistentVolume,
+# which the clouds' controllers name and label their load balancers and volumes by.
+readonly INVENTORY="$STATE_DIR/inventory"
+if [ "$DRY_RUN" != 1 ] && kubectl cluster-info >/dev/null 2>&1; then
+  mkdir -p "$INVENTORY"
+  kubectl get services --all-namespaces -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.uid}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' > "$INVENTORY/load-balancers.new" &&
+    mv "$INVENTORY/load-balancers.new" "$INVENTORY/load-balancers"
+  kubectl get persistentvolumes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' > "$INVENTORY/volumes.new" &&
+    mv "$INVENTORY/volumes.new" "$INVENTORY/volumes"
+fi
+# Everything this deployment creates is found by name or resource group at teardown: nothing to record.
+
 if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "manifests (Ingresses first, so load balancers and certificates are released)"
   # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
@@ -92,16 +106,22 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "stack stage 1: prometheus, ingress-nginx, argo-cd"
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'prometheus' --namespace 'monitoring' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'monitoring' --selector 'app.kubernetes.io/instance=prometheus' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'monitoring' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'ingress-nginx' --namespace 'ingress-nginx' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'ingress-nginx' --selector 'app.kubernetes.io/instance=ingress-nginx' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'ingress-nginx' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'argo-cd' --namespace 'argocd' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'argocd' --selector 'app.kubernetes.io/instance=argo-cd' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'argocd' --ignore-not-found --wait=true --timeout=5m
 fi
 
 step "cluster"

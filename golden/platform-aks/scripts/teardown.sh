@@ -85,6 +85,20 @@ if [ "$ASSUME_YES" != 1 ] && [ "$DRY_RUN" != 1 ]; then
   [ "$answer" = "$CLUSTER" ] || die "not confirmed; nothing was deleted"
 fi
 
+step "what this cluster made (the leftover check looks for exactly these)"
+# Recorded before anything is deleted, and kept when the cluster is already gone (a second run):
+# the UID and address of every LoadBalancer Service and the name of every PersistentVolume,
+# which the clouds' controllers name and label their load balancers and volumes by.
+readonly INVENTORY="$STATE_DIR/inventory"
+if [ "$DRY_RUN" != 1 ] && kubectl cluster-info >/dev/null 2>&1; then
+  mkdir -p "$INVENTORY"
+  kubectl get services --all-namespaces -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.uid}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' > "$INVENTORY/load-balancers.new" &&
+    mv "$INVENTORY/load-balancers.new" "$INVENTORY/load-balancers"
+  kubectl get persistentvolumes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' > "$INVENTORY/volumes.new" &&
+    mv "$INVENTORY/volumes.new" "$INVENTORY/volumes"
+fi
+# Everything this deployment creates is found by name or resource group at teardown: nothing to record.
+
 if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "Kafka topics (while the topic operator still runs to remove their finalizers)"
   run kubectl delete kafkatopics.kafka.strimzi.io --namespace 'platform' --selector 'app.kubernetes.io/part-of=platform' --ignore-not-found --wait=true --timeout=5m
@@ -95,44 +109,64 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "stack stage 1: traefik, redis, prometheus, kafka, external-secrets, dapr, cloudnative-pg, cert-manager, argo-rollouts, argo-cd"
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'traefik' --selector 'app.kubernetes.io/instance=traefik' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'traefik' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'redis' --namespace 'redis' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'redis' --selector 'app.kubernetes.io/instance=redis' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'redis' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'prometheus' --namespace 'monitoring' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'monitoring' --selector 'app.kubernetes.io/instance=prometheus' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'monitoring' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'kafka' --namespace 'kafka' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'kafka' --selector 'app.kubernetes.io/instance=kafka' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'kafka' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'external-secrets' --namespace 'external-secrets' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'external-secrets' --selector 'app.kubernetes.io/instance=external-secrets' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'external-secrets' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'dapr-system' --selector 'app.kubernetes.io/instance=dapr' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'dapr-system' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'cloudnative-pg' --namespace 'cnpg-system' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'cnpg-system' --selector 'app.kubernetes.io/instance=cloudnative-pg' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'cnpg-system' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'cert-manager' --selector 'app.kubernetes.io/instance=cert-manager' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'cert-manager' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'argo-rollouts' --namespace 'argo-rollouts' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'argo-rollouts' --selector 'app.kubernetes.io/instance=argo-rollouts' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'argo-rollouts' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'argo-cd' --namespace 'argocd' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'argocd' --selector 'app.kubernetes.io/instance=argo-cd' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'argocd' --ignore-not-found --wait=true --timeout=5m
 fi
 
 step "cluster"

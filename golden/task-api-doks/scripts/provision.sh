@@ -93,12 +93,17 @@ else
   # DOKS wants a full version slug (1.31.1-do.5): take the newest of the declared minor.
   slug="$K8S_VERSION"
   if [ "$DRY_RUN" != 1 ]; then
-    slug="$(doctl kubernetes options versions --format Slug --no-header | grep -m1 "^${K8S_VERSION}\." || true)"
+    # `options versions` has no --format or --no-header (doctl v1.166.0 commands/kubernetes.go
+    # builds it without a displayer type): skip the header line, take the Slug column.
+    slug="$(doctl kubernetes options versions | awk 'NR > 1 { print $1 }' | grep -m1 "^${K8S_VERSION}\." || true)"
     [ -n "$slug" ] || die "DigitalOcean no longer offers Kubernetes $K8S_VERSION: pick another version in the .deploy file"
   fi
+  # --ha=false: the plan prices the free control plane, and from 1.36.0 the API turns the $40/mo
+  # highly available one on when the flag is left out (doctl v1.166.0 `--ha` help text).
   run doctl kubernetes cluster create "$CLUSTER" \
     --region "$REGION" \
     --version "$slug" \
+    --ha=false \
     --node-pool "name=${POOL_0_NAME};size=${POOL_0_SIZE};count=${POOL_0_COUNT};auto-scale=true;min-nodes=${POOL_0_MIN};max-nodes=${POOL_0_MAX}" \
     --wait
 fi

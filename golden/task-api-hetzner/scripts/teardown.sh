@@ -88,6 +88,27 @@ if [ "$ASSUME_YES" != 1 ] && [ "$DRY_RUN" != 1 ]; then
   [ "$answer" = "$CLUSTER" ] || die "not confirmed; nothing was deleted"
 fi
 
+step "what this cluster made (the leftover check looks for exactly these)"
+# Recorded before anything is deleted, and kept when the cluster is already gone (a second run):
+# the UID and address of every LoadBalancer Service and the name of every PersistentVolume,
+# which the clouds' controllers name and label their load balancers and volumes by.
+readonly INVENTORY="$STATE_DIR/inventory"
+if [ "$DRY_RUN" != 1 ] && kubectl cluster-info >/dev/null 2>&1; then
+  mkdir -p "$INVENTORY"
+  kubectl get services --all-namespaces -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.uid}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' > "$INVENTORY/load-balancers.new" &&
+    mv "$INVENTORY/load-balancers.new" "$INVENTORY/load-balancers"
+  kubectl get persistentvolumes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' > "$INVENTORY/volumes.new" &&
+    mv "$INVENTORY/volumes.new" "$INVENTORY/volumes"
+fi
+# The servers' addresses, to find their primary IPs after the delete (hetzner-k3s v2.6.0 labels
+# its servers `cluster=<name>`, src/hetzner/instance/create.cr).
+if [ "$DRY_RUN" != 1 ]; then
+  mkdir -p "$INVENTORY"
+  hcloud server list --selector "cluster=$CLUSTER" -o noheader -o columns=ipv4 > "$INVENTORY/server-ips.new" 2>/dev/null &&
+    [ -s "$INVENTORY/server-ips.new" ] && mv "$INVENTORY/server-ips.new" "$INVENTORY/server-ips"
+  rm -f "$INVENTORY/server-ips.new"
+fi
+
 if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "manifests (Ingresses first, so load balancers and certificates are released)"
   # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
@@ -96,16 +117,22 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "stack stage 1: traefik, dapr, cert-manager"
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'traefik' --selector 'app.kubernetes.io/instance=traefik' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'traefik' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'dapr-system' --selector 'app.kubernetes.io/instance=dapr' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'dapr-system' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'cert-manager' --selector 'app.kubernetes.io/instance=cert-manager' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'cert-manager' --ignore-not-found --wait=true --timeout=5m
 fi
 
 step "cluster"
@@ -120,11 +147,24 @@ fi
 step "what would still bill"
 leftovers=()
 if [ "$DRY_RUN" != 1 ]; then
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("server $item"); done < <(hcloud server list -o noheader -o columns=name | grep -F -- "$CLUSTER" || true)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("load balancer $item"); done < <(hcloud load-balancer list -o noheader -o columns=name)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("volume $item"); done < <(hcloud volume list -o noheader -o columns=name)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("primary IP $item"); done < <(hcloud primary-ip list -o noheader -o columns=name)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("snapshot $item"); done < <(hcloud image list --type snapshot -o noheader -o columns=description)
+  # Only what this cluster made, never the rest of the project (read 2026-12-01,
+  # notes/leftover-scoping-research.md §2): servers carry `cluster=<name>` (hetzner-k3s v2.6.0);
+  # the cloud controller manager labels a load balancer only `hcloud-ccm/service-uid=<Service
+  # UID>` (v1.33.0 internal/hcops/load_balancer.go); the CSI driver labels a volume
+  # `pv-name=<PersistentVolume>` (v2.21.2 internal/driver/controller.go). Neither makes snapshots.
+  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("server $item"); done < <(hcloud server list --selector "cluster=$CLUSTER" -o noheader -o columns=name)
+  while read -r uid _; do
+    [ -n "$uid" ] || continue
+    while IFS= read -r item; do [ -n "$item" ] && leftovers+=("load balancer $item"); done < <(hcloud load-balancer list --selector "hcloud-ccm/service-uid=$uid" -o noheader -o columns=name)
+  done < <(cat "$INVENTORY/load-balancers" 2>/dev/null)
+  while IFS= read -r pv; do
+    [ -n "$pv" ] || continue
+    while IFS= read -r item; do [ -n "$item" ] && leftovers+=("volume $item"); done < <(hcloud volume list --selector "pv-name=$pv" -o noheader -o columns=name)
+  done < <(cat "$INVENTORY/volumes" 2>/dev/null)
+  while IFS= read -r ip; do
+    [ -n "$ip" ] || continue
+    while IFS= read -r item; do [ -n "$item" ] && leftovers+=("primary IP $item"); done < <(hcloud primary-ip list -o noheader -o columns=ip,name | awk -v ip="$ip" '$1 == ip { print $2 }')
+  done < <(cat "$INVENTORY/server-ips" 2>/dev/null)
 fi
 if [ "$DRY_RUN" = 1 ]; then
   echo "SKIP  leftovers are listed only in a real run"

@@ -84,6 +84,30 @@ if [ "$ASSUME_YES" != 1 ] && [ "$DRY_RUN" != 1 ]; then
   [ "$answer" = "$CLUSTER" ] || die "not confirmed; nothing was deleted"
 fi
 
+step "what this cluster made (the leftover check looks for exactly these)"
+# Recorded before anything is deleted, and kept when the cluster is already gone (a second run):
+# the UID and address of every LoadBalancer Service and the name of every PersistentVolume,
+# which the clouds' controllers name and label their load balancers and volumes by.
+readonly INVENTORY="$STATE_DIR/inventory"
+if [ "$DRY_RUN" != 1 ] && kubectl cluster-info >/dev/null 2>&1; then
+  mkdir -p "$INVENTORY"
+  kubectl get services --all-namespaces -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.uid}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' > "$INVENTORY/load-balancers.new" &&
+    mv "$INVENTORY/load-balancers.new" "$INVENTORY/load-balancers"
+  kubectl get persistentvolumes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' > "$INVENTORY/volumes.new" &&
+    mv "$INVENTORY/volumes.new" "$INVENTORY/volumes"
+fi
+# DOKS lists what the cluster made, by ID, only while the cluster exists (doctl v1.166.0
+# `kubernetes cluster list-associated-resources`: load balancers, CSI volumes and volume
+# snapshots, the same set `delete --dangerous` deletes; printed as `[id1 id2]`; read 2026-12-01,
+# notes/leftover-scoping-research.md §1).
+if [ "$DRY_RUN" != 1 ] && doctl kubernetes cluster get "$CLUSTER" >/dev/null 2>&1; then
+  mkdir -p "$INVENTORY"
+  for column in LoadBalancers Volumes VolumeSnapshots; do
+    doctl kubernetes cluster list-associated-resources "$CLUSTER" --format "$column" --no-header | tr -d '[]' | tr ' ' '\n' | grep -v '^$' > "$INVENTORY/do-$column.new" || true
+    mv "$INVENTORY/do-$column.new" "$INVENTORY/do-$column"
+  done
+fi
+
 if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "manifests (Ingresses first, so load balancers and certificates are released)"
   # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
@@ -92,28 +116,38 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "stack stage 1: traefik, prometheus, metrics-server, kafka, dapr, cert-manager"
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'traefik' --selector 'app.kubernetes.io/instance=traefik' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'traefik' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'prometheus' --namespace 'monitoring' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'monitoring' --selector 'app.kubernetes.io/instance=prometheus' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'monitoring' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'metrics-server' --namespace 'kube-system' --ignore-not-found --wait --timeout 10m
   # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
   run kubectl delete pvc --namespace 'kube-system' --selector 'app.kubernetes.io/instance=metrics-server' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'kafka' --namespace 'kafka' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'kafka' --selector 'app.kubernetes.io/instance=kafka' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'kafka' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'dapr-system' --selector 'app.kubernetes.io/instance=dapr' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'dapr-system' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'cert-manager' --namespace 'cert-manager' --ignore-not-found --wait --timeout 10m
-  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind.
-  run kubectl delete pvc --namespace 'cert-manager' --selector 'app.kubernetes.io/instance=cert-manager' --ignore-not-found --wait=true --timeout=5m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'cert-manager' --ignore-not-found --wait=true --timeout=5m
 fi
 
 step "cluster"
@@ -133,10 +167,12 @@ fi
 step "what would still bill"
 leftovers=()
 if [ "$DRY_RUN" != 1 ]; then
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("load balancer $item"); done < <(doctl compute load-balancer list --format Name --no-header)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("volume $item"); done < <(doctl compute volume list --format Name --no-header)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("volume snapshot $item"); done < <(doctl compute snapshot list --resource volume --format Name --no-header)
-  while IFS= read -r item; do [ -n "$item" ] && leftovers+=("reserved IP $item"); done < <(doctl compute reserved-ip list --format IP --no-header)
+  # Only what this cluster made (the inventory taken before the delete), never the rest of the
+  # account; nothing in a DOKS cluster reserves IPs (the cloud controller manager has no
+  # reserved-IP code, v0.1.68).
+  while IFS= read -r id; do [ -n "$id" ] && doctl compute load-balancer get "$id" >/dev/null 2>&1 && leftovers+=("load balancer $id"); done < <(cat "$INVENTORY/do-LoadBalancers" 2>/dev/null)
+  while IFS= read -r id; do [ -n "$id" ] && doctl compute volume get "$id" >/dev/null 2>&1 && leftovers+=("volume $id"); done < <(cat "$INVENTORY/do-Volumes" 2>/dev/null)
+  while IFS= read -r id; do [ -n "$id" ] && doctl compute snapshot get "$id" >/dev/null 2>&1 && leftovers+=("volume snapshot $id"); done < <(cat "$INVENTORY/do-VolumeSnapshots" 2>/dev/null)
   # Only the registry provision.sh created (its marker stays until the delete succeeded).
   if [ -f "$STATE_DIR/registry-created" ] && doctl registry get >/dev/null 2>&1; then leftovers+=("container registry"); fi
   if doctl kubernetes cluster get "$CLUSTER" >/dev/null 2>&1; then leftovers+=("cluster $CLUSTER"); fi
