@@ -93,6 +93,9 @@ pub enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Replace the output directory even when it holds files deployc does not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Show what a build would change in an output directory: resources, then a unified diff.
     #[command(

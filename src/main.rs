@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     let colour = Colour(cli.color);
     let code = match cli.command {
         Command::Check { files, name, format } => check(&files, name, format, colour),
-        Command::Build { file, output, name, format } => build(&file, &output, name, format, colour),
+        Command::Build { file, output, name, format, force } => build(&file, &output, name, format, colour, force),
         Command::Diff { file, dir, check, name } => diff(&file, &dir, check, name, colour),
         Command::Fmt { files, check } => fmt(&files, check, colour),
         Command::Explain { code, list, format } => explain(code.as_deref(), list, format),
@@ -105,8 +105,21 @@ fn check(files: &[PathBuf], name: Option<String>, format: Format, colour: Colour
     worst
 }
 
-fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colour: Colour) -> u8 {
+fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colour: Colour, force: bool) -> u8 {
     let options = CompileOptions { deployment: name, today: today() };
+    // One build at a time per output directory; then make sure it is ours to replace.
+    let _lock = match output::OutputLock::acquire(output) {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("error: cannot write {}: {error}", output.display());
+            return IO_ERROR;
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if let Some(why) = output::refuse_output_dir(output, file, &cwd, force) {
+        eprintln!("error: {why}");
+        return IO_ERROR;
+    }
     let Some(mut loaded) = load(file) else { return IO_ERROR };
     // Files are written into a staging directory as they are made, never all held in memory;
     // the staging directory replaces `output` only when every file was written.

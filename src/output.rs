@@ -53,6 +53,151 @@ pub fn write_atomically(tree: &OutputTree, dir: &Path) -> io::Result<()> {
     staging.commit()
 }
 
+/// The top-level entries a build writes (and the scripts' state), and what each directory
+/// holds: an existing output directory with anything else in it is not deployc's to replace.
+const OWN_ENTRIES: [(&str, Option<&str>); 4] =
+    [("RUNBOOK.md", None), ("manifests", Some(".yaml")), ("scripts", Some(".sh")), (STATE_DIR, Some(""))];
+
+/// Why `dir` must not be replaced by a build of `input` run from `cwd`, if it must not: it is a
+/// file, it holds the input or the working directory, or it holds files deployc does not write
+/// (unless `force`). Reads only; touches nothing.
+pub fn refuse_output_dir(dir: &Path, input: &Path, cwd: &Path, force: bool) -> Option<String> {
+    let meta = fs::symlink_metadata(dir).ok()?;
+    if !meta.is_dir() {
+        return Some(format!("{} exists and is not a directory: give -o a directory", dir.display()));
+    }
+    let real = fs::canonicalize(dir).ok()?;
+    let inside = |path: &Path| fs::canonicalize(path).is_ok_and(|p| p.starts_with(&real));
+    if inside(input) {
+        return Some(format!(
+            "{} holds the input file {}: a build replaces its output directory whole; choose another, such as {}",
+            dir.display(),
+            input.display(),
+            real.join("out").display()
+        ));
+    }
+    if inside(cwd) {
+        return Some(format!(
+            "{} holds the working directory: a build replaces its output directory whole; choose a subdirectory such as out/",
+            dir.display()
+        ));
+    }
+    if force {
+        return None;
+    }
+    let foreign = foreign_entries(dir);
+    (!foreign.is_empty()).then(|| {
+        format!(
+            "{} holds files deployc does not write ({}{}): a build would delete them; choose an empty or new directory, or pass --force",
+            dir.display(),
+            foreign.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            if foreign.len() > 3 { format!(" and {} more", foreign.len() - 3) } else { String::new() }
+        )
+    })
+}
+
+/// Entries of `dir` that no build writes, as paths relative to it.
+fn foreign_entries(dir: &Path) -> Vec<String> {
+    let mut foreign = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let own = OWN_ENTRIES.iter().find(|(n, _)| *n == name);
+        match own {
+            Some((_, None)) if !is_dir => {}
+            Some((_, Some(suffix))) if is_dir => {
+                if !suffix.is_empty() {
+                    for inner in walk(&entry.path()) {
+                        if !inner.ends_with(suffix) {
+                            foreign.push(format!("{name}/{inner}"));
+                        }
+                    }
+                }
+            }
+            _ => foreign.push(name),
+        }
+    }
+    foreign.sort();
+    foreign
+}
+
+/// The files under `dir`, relative to it, `/`-separated (symbolic links count as files).
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in fs::read_dir(&current).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out
+}
+
+/// An exclusive lock on building into one output directory, held until dropped: a second
+/// build of the same directory waits instead of mixing its files into the first one's swap.
+/// On Unix the lock is on the directory that holds the output (nothing is created for it);
+/// elsewhere on a `.NAME.deployc-lock` file beside the output.
+pub struct OutputLock(#[allow(dead_code)] fs::File);
+
+impl OutputLock {
+    /// Lock `dir`, waiting for another build of it, then clear what an interrupted build left.
+    pub fn acquire(dir: &Path) -> io::Result<OutputLock> {
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        fs::create_dir_all(&parent)?;
+        #[cfg(unix)]
+        let file = fs::File::open(&parent)?;
+        #[cfg(not(unix))]
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(parent.join(format!(".{base}.deployc-lock")))?;
+        file.lock()?;
+        recover(&parent, &base, dir);
+        Ok(OutputLock(file))
+    }
+}
+
+/// With the lock held no other build of `dir` runs, so what an interrupted one left beside it
+/// (killed between the renames of [`Staging::commit`]) is put back or removed: a missing output
+/// comes back from its backup, `.deployc-state/` from wherever the swap had moved it, and the
+/// staging and backup directories go.
+fn recover(parent: &Path, base: &str, dir: &Path) {
+    let leftovers: Vec<PathBuf> = fs::read_dir(parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().map(|n| n.to_string_lossy().into_owned()).is_some_and(|n| {
+                n.starts_with(&format!(".{base}.deployc-tmp-")) || n.starts_with(&format!(".{base}.deployc-old-"))
+            })
+        })
+        .collect();
+    for path in &leftovers {
+        let is_backup = path.to_string_lossy().contains(".deployc-old-");
+        if is_backup && !dir.exists() {
+            let _ = fs::rename(path, dir);
+        }
+    }
+    for path in &leftovers {
+        let state = path.join(STATE_DIR);
+        if state.is_dir() && !dir.join(STATE_DIR).exists() && dir.is_dir() {
+            let _ = fs::rename(&state, dir.join(STATE_DIR));
+        }
+        let _ = fs::remove_dir_all(path);
+    }
+}
+
 /// Below this many files one thread writes them all.
 const PARALLEL_FROM: usize = 64;
 

@@ -288,3 +288,75 @@ fn no_secret_value_reaches_output_or_logs() {
         assert!(calls.contains("kubectl create secret generic"), "{}: no Secret was created", example.display());
     }
 }
+
+/// Quoting by construction: every string the script templates receive is a shell-quoted word
+/// (`sh_quote`), except the few reviewed raw values below, each held to the check that makes it
+/// inert where the templates put it. A value from the file, an imported library or the stdlib
+/// (a provider's `cli`) cannot reach a script unquoted without failing here.
+#[test]
+fn every_string_the_script_templates_get_is_quoted_or_a_reviewed_raw_value() {
+    fn identifier(s: &str) -> bool {
+        s.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+            && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    }
+    fn one_line(s: &str) -> bool {
+        !s.contains(['\n', '\r'])
+    }
+    // (path in the context, why it may be raw)
+    fn quoted_words(s: &str) -> bool {
+        s.split(' ')
+            .all(|w| w.len() >= 2 && w.starts_with('\'') && w.ends_with('\'') && !w[1..w.len() - 1].contains('\''))
+    }
+    fn composed(_: &str) -> bool {
+        true
+    }
+    type Review = (&'static str, fn(&str) -> bool);
+    let reviewed: [Review; 7] = [
+        // `${NAME:-}`: the checker allows only environment variable names (E0314).
+        (".secrets[].keys[].env", identifier),
+        // Written after `# `: one line, so nothing leaves the comment.
+        (".criteria[].title", one_line),
+        (".source_comment", one_line),
+        (".deployment_comment", one_line),
+        // Shell the emitter composes from quoted words (`criteria` in src/emit/scripts.rs);
+        // `hostile_strings_stay_inert` runs it with hostile values.
+        (".criteria[].check", composed),
+        // A command line of quoted words.
+        (".prerequisites[].check", quoted_words),
+        // Empty when the target has no local registry; quoted otherwise.
+        (".local_registry_host", str::is_empty),
+    ];
+    fn walk(value: &serde_json::Value, path: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, &format!("{path}.{k}"), out)),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, &format!("{path}[]"), out)),
+            serde_json::Value::String(s) => out.push((path.to_string(), s.clone())),
+            _ => {}
+        }
+    }
+    let quoted = |s: &str| {
+        s.len() >= 2
+            && s.starts_with('\'')
+            && s.ends_with('\'')
+            && !s[1..s.len() - 1].replace(r"'\''", "").contains('\'')
+    };
+    let mut files = deployc::testing::deploy_files("examples");
+    files.extend(["tests/fixtures/hostile-doks.deploy", "tests/fixtures/hostile-k3d.deploy"].map(PathBuf::from));
+    let mut problems = Vec::new();
+    for file in files {
+        let Some(contexts) = deployc::testing::template_contexts(&file) else { continue };
+        let mut strings = Vec::new();
+        walk(&contexts.scripts, "", &mut strings);
+        for (path, value) in strings {
+            if quoted(&value) {
+                continue;
+            }
+            match reviewed.iter().find(|(p, _)| *p == path) {
+                Some((_, check)) if check(&value) => {}
+                Some(_) => problems.push(format!("{}: {path} = {value:?} fails its review check", file.display())),
+                None => problems.push(format!("{}: {path} = {value:?} reaches the scripts unquoted", file.display())),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -190,7 +190,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
         let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
         json!({
             "number": number,
-            "names": names.join(", "),
+            "names": q(&names.join(", ")),
             "components": components.iter().map(|c| json!({
                 "name": q(&c.name), "chart": q(&c.chart), "repo": q(&c.repo), "version": q(&c.version),
                 "namespace": q(&c.namespace),
@@ -266,7 +266,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "cluster": q(&plan.deployment),
         "region": target.region.as_deref().map(q),
         "version": q(&target.version),
-        "cli": target.cli,
+        "cli": q(&target.cli),
         "pools": pools,
         "has_workers": target.pools.iter().any(|p| !p.control_plane),
         "node_image": target.node_image.as_deref().map(q),
@@ -282,7 +282,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "ports": target.ports.iter().map(|p| q(p)).collect::<Vec<_>>(),
         "stages": stages,
         "stages_reversed": stages_reversed,
-        "bundled": plan.bundled.join(", "),
+        "bundled": (!plan.bundled.is_empty()).then(|| q(&plan.bundled.join(", "))),
         "secrets": secrets,
         "secret_key_count": secret_key_count,
         "services": plan.services.iter().map(|s| json!({ "workload": q(&s.workload()) })).collect::<Vec<_>>(),

@@ -97,7 +97,7 @@ fi
 step "namespace"
 run kubectl apply -f "$OUT_DIR/manifests/00-namespace.yaml"
 
-step "stack stage 1: argo-cd, ingress-nginx, prometheus"
+step "stack stage 1: "'argo-cd, ingress-nginx, prometheus'
 run helm upgrade --install 'argo-cd' 'argo-cd' \
   --repo 'https://argoproj.github.io/argo-helm' \
   --version '8.5.8' \

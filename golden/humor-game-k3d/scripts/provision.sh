@@ -73,7 +73,7 @@ readonly CLUSTER='humor-game'
 readonly K8S_VERSION='1.35'
 started=$(date +%s)
 
-step "checking k3d"
+step "checking "'k3d'
 need k3d "see https://k3d.io/#installation"
 need docker "k3d runs k3s in Docker: see https://docs.docker.com/engine/install/"
 if [ "$DRY_RUN" != 1 ]; then

@@ -103,7 +103,7 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
   # volumes the cloud deletes (reclaim policy Delete).
   run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true --timeout=10m
-  step "stack stage 1: prometheus, ingress-nginx, argo-cd"
+  step "stack stage 1: "'prometheus, ingress-nginx, argo-cd'
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'prometheus' --namespace 'monitoring' --ignore-not-found --wait --timeout 10m
   # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and

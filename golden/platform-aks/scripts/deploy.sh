@@ -96,7 +96,7 @@ fi
 step "namespace"
 run kubectl apply -f "$OUT_DIR/manifests/00-namespace.yaml"
 
-step "stack stage 1: argo-cd, argo-rollouts, cert-manager, cloudnative-pg, dapr, external-secrets, kafka, prometheus, redis, traefik"
+step "stack stage 1: "'argo-cd, argo-rollouts, cert-manager, cloudnative-pg, dapr, external-secrets, kafka, prometheus, redis, traefik'
 run helm upgrade --install 'argo-cd' 'argo-cd' \
   --repo 'https://argoproj.github.io/argo-helm' \
   --version '8.5.8' \

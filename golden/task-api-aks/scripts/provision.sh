@@ -79,7 +79,7 @@ readonly POOL_0_MIN=2
 readonly POOL_0_MAX=5
 started=$(date +%s)
 
-step "checking az"
+step "checking "'az'
 need az "see https://learn.microsoft.com/cli/azure/install-azure-cli"
 if [ "$DRY_RUN" != 1 ]; then
   az account show >/dev/null 2>&1 || die "az is not logged in: run 'az login'"

@@ -96,7 +96,7 @@ fi
 step "namespace"
 run kubectl apply -f "$OUT_DIR/manifests/00-namespace.yaml"
 
-step "stack stage 1: cert-manager, dapr, traefik"
+step "stack stage 1: "'cert-manager, dapr, traefik'
 run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \

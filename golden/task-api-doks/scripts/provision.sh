@@ -79,7 +79,7 @@ readonly POOL_0_MIN=2
 readonly POOL_0_MAX=5
 started=$(date +%s)
 
-step "checking doctl"
+step "checking "'doctl'
 need doctl "see https://docs.digitalocean.com/reference/doctl/how-to/install/"
 if [ "$DRY_RUN" != 1 ]; then
   doctl account get >/dev/null 2>&1 || die "doctl is not logged in: run 'doctl auth init' with an API token"

@@ -84,7 +84,7 @@ readonly POOL_1_MIN=2
 readonly POOL_1_MAX=2
 started=$(date +%s)
 
-step "checking hcloud"
+step "checking "'hcloud'
 need hetzner-k3s "see https://vitobotta.github.io/hetzner-k3s/Installation/"
 need hcloud "see https://github.com/hetznercloud/cli#installation"
 if [ "$DRY_RUN" != 1 ]; then

@@ -94,7 +94,7 @@ fi
 step "namespace"
 run kubectl apply -f "$OUT_DIR/manifests/00-namespace.yaml"
 
-step "stack stage 1: cert-manager, dapr"
+step "stack stage 1: "'cert-manager, dapr'
 run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \
@@ -115,7 +115,7 @@ run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sentry' --
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sidecar-injector' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'statefulset/dapr-placement-server' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'statefulset/dapr-scheduler-server' --timeout=5m
-echo "using the components traefik bundled with the cluster"
+echo "using the components "'traefik'" bundled with the cluster"
 
 step "secrets"
 # Each value goes from the environment into a file only this user can read, then into the

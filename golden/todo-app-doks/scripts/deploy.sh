@@ -106,7 +106,7 @@ apply_pull_secret() {
 }
 run apply_pull_secret
 
-step "stack stage 1: cert-manager, dapr, kafka, metrics-server, prometheus, traefik"
+step "stack stage 1: "'cert-manager, dapr, kafka, metrics-server, prometheus, traefik'
 run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \

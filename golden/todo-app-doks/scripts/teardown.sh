@@ -113,7 +113,7 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
   # volumes the cloud deletes (reclaim policy Delete).
   run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true --timeout=10m
-  step "stack stage 1: traefik, prometheus, metrics-server, kafka, dapr, cert-manager"
+  step "stack stage 1: "'traefik, prometheus, metrics-server, kafka, dapr, cert-manager'
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait --timeout 10m
   # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
