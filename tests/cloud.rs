@@ -20,8 +20,7 @@ use std::process::Command;
 use deployc::testing::{TempDir, client_venv, compile_path, deploy_files};
 use serde_json::{Value as Json, json};
 
-/// The tools the stand-in cloud answers for; `aws`, `eksctl` and `gcloud` are not modelled yet
-/// and fail loudly (exit 64) when a script calls them.
+/// The tools the stand-in cloud answers for; a call it does not model fails loudly (exit 64).
 const TOOLS: [&str; 13] = [
     "doctl",
     "az",
@@ -68,6 +67,20 @@ fn seeds(templates: &str) -> Vec<Json> {
             seed("hetzner", "snapshot", "web-image", json!({})),
         ],
         "k3d" => vec![seed("k3d", "registry", "k3d-other", json!({"billable": false, "local": true}))],
+        "eks" => vec![
+            seed(
+                "eks",
+                "load_balancer",
+                "other-app-lb",
+                json!({"address": "other-app-lb-1.us-east-1.elb.amazonaws.com"}),
+            ),
+            seed("eks", "volume", "vol-0other", json!({"pv": "pvc-other"})),
+            seed("eks", "stack", "eksctl-other-cluster", json!({"labels": {"alpha.eksctl.io/cluster-name": "other"}})),
+        ],
+        "gke" => vec![
+            seed("gke", "load_balancer", "a-other-rule", json!({"address": "198.51.100.200"})),
+            seed("gke", "volume", "pvc-other", json!({})),
+        ],
         _ => vec![],
     }
 }
@@ -298,7 +311,7 @@ fn every_example_comes_up_passes_verify_and_goes_away() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(examples.len() >= 8, "the examples are missing: {examples:?}");
+    assert!(examples.len() >= 10, "the examples are missing: {examples:?}");
 }
 
 /// A defect of the review reintroduced into one example's scripts must fail the run with the

@@ -18,8 +18,22 @@ use std::process::{Command, Stdio};
 
 use deployc::testing::{RECORDER, TempDir, compile_path, deploy_files, install_stand_ins, recorded_calls};
 
-const RECORDED: [&str; 12] =
-    ["doctl", "kubectl", "helm", "curl", "az", "aws", "hetzner-k3s", "hcloud", "k3d", "docker", "eksctl", "gcloud"];
+const RECORDED: [&str; 14] = [
+    "doctl",
+    "kubectl",
+    "helm",
+    "curl",
+    "az",
+    "aws",
+    "hetzner-k3s",
+    "hcloud",
+    "k3d",
+    "docker",
+    "eksctl",
+    "gcloud",
+    "gke-gcloud-auth-plugin",
+    "kind",
+];
 
 /// The real clients, replayed. `kubectl` and `gcloud` are on the machine image.
 struct Clients {

@@ -12,8 +12,22 @@ use deployc::testing::{RECORDER, TempDir, compile_path, install_stand_ins, recor
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-const TOOLS: [&str; 11] =
-    ["hetzner-k3s", "hcloud", "k3d", "kubectl", "helm", "curl", "docker", "doctl", "az", "kind", "eksctl"];
+const TOOLS: [&str; 14] = [
+    "hetzner-k3s",
+    "hcloud",
+    "k3d",
+    "kubectl",
+    "helm",
+    "curl",
+    "docker",
+    "doctl",
+    "az",
+    "kind",
+    "eksctl",
+    "aws",
+    "gcloud",
+    "gke-gcloud-auth-plugin",
+];
 
 fn contract(name: &str) -> Json {
     let path = format!("tests/contracts/{name}.json");

@@ -288,8 +288,11 @@ class Cloud:
         for pvc in self.objects(cluster, "PersistentVolumeClaim"):
             if not pvc.get("volume_name"):
                 pvc["volume_name"] = "pvc-%d" % self.new_id()
+            if cluster.get("no_storage_class") and not (pvc.get("spec") or {}).get("storageClassName"):
+                pvc["pending"] = "no StorageClass: EKS has no default one and eksctl installs no EBS CSI driver"
+                continue
             if provider in CLOUD_VOLUMES and not pvc.get("volume"):
-                vol = self.add(provider, "volume", pvc["volume_name"], cluster_id=cluster["id"],
+                vol = self.add(provider, "volume", pvc["volume_name"], cluster_id=cluster["id"], pv=pvc["volume_name"],
                                tags=["k8s:%s" % cluster["id"]], labels={"pv-name": pvc["volume_name"]},
                                group=cluster.get("node_group"))
                 pvc["volume"] = vol["id"]
@@ -351,7 +354,12 @@ class Cloud:
             lb = self.add(cluster["provider"], "load_balancer", "a%s" % uid.replace("-", ""), cluster_id=cluster["id"],
                           tags=["k8s:%s" % cluster["id"]], labels={"hcloud-ccm/service-uid": uid},
                           group=cluster.get("node_group"))
-            svc["address"] = "203.0.113.%d" % (lb["id"] % 250 + 1)
+            # AWS load balancers give the Service a host name; the others an IP.
+            if cluster["provider"] == "eks":
+                svc["address"] = "%s-%d.%s.elb.amazonaws.com" % (lb["name"][:32], lb["id"], cluster.get("region"))
+            else:
+                svc["address"] = "203.0.113.%d" % (lb["id"] % 250 + 1)
+            lb["address"] = svc["address"]
             svc["cloud_lb"] = lb["id"]
 
     def delete_object(self, cluster, obj):
@@ -979,6 +987,11 @@ def kubectl(cloud, args):
         if obj is None:
             # A chart's workloads are named after the release's fullname (helm create's
             # _helpers.tpl convention, which every chart the stdlib pins follows).
+            pending = [c for c in cloud.objects(cluster, "PersistentVolumeClaim", ns or "default")
+                       if c.get("pending") and name in c["metadata"]["name"]]
+            if pending:
+                fail("error: timed out waiting for the condition (%s/%s: pod has unbound PersistentVolumeClaims: %s)"
+                     % (kind.lower(), name, pending[0]["pending"]))
             rel = [r for r in cluster["releases"].values() if r["namespace"] == (ns or "default")
                    and (name in CHARTS.get(r["chart"], {}).get("workloads", [])
                         or name.startswith(r["name"]) or name.startswith(r["chart"]))]
@@ -1157,13 +1170,151 @@ def serve(cloud, scheme, host, path, insecure):
     return "000"
 
 
+def eksctl(cloud, args):
+    pos, kv = opts(args, {"--name", "--region", "--version", "--nodegroup-name", "--node-type", "--nodes",
+                          "--nodes-min", "--nodes-max", "--cluster"})
+    words = " ".join(pos[:2])
+    name = one(kv, "--name")
+    if words == "get cluster":
+        if "eks/" + name not in cloud.s["clusters"]:
+            fail('Error: unable to describe cluster control plane: ResourceNotFoundException: No cluster found for name: %s.' % name)
+        return print(name)
+    if words == "create cluster":
+        if "eks/" + name in cloud.s["clusters"]:
+            fail("Error: creating CloudFormation stack \"eksctl-%s-cluster\": AlreadyExistsException" % name)
+        # eksctl v0.230.0: one CloudFormation stack for the cluster (and its VPC, NAT gateway and
+        # Elastic IP), one per node group, tagged alpha.eksctl.io/cluster-name; it writes the
+        # kubeconfig. No EBS CSI driver and no default StorageClass (EKS 1.30+).
+        key, c = cloud.new_cluster("eks", name, region=one(kv, "--region"), no_storage_class=True)
+        tags = {"alpha.eksctl.io/cluster-name": name}
+        cloud.add("eks", "stack", "eksctl-%s-cluster" % name, owned_by_cluster=c["id"], labels=tags)
+        cloud.add("eks", "stack", "eksctl-%s-nodegroup-%s" % (name, one(kv, "--nodegroup-name")),
+                  owned_by_cluster=c["id"], labels=tags)
+        cloud.save_kubeconfig(key)
+        return
+    if words == "delete cluster":
+        key = "eks/" + name
+        if key not in cloud.s["clusters"]:
+            fail("Error: cluster %s not found" % name)
+        # The stacks go; load balancers and volumes the cluster made do not (eksctl deletes the
+        # Services of type LoadBalancer it finds first, docs eksctl.io/usage/creating-and-managing-clusters).
+        c = cloud.s["clusters"][key]
+        for svc in cloud.objects(c, "Service"):
+            if svc.get("cloud_lb"):
+                cloud.delete_object(c, svc)
+        cloud.delete_cluster(key)
+        return
+    if words in ("get nodegroup", "create nodegroup"):
+        c = cloud.s["clusters"].get("eks/" + (one(kv, "--cluster") or ""))
+        if not c:
+            fail("Error: cluster not found")
+        if pos[0] == "get":
+            if one(kv, "--name") not in c.setdefault("pools", []):
+                fail("Error: nodegroup not found")
+            return
+        c.setdefault("pools", []).append(one(kv, "--name"))
+        return
+    fail("standin eksctl: unmodelled command: %s" % " ".join(args), 64)
+
+
+def aws(cloud, args):
+    pos, kv = opts(args, {"--region", "--query", "--output", "--name", "--filters", "--repository-names",
+                          "--repository-name"})
+    words = " ".join(pos[:2])
+    query = one(kv, "--query") or ""
+    if words == "sts get-caller-identity":
+        return print('{"Account": "123456789012"}')
+    if words == "eks update-kubeconfig":
+        if "eks/" + one(kv, "--name") not in cloud.s["clusters"]:
+            fail("An error occurred (ResourceNotFoundException) when calling the DescribeCluster operation: No cluster found", 254)
+        return cloud.save_kubeconfig("eks/" + one(kv, "--name"))
+    if words in ("elbv2 describe-load-balancers", "elb describe-load-balancers"):
+        m = re.fullmatch(r"(LoadBalancers|LoadBalancerDescriptions)\[\?DNSName=='([^']*)'\]\.LoadBalancerName", query)
+        if not m:
+            fail("standin aws: unmodelled query %r" % query, 64)
+        names = [r["name"] for r in cloud.find("eks", "load_balancer") if r.get("address") == m.group(2)
+                 and (r.get("api", "elb") == "elbv2") == (pos[0] == "elbv2")]
+        return print("\t".join(names))
+    if words == "ec2 describe-volumes":
+        m = re.fullmatch(r"Name=tag:CSIVolumeName,Values=(.+)", one(kv, "--filters") or "")
+        if not m or query != "Volumes[].VolumeId":
+            fail("standin aws: unmodelled describe-volumes %r %r" % (one(kv, "--filters"), query), 64)
+        return print("\t".join(r["name"] for r in cloud.find("eks", "volume") if r.get("pv") in m.group(1).split(",")))
+    if words == "cloudformation describe-stacks":
+        m = re.fullmatch(r"Stacks\[\?Tags\[\?Key=='alpha\.eksctl\.io/cluster-name' && Value=='([^']*)'\]\]\.StackName", query)
+        if not m:
+            fail("standin aws: unmodelled query %r" % query, 64)
+        return print("\t".join(r["name"] for r in cloud.find("eks", "stack")
+                               if r.get("labels", {}).get("alpha.eksctl.io/cluster-name") == m.group(1)))
+    fail("standin aws: unmodelled command: %s" % " ".join(args), 64)
+
+
+def gcloud(cloud, args):
+    pos, kv = opts(args, {"--region", "--node-locations", "--cluster-version", "--machine-type", "--num-nodes",
+                          "--min-nodes", "--max-nodes", "--filter", "--format", "--cluster", "--location", "--project"})
+    words = " ".join(pos[:3])
+    if pos[:2] == ["auth", "list"]:
+        return print("standin@example.com")
+    if pos[:3] == ["config", "get-value", "project"]:
+        return print("standin-project")
+    name = pos[3] if len(pos) > 3 else ""
+    key = "gke/" + name
+    if words == "container clusters describe":
+        if key not in cloud.s["clusters"]:
+            fail("ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/standin-project/locations/%s/clusters/%s." % (one(kv, "--region"), name))
+        return print("name: %s" % name)
+    if words == "container clusters create":
+        if key in cloud.s["clusters"]:
+            fail("ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists")
+        # A NetworkPolicy is enforced only with Dataplane V2 or the network-policy add-on.
+        key, c = cloud.new_cluster("gke", name, region=one(kv, "--region"),
+                                   network_policy="--enable-dataplane-v2" in kv or "--enable-network-policy" in kv)
+        cloud.add("gke", "cluster", name, owned_by_cluster=c["id"])
+        cloud.save_kubeconfig(key)
+        return
+    if words == "container clusters delete":
+        if key not in cloud.s["clusters"]:
+            fail("ERROR: (gcloud.container.clusters.delete) Not found")
+        if "--quiet" not in kv and "-q" not in kv:
+            fail("ERROR: (gcloud.container.clusters.delete) This prompt could not be answered because you are not in an interactive session.")
+        cloud.delete_cluster(key)  # forwarding rules and PD disks the cluster made stay
+        return
+    if words == "container clusters get-credentials":
+        if key not in cloud.s["clusters"]:
+            fail("ERROR: (gcloud.container.clusters.get-credentials) Not found")
+        return cloud.save_kubeconfig(key)
+    if words in ("container node-pools describe", "container node-pools create"):
+        c = cloud.s["clusters"].get("gke/" + (one(kv, "--cluster") or ""))
+        if not c:
+            fail("ERROR: cluster not found")
+        if pos[2] == "describe":
+            if name not in c.setdefault("pools", []):
+                fail("ERROR: node pool not found")
+            return
+        c.setdefault("pools", []).append(name)
+        return
+    if words in ("compute forwarding-rules list", "compute disks list"):
+        flt = one(kv, "--filter") or ""
+        m = re.fullmatch(r"(IPAddress|name)=(.+)", flt)
+        if not m or one(kv, "--format") != "value(name)":
+            fail("standin gcloud: unmodelled %s %r" % (words, flt), 64)
+        rtype = "load_balancer" if pos[1] == "forwarding-rules" else "volume"
+        field = "address" if m.group(1) == "IPAddress" else "name"
+        for r in cloud.find("gke", rtype):
+            if r.get(field) == m.group(2):
+                print(r["name"])
+        return
+    fail("standin gcloud: unmodelled command: %s" % " ".join(args), 64)
+
+
 def docker(cloud, args):
     if args[:1] == ["info"]:
         return print("Server Version: 28.0.0")
     fail("standin docker: unmodelled command: %s" % " ".join(args), 64)
 
 
-TOOLS = {"doctl": doctl, "az": az, "hetzner-k3s": hetzner_k3s, "hcloud": hcloud, "k3d": k3d, "kind": kind,
+TOOLS = {"doctl": doctl, "az": az, "eksctl": eksctl, "aws": aws, "gcloud": gcloud, "hetzner-k3s": hetzner_k3s, "hcloud": hcloud, "k3d": k3d, "kind": kind,
+         "gke-gcloud-auth-plugin": lambda cloud, args: fail("standin: the auth plugin is run by kubectl only", 64),
          "helm": helm, "kubectl": kubectl, "curl": curl, "docker": docker}
 
 

@@ -86,12 +86,12 @@ fi
 
 step "what this cluster made (the leftover check looks for exactly these)"
 # Recorded before anything is deleted, and kept when the cluster is already gone (a second run):
-# the UID and address of every LoadBalancer Service and the name of every PersistentVolume,
+# the UID and address (an IP, or a host name on AWS) of every LoadBalancer Service and the name of every PersistentVolume,
 # which the clouds' controllers name and label their load balancers and volumes by.
 readonly INVENTORY="$STATE_DIR/inventory"
 if [ "$DRY_RUN" != 1 ] && kubectl cluster-info >/dev/null 2>&1; then
   mkdir -p "$INVENTORY"
-  kubectl get services --all-namespaces -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.uid}{" "}{.status.loadBalancer.ingress[0].ip}{"\n"}{end}' > "$INVENTORY/load-balancers.new" &&
+  kubectl get services --all-namespaces -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.uid}{" "}{.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}{"\n"}{end}' > "$INVENTORY/load-balancers.new" &&
     mv "$INVENTORY/load-balancers.new" "$INVENTORY/load-balancers"
   kubectl get persistentvolumes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' > "$INVENTORY/volumes.new" &&
     mv "$INVENTORY/volumes.new" "$INVENTORY/volumes"
