@@ -21,7 +21,8 @@ use deployc::testing::{TempDir, client_venv, compile_path, deploy_files};
 use serde_json::{Value as Json, json};
 
 /// The tools the stand-in cloud answers for; a call it does not model fails loudly (exit 64).
-const TOOLS: [&str; 13] = [
+const TOOLS: [&str; 15] = [
+    "cloud-provider-kind",
     "doctl",
     "az",
     "hetzner-k3s",
@@ -35,6 +36,7 @@ const TOOLS: [&str; 13] = [
     "aws",
     "eksctl",
     "gcloud",
+    "gke-gcloud-auth-plugin",
 ];
 
 /// What is in the account before provision: resources of other projects, which teardown must
@@ -67,6 +69,12 @@ fn seeds(templates: &str) -> Vec<Json> {
             seed("hetzner", "snapshot", "web-image", json!({})),
         ],
         "k3d" => vec![seed("k3d", "registry", "k3d-other", json!({"billable": false, "local": true}))],
+        "kind" => vec![seed(
+            "kind",
+            "lb_container",
+            "kindccm-other",
+            json!({"billable": false, "local": true, "labels": {"io.x-k8s.cloud-provider-kind.cluster": "other"}}),
+        )],
         "eks" => vec![
             seed(
                 "eks",
@@ -311,7 +319,7 @@ fn every_example_comes_up_passes_verify_and_goes_away() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(examples.len() >= 10, "the examples are missing: {examples:?}");
+    assert!(examples.len() >= 11, "the examples are missing: {examples:?}");
 }
 
 /// A defect of the review reintroduced into one example's scripts must fail the run with the
@@ -395,5 +403,15 @@ fn teardown_reports_a_load_balancer_the_cluster_left() {
             ("--dangerous --force", "--force"),
         ],
         "FAIL  teardown leaves billable resources (criterion: cost = $0):\n  - load balancer 10",
+    );
+}
+
+#[test]
+fn kind_needs_cloud_provider_kind_for_its_ingress_controller() {
+    assert_caught(
+        "examples/task-api-kind.deploy",
+        "provision.sh",
+        &[("nohup cloud-provider-kind >", ": cloud-provider-kind >")],
+        "cloud-provider-kind is not running",
     );
 }

@@ -18,7 +18,8 @@ use std::process::{Command, Stdio};
 
 use deployc::testing::{RECORDER, TempDir, compile_path, deploy_files, install_stand_ins, recorded_calls};
 
-const RECORDED: [&str; 14] = [
+const RECORDED: [&str; 15] = [
+    "cloud-provider-kind",
     "doctl",
     "kubectl",
     "helm",

@@ -12,7 +12,8 @@ use deployc::testing::{RECORDER, TempDir, compile_path, install_stand_ins, recor
 use serde_json::Value as Json;
 use serde_yaml::Value as Yaml;
 
-const TOOLS: [&str; 14] = [
+const TOOLS: [&str; 15] = [
+    "cloud-provider-kind",
     "hetzner-k3s",
     "hcloud",
     "k3d",

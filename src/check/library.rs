@@ -42,7 +42,7 @@ const SIZE: Schema<'static> = Schema {
 const VERSION: Schema<'static> = Schema { what: "version", attrs: &["end_of_life"], blocks: &[], bare: false };
 
 const LOAD_BALANCER: Schema<'static> =
-    Schema { what: "load_balancer", attrs: &["price", "location_annotation"], blocks: &[], bare: false };
+    Schema { what: "load_balancer", attrs: &["price", "location_annotation", "address"], blocks: &[], bare: false };
 
 const COMPONENT: Schema<'static> = Schema {
     what: "component",
@@ -223,11 +223,25 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
     let support_source =
         r.get("support_source").and_then(|v| cx.string(v, "support_source")).map(|s| s.value).unwrap_or_default();
     let mut load_balancer_location_annotation = None;
+    let mut load_balancer_on_service_address = false;
     let load_balancer_price = match r.blocks("load_balancer").first() {
         Some(lb) => {
             let l = Reader::new(cx, lb, None, &LOAD_BALANCER, "load_balancer");
             load_balancer_location_annotation =
                 l.get("location_annotation").and_then(|v| cx.string(v, "location_annotation")).map(|s| s.value);
+            // Where a local cluster's load balancers are reached: `localhost` (published ports,
+            // the default) or `service` (the Service's own address, as cloud-provider-kind gives).
+            if let Some(value) = l.get("address") {
+                match cx.string(value, "address").map(|s| s.value).as_deref() {
+                    Some("service") => load_balancer_on_service_address = true,
+                    Some("localhost") | None => {}
+                    Some(other) => cx.error(
+                        Diagnostic::new("E0302", format!("`address = \"{other}\"` is not `\"localhost\"` or `\"service\"`"))
+                            .at(value.span, "not an address kind")
+                            .help("`localhost`: the cluster publishes its ports on this machine; `service`: the Service's address is reachable"),
+                    ),
+                }
+            }
             l.required(cx, "price", "$12/mo").and_then(|v| cx.money(v, "price")).map(|m| m.value)
         }
         None => {
@@ -263,6 +277,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         registry_regions,
         pull_secret_prefix,
         load_balancer_location_annotation,
+        load_balancer_on_service_address,
         span: block.head_span(),
     })
 }

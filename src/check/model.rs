@@ -89,6 +89,9 @@ pub struct Provider {
     /// The annotation a LoadBalancer Service needs to get a load balancer in the target's
     /// region (Hetzner: `load-balancer.hetzner.cloud/location`).
     pub load_balancer_location_annotation: Option<String>,
+    /// A local cluster's load balancers are reached at the Service's address (kind with
+    /// cloud-provider-kind), not on this machine's published ports (k3d).
+    pub load_balancer_on_service_address: bool,
     /// (version, `YYYY-MM-DD`): the day each version's support ends on this provider.
     pub end_of_life: Vec<(String, String)>,
     /// Where the support windows come from, and when they were read.

@@ -98,10 +98,12 @@ fn comment_safe(text: &str) -> String {
 /// LoadBalancer Service, or this machine on a local cluster (`*.localhost` needs nothing).
 fn dns(plan: &Plan) -> Option<Value> {
     let local = plan.target.kind == "local";
+    // On this machine's published ports (k3d), or at the Service's own address (kind).
+    let localhost = local && !plan.target.lb_on_service_address;
     let mut hosts: Vec<&str> = plan.services.iter().filter_map(|s| s.route.as_ref().map(|r| r.host.as_str())).collect();
     hosts.sort_unstable();
     hosts.dedup();
-    if local {
+    if localhost {
         hosts.retain(|h| *h != "localhost" && !h.ends_with(".localhost"));
     }
     if hosts.is_empty() {
@@ -111,6 +113,7 @@ fn dns(plan: &Plan) -> Option<Value> {
     let service = plan.ingress_service.as_deref()?;
     Some(json!({
         "local": local,
+        "localhost": localhost,
         "hosts": hosts.iter().map(|h| sh_quote(h)).collect::<Vec<_>>(),
         "namespace": sh_quote(namespace),
         "service": sh_quote(service),

@@ -69,6 +69,8 @@ pub struct TargetPlan {
     pub agents: u32,
     pub ports: Vec<String>,
     pub local_registry: Option<String>,
+    /// Load balancers are reached at the Service's address, not on localhost (kind).
+    pub lb_on_service_address: bool,
     /// The node image that runs the declared version (local clusters).
     pub node_image: Option<String>,
     /// Bundled components switched off because the stack replaces them.
@@ -424,6 +426,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         agents: deployment.target.agents,
         ports: deployment.target.ports.clone(),
         local_registry: deployment.target.registry.clone(),
+        lb_on_service_address: deployment.provider.load_balancer_on_service_address,
         node_image: provider.node_image(&deployment.target.version).map(String::from),
         displaced: deployment.displaced.clone(),
         registry_region: deployment.target.region.as_ref().map(|region| {

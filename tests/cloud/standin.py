@@ -92,9 +92,13 @@ CHARTS = {
 #            (internal/hcops/load_balancer.go; notes/hetzner-k3s-research.md);
 #   servicelb: k3s's klipper-lb binds the Service's ports on the nodes; a port already bound
 #            by another LoadBalancer Service leaves it Pending (k3s pkg/cloudprovider/servicelb.go);
-#   none:    kind runs no load-balancer controller (kind.sigs.k8s.io/docs/user/loadbalancer).
+#   cloud-provider-kind: kind runs no load-balancer controller of its own; cloud-provider-kind
+#            on the host assigns an address while it runs, reaching only nodes without the
+#            node.kubernetes.io/exclude-from-external-load-balancers label, which kubeadm puts on
+#            control planes (cloud-provider-kind v0.11.1 README), and makes a container per
+#            load balancer labelled io.x-k8s.cloud-provider-kind.cluster=<cluster>.
 LB_MODE = {"doks": "cloud", "aks": "cloud", "eks": "cloud", "gke": "cloud", "hetzner": "hetzner",
-           "k3d": "servicelb", "kind": "none"}
+           "k3d": "servicelb", "kind": "cloud-provider-kind"}
 # Local clusters keep volumes on the node's disk (local-path-provisioner): nothing bills.
 CLOUD_VOLUMES = {"doks", "aks", "eks", "gke", "hetzner"}
 
@@ -336,7 +340,18 @@ class Cloud:
                 held |= ports
                 continue
             ann = svc["metadata"].get("annotations") or {}
-            if mode == "none":
+            if mode == "cloud-provider-kind":
+                if not self.s.get("ccm_running"):
+                    svc["pending"] = "no load-balancer controller: cloud-provider-kind is not running"
+                    continue
+                if not cluster.get("workers") and "node.kubernetes.io/exclude-from-external-load-balancers" not in cluster.get("removed_labels", []):
+                    svc["pending"] = "every node is excluded from external load balancers (control planes only)"
+                    continue
+                lb = self.add("kind", "lb_container", "kindccm-%d" % self.new_id(), billable=False, local=True,
+                              labels={"io.x-k8s.cloud-provider-kind.cluster": cluster["name"]})
+                svc["address"] = "172.18.0.%d" % (lb["id"] % 250 + 2)
+                svc["cloud_lb"] = lb["id"]
+                held |= ports
                 continue
             if mode == "servicelb":
                 if ports & held:
@@ -798,10 +813,14 @@ def kind(cloud, args):
             if c["provider"] == "kind":
                 print(c["name"])
         return
+    if pos[:1] == ["version"]:
+        return print("kind v0.32.0 go1.24.4 linux/amd64")
     if words == "create cluster":
         if "kind/" + name in cloud.s["clusters"]:
             fail('ERROR: failed to create cluster: node(s) already exist for a cluster with the name "%s"' % name)
-        key, c = cloud.new_cluster("kind", name, image=one(kv, "--image"))
+        config = yaml.safe_load(open(one(kv, "--config"))) if one(kv, "--config") else {}
+        workers = [n for n in (config or {}).get("nodes", []) if n.get("role") == "worker"]
+        key, c = cloud.new_cluster("kind", name, image=one(kv, "--image"), workers=len(workers))
         cloud.add("kind", "cluster", name, billable=False, local=True, owned_by_cluster=c["id"])
         cloud.save_kubeconfig(key)
         return
@@ -950,6 +969,12 @@ def kubectl(cloud, args):
     if verb == "kustomize":
         return subprocess.run([os.environ["REAL_KUBECTL"]] + args).returncode
     cluster = cloud.current()
+    if verb == "label" and pos[1:2] == ["node"]:
+        for label in pos[3:]:
+            if label.endswith("-"):
+                cluster.setdefault("removed_labels", []).append(label[:-1])
+        cloud.reconcile(cluster)
+        return print("node/%s labeled" % pos[2])
     if verb == "cluster-info":
         return print("Kubernetes control plane is running at https://%s" % cluster["id"])
     if verb == "apply":
@@ -1310,10 +1335,28 @@ def gcloud(cloud, args):
 def docker(cloud, args):
     if args[:1] == ["info"]:
         return print("Server Version: 28.0.0")
+    if args[:1] == ["ps"]:
+        pos, kv = opts(args[1:], {"--filter", "--format"})
+        flt = one(kv, "--filter") or ""
+        m = re.fullmatch(r"label=([^=]+)=(.*)", flt)
+        for r in cloud.s["resources"]:
+            if r["type"] == "lb_container" and (not m or r.get("labels", {}).get(m.group(1)) == m.group(2)):
+                print(r["name"])
+        return
     fail("standin docker: unmodelled command: %s" % " ".join(args), 64)
 
 
-TOOLS = {"doctl": doctl, "az": az, "eksctl": eksctl, "aws": aws, "gcloud": gcloud, "hetzner-k3s": hetzner_k3s, "hcloud": hcloud, "k3d": k3d, "kind": kind,
+def cloud_provider_kind(cloud, args):
+    """The daemon: from now on kind clusters get load balancers; it runs until killed."""
+    cloud.s["ccm_running"] = True
+    for cluster in cloud.s["clusters"].values():
+        cloud.reconcile(cluster)
+    cloud.save()
+    fcntl.flock(cloud.lock, fcntl.LOCK_UN)
+    os.execv("/bin/sleep", ["sleep", "600"])
+
+
+TOOLS = {"cloud-provider-kind": cloud_provider_kind, "doctl": doctl, "az": az, "eksctl": eksctl, "aws": aws, "gcloud": gcloud, "hetzner-k3s": hetzner_k3s, "hcloud": hcloud, "k3d": k3d, "kind": kind,
          "gke-gcloud-auth-plugin": lambda cloud, args: fail("standin: the auth plugin is run by kubectl only", 64),
          "helm": helm, "kubectl": kubectl, "curl": curl, "docker": docker}
 
