@@ -41,7 +41,8 @@ const TOOLS: [&str; 15] = [
 
 /// What is in the account before provision: resources of other projects, which teardown must
 /// neither delete nor report, and (for `reuse`) the things provision finds and uses.
-fn seeds(templates: &str) -> Vec<Json> {
+fn seeds(plan: &deployc::lower::plan::Plan, reuse: bool) -> Vec<Json> {
+    let templates = plan.target.templates.as_str();
     let seed = |provider: &str, kind: &str, name: &str, extra: Json| {
         let mut r = json!({"provider": provider, "type": kind, "name": name, "billable": true, "origin": "seed"});
         if let (Some(r), Some(extra)) = (r.as_object_mut(), extra.as_object()) {
@@ -49,7 +50,7 @@ fn seeds(templates: &str) -> Vec<Json> {
         }
         r
     };
-    match templates {
+    let mut out = match templates {
         "doks" => vec![
             seed("doks", "load_balancer", "a0123456789abcdef", json!({"tags": ["k8s:other-cluster-id"]})),
             seed("doks", "volume", "pvc-other", json!({"tags": ["k8s:other-cluster-id"]})),
@@ -90,6 +91,39 @@ fn seeds(templates: &str) -> Vec<Json> {
             seed("gke", "volume", "pvc-other", json!({})),
         ],
         _ => vec![],
+    };
+    if reuse {
+        // What provision finds and uses instead of creating: the AKS resource group (with
+        // another project's disk in it), the local or DigitalOcean registry.
+        match templates {
+            "aks" => {
+                let group = format!("{}-rg", plan.deployment);
+                out.push(seed("aks", "group", &group, json!({"billable": false})));
+                out.push(seed("aks", "volume", "their-disk", json!({"group": group})));
+            }
+            "k3d" if plan.target.local_registry.is_some() => {
+                let host =
+                    plan.target.local_registry.as_deref().unwrap_or_default().split(':').next().unwrap_or_default();
+                out.push(seed("k3d", "registry", host, json!({"billable": false, "local": true})));
+            }
+            "doks" if plan.registry.is_some() => {
+                let name =
+                    plan.registry.as_deref().unwrap_or_default().trim_start_matches("registry.digitalocean.com/");
+                out.push(seed("doks", "registry", name.split('/').next().unwrap_or_default(), json!({})));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `seeds(plan, true)` has anything to reuse for this plan.
+fn reusable(plan: &deployc::lower::plan::Plan) -> bool {
+    match plan.target.templates.as_str() {
+        "aks" => true,
+        "k3d" => plan.target.local_registry.is_some(),
+        "doks" => plan.registry.is_some(),
+        _ => false,
     }
 }
 
@@ -177,7 +211,7 @@ fn kubeconfig(root: &Path) -> PathBuf {
 
 /// The stand-ins on PATH: each tool runs the model; `date` and `sleep` share a virtual clock, so
 /// that a check which can never pass times out at once instead of polling for minutes.
-fn install_cloud(root: &Path, templates: &str) {
+fn install_cloud(root: &Path, seeds: &[Json]) {
     let bin = root.join("bin");
     fs::create_dir_all(&bin).expect("bin");
     fs::create_dir_all(root.join("cloud")).expect("cloud");
@@ -204,13 +238,13 @@ fn install_cloud(root: &Path, templates: &str) {
             let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o755));
         }
     }
-    let state = json!({"resources": seeds(templates), "clusters": {}, "next_id": 1000});
+    let state = json!({"resources": seeds, "clusters": {}, "next_id": 1000});
     fs::write(root.join("cloud/state.json"), state.to_string()).expect("state");
 }
 
 /// Build `example`, apply `edit` to each emitted script, and run it end to end. Returns the run
 /// and the first failure, if any.
-fn run_example(example: &Path, tag: &str, edit: &dyn Fn(&str, String) -> String) -> (Run, Option<String>) {
+fn run_example(example: &Path, tag: &str, reuse: bool, edit: &dyn Fn(&str, String) -> String) -> (Run, Option<String>) {
     let result = compile_path(example);
     let (Some(tree), Some(plan)) = (result.output, result.plan) else {
         panic!("{} must compile:\n{}", example.display(), result.rendered)
@@ -224,7 +258,7 @@ fn run_example(example: &Path, tag: &str, edit: &dyn Fn(&str, String) -> String)
         let text = fs::read_to_string(&path).expect("script");
         fs::write(&path, edit(script, text)).expect("edit");
     }
-    install_cloud(&root, &plan.target.templates);
+    install_cloud(&root, &seeds(&plan, reuse));
     let mut env: Vec<(String, String)> =
         plan.secrets.iter().flat_map(|s| s.keys.iter().map(|(_, v)| (v.clone(), "x".to_string()))).collect();
     env.push(("HCLOUD_TOKEN".into(), "x".into()));
@@ -265,7 +299,7 @@ fn run_example(example: &Path, tag: &str, edit: &dyn Fn(&str, String) -> String)
     if !left.is_empty() {
         return (run, Some(format!("teardown passed but left what this run created: {left:?}")));
     }
-    let gone: Vec<String> = seeds(&plan.target.templates)
+    let gone: Vec<String> = seeds(&plan, reuse)
         .iter()
         .filter(|s| {
             !resources.iter().any(|r| r["origin"] == "seed" && r["type"] == s["type"] && r["name"] == s["name"])
@@ -313,7 +347,7 @@ fn every_example_comes_up_passes_verify_and_goes_away() {
     let mut failures = Vec::new();
     let examples = deploy_files("examples");
     for example in &examples {
-        let (run, failure) = run_example(example, "e2e", &|_, text| text);
+        let (run, failure) = run_example(example, "e2e", false, &|_, text| text);
         if let Some(why) = failure {
             failures.push(format!("{}: {why}\n--- the run ---{}", example.display(), run.log));
         }
@@ -335,7 +369,7 @@ fn assert_caught(example: &str, script: &str, replacements: &[(&str, &str)], fac
         }
         text
     };
-    let (run, failure) = run_example(Path::new(example), "mutant", &edit);
+    let (run, failure) = run_example(Path::new(example), "mutant", false, &edit);
     let Some(why) = failure else { panic!("{example}: {replacements:?} in {script} went unnoticed:{}", run.log) };
     assert!(
         why.contains(fact) || run.log.contains(fact),
@@ -414,4 +448,23 @@ fn kind_needs_cloud_provider_kind_for_its_ingress_controller() {
         &[("nohup cloud-provider-kind >", ": cloud-provider-kind >")],
         "cloud-provider-kind is not running",
     );
+}
+
+#[test]
+fn what_provision_reuses_is_kept_at_teardown() {
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for example in deploy_files("examples") {
+        let Some(plan) = compile_path(&example).plan else { continue };
+        if !reusable(&plan) {
+            continue;
+        }
+        ran += 1;
+        let (run, failure) = run_example(&example, "reuse", true, &|_, text| text);
+        if let Some(why) = failure {
+            failures.push(format!("{}: {why}\n--- the run ---{}", example.display(), run.log));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(ran >= 3, "only {ran} examples reuse something");
 }

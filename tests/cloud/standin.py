@@ -670,6 +670,24 @@ def az(cloud, args):
         return
     if words == "aks update":
         return
+    if words == "aks delete":
+        need_group(group)
+        c = cloud.s["clusters"].get("aks/" + name)
+        if not c or c.get("group") != group:
+            fail("(ResourceNotFound) cluster not found", 3)
+        if "--yes" not in kv and "-y" not in kv:
+            fail("Are you sure you want to perform this operation? (y/n): EOF when reading a line")
+        # The cluster goes with its node resource group and everything in it.
+        cloud.delete_cluster("aks/" + name)
+        cloud.remove(lambda r, c=c: r.get("group") == c["node_group"] or (r["type"] == "group" and r["name"] == c["node_group"]))
+        return
+    if words == "acr delete":
+        if not cloud.find("aks", "registry", name=name):
+            fail("(ResourceNotFound) registry not found", 3)
+        if "--yes" not in kv and "-y" not in kv:
+            fail("Are you sure you want to perform this operation? (y/n): EOF when reading a line")
+        cloud.remove(lambda r: r["provider"] == "aks" and r["type"] == "registry" and r["name"] == name)
+        return
     if words == "acr show":
         if not cloud.find("aks", "registry", name=name):
             fail("(ResourceNotFound) registry not found", 3)

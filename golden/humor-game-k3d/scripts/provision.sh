@@ -86,9 +86,13 @@ registry_host="${LOCAL_REGISTRY%%:*}"
 registry_port="${LOCAL_REGISTRY##*:}"
 
 step "local registry $LOCAL_REGISTRY"
-if ! query k3d registry get "$registry_host" >/dev/null 2>&1; then
+if query k3d registry get "$registry_host" >/dev/null 2>&1; then
+  echo "registry $registry_host exists: using it, and teardown will leave it"
+else
   # k3d prefixes registry names with k3d-.
   run k3d registry create "${registry_host#k3d-}" --port "$registry_port"
+  # Teardown deletes the registry only when this script created it.
+  if [ "$DRY_RUN" != 1 ]; then mkdir -p "$STATE_DIR" && : > "$STATE_DIR/registry-created"; fi
 fi
 
 step "cluster $CLUSTER"

@@ -126,14 +126,19 @@ fi
 
 step "cluster"
 run k3d cluster delete "$CLUSTER"
-run k3d registry delete 'k3d-registry'
+if [ -f "$STATE_DIR/registry-created" ] || [ "$DRY_RUN" = 1 ]; then
+  run k3d registry delete 'k3d-registry'
+  if [ "$DRY_RUN" != 1 ]; then rm -f "$STATE_DIR/registry-created"; fi
+else
+  echo "the registry was not created by provision.sh: kept"
+fi
 
 step "what would still bill"
 leftovers=()
 if [ "$DRY_RUN" != 1 ]; then
   # A local cluster costs nothing, but leftovers still hold disk and ports.
   if k3d cluster get "$CLUSTER" >/dev/null 2>&1; then leftovers+=("k3d cluster $CLUSTER"); fi
-  if k3d registry get 'k3d-registry' >/dev/null 2>&1; then leftovers+=("k3d registry"); fi
+  if [ -f "$STATE_DIR/registry-created" ] && k3d registry get 'k3d-registry' >/dev/null 2>&1; then leftovers+=("k3d registry"); fi
 fi
 if [ "$DRY_RUN" = 1 ]; then
   echo "SKIP  leftovers are listed only in a real run"

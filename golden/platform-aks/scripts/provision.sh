@@ -88,7 +88,13 @@ readonly RESOURCE_GROUP="$CLUSTER-rg"
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 
 step "resource group $RESOURCE_GROUP in $REGION"
-run az group create --name "$RESOURCE_GROUP" --location "$REGION" --output none
+if query az group exists --name "$RESOURCE_GROUP" | grep -q true; then
+  # Teardown then deletes only what provision.sh made in it, never the group.
+  echo "resource group $RESOURCE_GROUP exists: using it, and teardown will leave it"
+else
+  run az group create --name "$RESOURCE_GROUP" --location "$REGION" --output none
+  if [ "$DRY_RUN" != 1 ]; then mkdir -p "$STATE_DIR" && : > "$STATE_DIR/resource-group-created"; fi
+fi
 
 step "cluster $CLUSTER"
 if query az aks show --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" --output none >/dev/null 2>&1; then

@@ -126,12 +126,22 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
 fi
 
 step "cluster"
-# Deleting the resource group deletes the cluster, its node resource group, load
-# balancers, public IPs and disks.
-if query az group exists --name "$RESOURCE_GROUP" | grep -q true || [ "$DRY_RUN" = 1 ]; then
-  run az group delete --name "$RESOURCE_GROUP" --yes
+if [ -f "$STATE_DIR/resource-group-created" ] || [ "$DRY_RUN" = 1 ]; then
+  # provision.sh created the group: deleting it deletes the cluster, its node resource group,
+  # load balancers, public IPs and disks.
+  if query az group exists --name "$RESOURCE_GROUP" | grep -q true || [ "$DRY_RUN" = 1 ]; then
+    run az group delete --name "$RESOURCE_GROUP" --yes
+  else
+    echo "resource group $RESOURCE_GROUP does not exist"
+  fi
 else
-  echo "resource group $RESOURCE_GROUP does not exist"
+  # The group was there before provision.sh: only what it made goes. Deleting the cluster
+  # deletes its node resource group (MC_…) with the load balancers, IPs and disks in it.
+  if query az aks show --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" --output none >/dev/null 2>&1; then
+    run az aks delete --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" --yes
+  else
+    echo "cluster $CLUSTER does not exist"
+  fi
 fi
 
 step "what would still bill"
@@ -141,9 +151,16 @@ if [ "$DRY_RUN" != 1 ]; then
   # group AKS makes for the cluster (MC_<group>_<cluster>_<location>); deleting the group
   # deletes both. Only these groups are listed, never the rest of the subscription:
   # `az disk list` and `az network public-ip list` are scoped with --resource-group.
-  groups=("$RESOURCE_GROUP")
+  # A group that was there before provision.sh is not this deployment's: only the node resource
+  # group and the cluster are looked for then.
+  groups=()
+  if [ -f "$STATE_DIR/resource-group-created" ]; then
+    groups+=("$RESOURCE_GROUP")
+  elif az aks show --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" --output none >/dev/null 2>&1; then
+    leftovers+=("cluster $CLUSTER in $RESOURCE_GROUP")
+  fi
   while IFS= read -r item; do [ -n "$item" ] && groups+=("$item"); done < <(az group list --query "[?starts_with(name, 'MC_${RESOURCE_GROUP}_')].name" --output tsv)
-  for group in "${groups[@]}"; do
+  for group in ${groups[@]+"${groups[@]}"}; do
     [ "$(az group exists --name "$group")" = true ] || continue
     leftovers+=("resource group $group")
     while IFS= read -r item; do [ -n "$item" ] && leftovers+=("disk $item in $group"); done < <(az disk list --resource-group "$group" --query "[].name" --output tsv)
