@@ -97,7 +97,7 @@ fn seeds(plan: &deployc::lower::plan::Plan, reuse: bool) -> Vec<Json> {
         // another project's disk in it), the local or DigitalOcean registry.
         match templates {
             "aks" => {
-                let group = format!("{}-rg", plan.deployment);
+                let group = plan.target.resource_group.clone().unwrap_or_else(|| format!("{}-rg", plan.target.cluster));
                 out.push(seed("aks", "group", &group, json!({"billable": false})));
                 out.push(seed("aks", "volume", "their-disk", json!({"group": group})));
             }

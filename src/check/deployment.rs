@@ -26,12 +26,24 @@ const DEPLOYMENT: Schema<'static> = Schema {
     bare: false,
 };
 
-const TARGET_REGION: Schema<'static> =
-    Schema { what: "target", attrs: &["region", "version"], blocks: &["pool"], bare: false };
-const TARGET_LOCATION: Schema<'static> =
-    Schema { what: "target", attrs: &["location", "version"], blocks: &["pool"], bare: false };
-const TARGET_LOCAL: Schema<'static> =
-    Schema { what: "target", attrs: &["servers", "agents", "ports", "registry", "version"], blocks: &[], bare: false };
+const TARGET_REGION: Schema<'static> = Schema {
+    what: "target",
+    attrs: &["region", "version", "cluster_name", "resource_group"],
+    blocks: &["pool"],
+    bare: false,
+};
+const TARGET_LOCATION: Schema<'static> = Schema {
+    what: "target",
+    attrs: &["location", "version", "cluster_name", "resource_group"],
+    blocks: &["pool"],
+    bare: false,
+};
+const TARGET_LOCAL: Schema<'static> = Schema {
+    what: "target",
+    attrs: &["servers", "agents", "ports", "registry", "version", "cluster_name"],
+    blocks: &[],
+    bare: false,
+};
 const POOL: Schema<'static> =
     Schema { what: "pool", attrs: &["size", "count", "autoscale", "role"], blocks: &[], bare: false };
 const ISSUER: Schema<'static> = Schema { what: "issuer", attrs: &["email", "server"], blocks: &[], bare: false };
@@ -237,7 +249,50 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         agents: 0,
         ports: Vec::new(),
         registry: None,
+        cluster_name: None,
+        resource_group: None,
     };
+    target.cluster_name = t.get("cluster_name").and_then(|v| cx.string(v, "cluster_name")).and_then(|name| {
+        // A DNS label: what every provider's cluster name accepts (AKS 1-63 characters, DOKS,
+        // EKS, GKE 1-40 lowercase; k3d and kind name Docker containers after it).
+        let ok = name.value.len() <= 40
+            && name.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && name.value.starts_with(|c: char| c.is_ascii_lowercase())
+            && !name.value.ends_with('-');
+        if !ok {
+            cx.error(
+                Diagnostic::new("E0314", format!("`{}` is not a cluster name", name.value))
+                    .at(name.span, "not a lowercase DNS label of at most 40 characters")
+                    .help("use lowercase letters, digits and `-`, starting with a letter, such as `task-api-prod`"),
+            );
+        }
+        ok.then_some(name.value)
+    });
+    if let Some(value) = t.get("resource_group") {
+        if provider.templates != "aks" {
+            cx.error(
+                Diagnostic::new("E0201", format!("{} has no resource groups", provider.title))
+                    .at(value.span, "only an AKS target takes `resource_group`")
+                    .help("delete `resource_group`; the cluster is named by `cluster_name`"),
+            );
+        } else if let Some(group) = cx.string(value, "resource_group") {
+            // Azure: 1-90 letters, digits, `_`, `-`, `.` and `()`, not ending in `.`
+            // (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
+            let ok = !group.value.is_empty()
+                && group.value.len() <= 90
+                && !group.value.ends_with('.')
+                && group.value.chars().all(|c| c.is_ascii_alphanumeric() || "_-.()".contains(c));
+            if ok {
+                target.resource_group = Some(group.value);
+            } else {
+                cx.error(
+                    Diagnostic::new("E0314", format!("`{}` is not an Azure resource group name", group.value))
+                        .at(group.span, "Azure allows 1-90 letters, digits, `_`, `-`, `.` and `()`")
+                        .help("write a name such as `task-api-rg`"),
+                );
+            }
+        }
+    }
     if let Some(version) = version {
         if !provider.versions.contains(&version.value) {
             not_offered(cx, "Kubernetes version", &version, &provider.versions, provider);
@@ -316,7 +371,8 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         seen.insert(label.name.clone(), label.span);
         check_k8s_name(cx, &label.name, label.span, "pool");
         let p = Reader::new(cx, pool_block, None, &POOL, &format!("pool `{}`", label.name));
-        let size = p.required(cx, "size", "s-2vcpu-4gb").and_then(|v| cx.name(v, "size"));
+        let example = provider.sizes.first().map(|s| s.name.as_str()).unwrap_or("SIZE");
+        let size = p.required(cx, "size", example).and_then(|v| cx.name(v, "size"));
         let count = p.get("count").and_then(|v| cx.count(v, "count"));
         let autoscale = p
             .get("autoscale")

@@ -394,6 +394,10 @@ pub struct Target {
     pub agents: u32,
     pub ports: Vec<String>,
     pub registry: Option<String>,
+    /// `cluster_name`: the cluster's name at the provider, when it is not the deployment's.
+    pub cluster_name: Option<String>,
+    /// `resource_group` (AKS): the Azure resource group, when it is not `<cluster>-rg`.
+    pub resource_group: Option<String>,
 }
 
 #[derive(Debug, Clone)]

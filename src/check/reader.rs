@@ -162,7 +162,12 @@ impl<'b> Reader<'b> {
     /// The value of a required attribute, or E0302 at the block's head.
     pub fn required(&self, cx: &mut Cx, name: &str, example: &str) -> Option<&'b Value> {
         let value = self.get(name);
-        if value.is_none() {
+        // Written under another tool's word (`vm_size` for `size`): E0201 already says so.
+        let synonym_written = self.block.members.iter().any(|m| match m {
+            Member::Attr(attr) => SYNONYMS.iter().any(|(theirs, ours, _)| *ours == name && attr.key() == *theirs),
+            _ => false,
+        });
+        if value.is_none() && !synonym_written {
             cx.error(
                 Diagnostic::new("E0302", format!("{} is missing `{name}`", self.what))
                     .at(self.block.head_span(), format!("needs `{name}`"))
@@ -184,7 +189,57 @@ fn valid_set(schema: &Schema<'_>) -> String {
     if names.is_empty() { String::from("no attributes or blocks") } else { names.join(", ") }
 }
 
+/// Words the providers' own tools use, and ours for them: (their word, ours, whose word).
+/// Spelling distance cannot find these (`vm_size` is nowhere near `size`).
+const SYNONYMS: [(&str, &str, &str); 20] = [
+    ("location", "region", "az's and gcloud's"),
+    ("zone", "region", "gcloud's"),
+    ("node_count", "count", "az's (`--node-count`)"),
+    ("nodes", "count", "eksctl's (`--nodes`)"),
+    ("num_nodes", "count", "gcloud's (`--num-nodes`)"),
+    ("instance_count", "count", "hetzner-k3s's"),
+    ("replicas_count", "count", "a common"),
+    ("vm_size", "size", "az's (`--node-vm-size`)"),
+    ("node_vm_size", "size", "az's"),
+    ("machine_type", "size", "gcloud's (`--machine-type`)"),
+    ("instance_type", "size", "hetzner-k3s's and eksctl's"),
+    ("node_type", "size", "eksctl's (`--node-type`)"),
+    ("min_count", "autoscale", "az's (`--min-count`)"),
+    ("max_count", "autoscale", "az's (`--max-count`)"),
+    ("min_nodes", "autoscale", "doctl's and gcloud's"),
+    ("max_nodes", "autoscale", "doctl's and gcloud's"),
+    ("kubernetes_version", "version", "az's and doctl's"),
+    ("cluster_version", "version", "gcloud's"),
+    ("k3s_version", "version", "hetzner-k3s's"),
+    ("name", "cluster_name", "the providers'"),
+];
+
+/// The help for a word another tool uses, if `name` is one.
+fn synonym_help(name: &str, schema: &Schema<'_>) -> Option<String> {
+    let (_, ours, whose) = SYNONYMS.iter().find(|(theirs, ours, _)| {
+        *theirs == name
+            && (schema.attrs.contains(ours) || (schema.what.starts_with("target") && POOL_WORDS.contains(ours)))
+    })?;
+    let example = if *ours == "autoscale" { "autoscale = 2..5".to_string() } else { format!("{ours} = …") };
+    Some(if schema.attrs.contains(ours) {
+        format!("`{name}` is {whose} word; here it is `{ours}`: write `{example}`")
+    } else {
+        format!("`{name}` is {whose} word; deployc sets it per node pool: `pool default {{ {example} }}`")
+    })
+}
+
+/// The attributes of a node pool, which a user often writes on the target.
+const POOL_WORDS: [&str; 3] = ["size", "count", "autoscale"];
+
 fn unknown(cx: &mut Cx, name: &str, span: crate::source::Span, schema: &Schema<'_>, thing: &str) {
+    if let Some(help) = synonym_help(name, schema) {
+        cx.error(
+            Diagnostic::new("E0201", format!("unknown {thing} `{name}` in {}", schema.what))
+                .at(span, format!("not a known {thing} here"))
+                .help(help),
+        );
+        return;
+    }
     let candidates = schema.attrs.iter().chain(schema.blocks.iter()).copied();
     let help = match did_you_mean(name, candidates) {
         Some(near) => format!("did you mean `{near}`? {} accepts {}", capitalise(schema.what), valid_set(schema)),

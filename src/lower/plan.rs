@@ -69,6 +69,10 @@ pub struct TargetPlan {
     pub agents: u32,
     pub ports: Vec<String>,
     pub local_registry: Option<String>,
+    /// The cluster's name at the provider (`cluster_name`, else the deployment's).
+    pub cluster: String,
+    /// The AKS resource group (`resource_group`, else `<cluster>-rg`); None elsewhere.
+    pub resource_group: Option<String>,
     /// Load balancers are reached at the Service's address, not on localhost (kind).
     pub lb_on_service_address: bool,
     /// The node image that runs the declared version (local clusters).
@@ -427,6 +431,8 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         ports: deployment.target.ports.clone(),
         local_registry: deployment.target.registry.clone(),
         lb_on_service_address: deployment.provider.load_balancer_on_service_address,
+        cluster: deployment.target.cluster_name.clone().unwrap_or_else(|| deployment.name.value.clone()),
+        resource_group: deployment.target.resource_group.clone(),
         node_image: provider.node_image(&deployment.target.version).map(String::from),
         displaced: deployment.displaced.clone(),
         registry_region: deployment.target.region.as_ref().map(|region| {

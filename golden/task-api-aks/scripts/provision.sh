@@ -84,7 +84,7 @@ need az "see https://learn.microsoft.com/cli/azure/install-azure-cli"
 if [ "$DRY_RUN" != 1 ]; then
   az account show >/dev/null 2>&1 || die "az is not logged in: run 'az login'"
 fi
-readonly RESOURCE_GROUP="$CLUSTER-rg"
+readonly RESOURCE_GROUP='task-api-rg'
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 
 step "resource group $RESOURCE_GROUP in $REGION"

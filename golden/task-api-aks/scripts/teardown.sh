@@ -77,7 +77,7 @@ need az "see https://learn.microsoft.com/cli/azure/install-azure-cli"
 if [ "$DRY_RUN" != 1 ]; then
   az account show >/dev/null 2>&1 || die "az is not logged in: run 'az login'"
 fi
-readonly RESOURCE_GROUP="$CLUSTER-rg"
+readonly RESOURCE_GROUP='task-api-rg'
 
 if [ "$ASSUME_YES" != 1 ] && [ "$DRY_RUN" != 1 ]; then
   printf 'Delete cluster %s and everything on it? Type the cluster name to confirm: ' "$CLUSTER"
