@@ -15,6 +15,7 @@ name="$(basename "$0")"
 line="$(printf '%s' "$name"; printf ' %s' "$@")"
 printf '%s\n' "$line" >> "$STUB_LOG"
 case "$name $*" in
+  "kubectl apply -f -") [ -n "${STUB_FAIL_APPLY:-}" ] && exit 1 ;;
   "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
   "doctl kubernetes options versions"*) printf '%s\n' "Slug           Kubernetes Version    Supported Features" "1.36.2-do.0    1.36.2                cluster-autoscaler" ;;
   "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;
@@ -359,4 +360,35 @@ fn every_string_the_script_templates_get_is_quoted_or_a_reviewed_raw_value() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Issue #17, finding 8: secret values stay out of `bash -x` traces, a variable named like one of
+/// the script's own (`NAMESPACE`) is read from the environment, and the plaintext files go even
+/// when kubectl fails.
+#[test]
+fn secrets_survive_xtrace_name_collisions_and_a_failing_kubectl() {
+    let value = "DUMMY-SECRET-xtrace-5c1d";
+    let sandbox = Sandbox::new("examples/task-api-k3d.deploy", "xtrace");
+    let output = sandbox.run("deploy.sh", &[], &[("TASK_API_DATABASE_URL", value), ("SHELLOPTS", "xtrace")]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("+ "), "xtrace was not on: {}", text(&output));
+    assert!(!text(&output).contains(value), "bash -x printed a secret value");
+
+    let collision = Sandbox::new("tests/fixtures/secret-variable-named-namespace.deploy", "collision");
+    let output = collision.run("deploy.sh", &[], &[]);
+    assert!(!output.status.success(), "NAMESPACE unset in the environment, yet deploy.sh went on");
+    assert!(text(&output).contains("must be set") && text(&output).contains("NAMESPACE"), "{}", text(&output));
+
+    let failing = Sandbox::new("examples/task-api-k3d.deploy", "failing");
+    let tmp = failing.root.join("tmp");
+    fs::create_dir_all(&tmp).expect("tmp");
+    let tmp_text = tmp.to_string_lossy().to_string();
+    let output = failing.run(
+        "deploy.sh",
+        &[],
+        &[("TASK_API_DATABASE_URL", value), ("STUB_FAIL_APPLY", "1"), ("TMPDIR", &tmp_text)],
+    );
+    assert!(!output.status.success(), "kubectl failed, yet deploy.sh succeeded");
+    let left: Vec<_> = fs::read_dir(&tmp).expect("tmp").flatten().map(|e| e.path()).collect();
+    assert!(left.is_empty(), "plaintext secret files left behind: {left:?}");
 }

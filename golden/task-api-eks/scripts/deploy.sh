@@ -83,8 +83,10 @@ if [ "$DRY_RUN" != 1 ]; then
 fi
 
 step "checking the environment for secret values"
+# Read from the environment with printenv, never as shell variables: a name such as NAMESPACE
+# would otherwise read this script's own variable, and `bash -x` would print the value.
 missing=()
-[ -n "${TASK_API_DATABASE_URL:-}" ] || missing+=('TASK_API_DATABASE_URL')
+printenv 'TASK_API_DATABASE_URL' | grep -q . || missing+=('TASK_API_DATABASE_URL')
 if [ "${#missing[@]}" -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
   echo "note: a real run stops here until these are set: ${missing[*]}" >&2
 elif [ "${#missing[@]}" -gt 0 ]; then
@@ -114,21 +116,28 @@ run helm upgrade --install 'traefik' 'traefik' \
 run kubectl --namespace 'traefik' rollout status 'deployment/traefik' --timeout=5m
 
 step "secrets"
-# Each value goes from the environment into a file only this user can read, then into the
-# Secret; it is never echoed, logged or passed on a command line.
+# Each value goes from the environment (printenv, so no word of a command holds it and
+# `bash -x` cannot show it) into a file only this user can read, then into the Secret; it is
+# never echoed, logged or passed on a command line. The files go on every exit, a failed
+# kubectl or a signal included.
+secret_tmp=""
+remove_secret_files() { if [ -n "$secret_tmp" ]; then rm -rf "$secret_tmp"; secret_tmp=""; fi; }
+trap remove_secret_files EXIT
+trap 'remove_secret_files; exit 130' INT TERM
 create_secret() {
   local name="$1"
   shift
-  local dir
-  dir="$(mktemp -d)"
-  chmod 700 "$dir"
+  secret_tmp="$(mktemp -d)"
+  chmod 700 "$secret_tmp"
   while [ "$#" -gt 0 ]; do
-    printf '%s' "${!2}" > "$dir/$1"
+    # printenv ends the value with a newline that is not part of it: awk writes the lines back
+    # without that one (POSIX awk; a value's own newlines stay).
+    printenv "$2" | awk 'NR > 1 { printf "\n" } { printf "%s", $0 }' > "$secret_tmp/$1"
     shift 2
   done
-  kubectl create secret generic "$name" --namespace "$NAMESPACE" --from-file="$dir" \
+  kubectl create secret generic "$name" --namespace "$NAMESPACE" --from-file="$secret_tmp" \
     --dry-run=client -o yaml | kubectl apply -f -
-  rm -rf "$dir"
+  remove_secret_files
 }
 run create_secret 'task-api-db' 'DATABASE_URL' 'TASK_API_DATABASE_URL'
 
