@@ -397,10 +397,59 @@ fn needs_quotes(text: &str) -> Result<bool> {
             return Ok(true);
         }
     }
+    if yaml11_retyped(text) {
+        return Ok(true);
+    }
     if first.is_ascii_alphabetic() {
         return Ok(matches!(text, "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"));
     }
     Ok(text == "~" || (common & NUMERIC != 0 && reads_as_number(text)))
+}
+
+/// Whether Kubernetes' decoder (sigs.k8s.io/yaml over gopkg.in/yaml.v2 v2.4.0, a YAML 1.1
+/// reader) would read plain `text` as something other than a string, where a YAML 1.2 reader
+/// (serde_yaml) would not: the 1.1 booleans `y`, `yes`, `on`, `off`, … (resolve.go's
+/// resolveMap), numbers once `_` is removed (`1_000`) or in binary (`0b101`), and timestamps
+/// (`2026-12-01`), which it turns into a time. Such text is quoted; quoting never changes a
+/// string's meaning, so erring towards it is safe.
+pub fn yaml11_retyped(text: &str) -> bool {
+    if matches!(
+        text,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+    ) {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let Some(&first) = bytes.first() else { return false };
+    // resolve.go's hints 'D' (a digit) and 'S' (a sign) lead to the number and timestamp rules.
+    if !(first.is_ascii_digit() || first == b'+' || first == b'-' || first == b'.') {
+        return false;
+    }
+    let unsigned = text.trim_start_matches(['+', '-']);
+    if unsigned.starts_with("0b")
+        && unsigned.len() > 2
+        && unsigned[2..].bytes().all(|b| b == b'0' || b == b'1' || b == b'_')
+    {
+        return true;
+    }
+    if text.contains('_') {
+        let plain: String = text.chars().filter(|&c| c != '_').collect();
+        if !plain.is_empty()
+            && (reads_as_number(&plain) || plain.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit()))
+        {
+            return true;
+        }
+    }
+    // A timestamp: YYYY-M-D at the start (yaml.v2 v2.4.0 parseTimestamp's formats all begin so).
+    let Some((year, rest)) = text.split_once('-') else { return false };
+    let mut parts = rest.splitn(3, '-');
+    let month = parts.next().unwrap_or("");
+    let day: String = parts.next().unwrap_or("").chars().take_while(char::is_ascii_digit).collect();
+    year.len() == 4
+        && year.bytes().all(|b| b.is_ascii_digit())
+        && (1..=2).contains(&month.len())
+        && month.bytes().all(|b| b.is_ascii_digit())
+        && (1..=2).contains(&day.len())
 }
 
 /// serde_yaml's `serialize_str` style choice for text made of number characters: an integer,
