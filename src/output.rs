@@ -147,11 +147,7 @@ pub struct OutputLock(#[allow(dead_code)] fs::File);
 impl OutputLock {
     /// Lock `dir`, waiting for another build of it, then clear what an interrupted build left.
     pub fn acquire(dir: &Path) -> io::Result<OutputLock> {
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let (parent, base) = parent_and_base(dir);
         fs::create_dir_all(&parent)?;
         #[cfg(unix)]
         let file = fs::File::open(&parent)?;
@@ -165,6 +161,17 @@ impl OutputLock {
         recover(&parent, &base, dir);
         Ok(OutputLock(file))
     }
+}
+
+/// The directory that holds `dir` (`.` for a bare name) and `dir`'s own name, which the staging,
+/// backup and lock paths beside it are named after.
+fn parent_and_base(dir: &Path) -> (PathBuf, String) {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    (parent, base)
 }
 
 /// With the lock held no other build of `dir` runs, so what an interrupted one left beside it
@@ -246,11 +253,7 @@ pub struct Staging {
 impl Staging {
     /// Prepare to replace `dir`. Nothing is touched on disk until the first write.
     pub fn new(dir: &Path) -> Staging {
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let (parent, base) = parent_and_base(dir);
         let id = std::process::id();
         Staging {
             dir: dir.to_path_buf(),

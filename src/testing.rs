@@ -185,12 +185,15 @@ pub fn parsers_agree_oracle(text: &str) {
 /// A stand-in for a command-line tool: it logs each call as one line of shell words
 /// (`printf %q`, in one write, so the two sides of a pipe do not interleave) to `$CALLS`, and
 /// answers the read-only queries the scripts make so that they take their create paths. In
-/// teardown (`$PHASE`) the resources that provision made exist.
+/// teardown (`$PHASE`) the resources that provision made exist. With `FAIL_APPLY` set,
+/// `kubectl apply -f -` fails.
 pub const RECORDER: &str = r#"#!/usr/bin/env bash
 name="$(basename "$0")"
 line="$(printf '%q' "$name"; printf ' %q' "$@")"
 printf '%s\n' "$line" >> "$CALLS"
 case "$name $*" in
+  # A test's kubectl that cannot apply what it reads on stdin.
+  "kubectl apply -f -") [ -n "${FAIL_APPLY:-}" ] && exit 1 ;;
   "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
   "doctl kubernetes options versions"*) printf '%s\n' "Slug           Kubernetes Version    Supported Features" "1.36.2-do.0    1.36.2                cluster-autoscaler" ;;
   "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;

@@ -142,19 +142,27 @@ impl Run {
         serde_json::from_str(&text).unwrap_or(Json::Null)
     }
 
-    /// Run one script; its exit status and output (also kept in the run's log).
-    fn script(&mut self, script: &str, args: &[&str], env: &[(String, String)]) -> (bool, String) {
-        let root = self.root().to_path_buf();
-        let kubectl = which("kubectl");
-        let output = Command::new("bash")
-            .arg(root.join("out/scripts").join(script))
-            .args(args)
+    /// `program` run in the run's working directory with only the stand-ins on PATH and the
+    /// stand-in cloud's state.
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let root = self.root();
+        let mut command = Command::new(program);
+        command
             .current_dir(root.join("cwd"))
             .env_clear()
             .env("PATH", format!("{}:/usr/bin:/bin", root.join("bin").display()))
             .env("HOME", root.join("cwd"))
             .env("CLOUD_DIR", root.join("cloud"))
-            .env("REAL_KUBECTL", kubectl)
+            .env("REAL_KUBECTL", which("kubectl"));
+        command
+    }
+
+    /// Run one script; its exit status and output (also kept in the run's log).
+    fn script(&mut self, script: &str, args: &[&str], env: &[(String, String)]) -> (bool, String) {
+        let output = self
+            .command("bash")
+            .arg(self.root().join("out/scripts").join(script))
+            .args(args)
             .env("VERIFY_INTERVAL", "0")
             .env("DNS_INTERVAL", "0")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -168,16 +176,10 @@ impl Run {
     /// Run a stand-in tool directly, as the user would at a prompt.
     fn user(&mut self, tool: &str, args: &[&str], stdin: &str) {
         use std::io::Write;
-        let root = self.root().to_path_buf();
-        let mut child = Command::new(root.join("bin").join(tool))
+        let mut child = self
+            .command(self.root().join("bin").join(tool))
             .args(args)
-            .current_dir(root.join("cwd"))
-            .env_clear()
-            .env("PATH", format!("{}:/usr/bin:/bin", root.join("bin").display()))
-            .env("HOME", root.join("cwd"))
-            .env("CLOUD_DIR", root.join("cloud"))
-            .env("REAL_KUBECTL", which("kubectl"))
-            .env("KUBECONFIG", kubeconfig(&root))
+            .env("KUBECONFIG", kubeconfig(self.root()))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

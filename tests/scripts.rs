@@ -7,27 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use deployc::testing::compile_path;
-
-const STUB: &str = r#"#!/usr/bin/env bash
-name="$(basename "$0")"
-# One write per call: the two sides of a pipe log at the same time (O_APPEND keeps one write whole).
-line="$(printf '%s' "$name"; printf ' %s' "$@")"
-printf '%s\n' "$line" >> "$STUB_LOG"
-case "$name $*" in
-  "kubectl apply -f -") [ -n "${STUB_FAIL_APPLY:-}" ] && exit 1 ;;
-  "doctl kubernetes cluster get"*|"doctl registry get"*) exit 1 ;;
-  "doctl kubernetes options versions"*) printf '%s\n' "Slug           Kubernetes Version    Supported Features" "1.36.2-do.0    1.36.2                cluster-autoscaler" ;;
-  "hetzner-k3s releases"*) printf '%s\n' v1.35.4+k3s1 v1.35.10+k3s1 v1.36.2+k3s1 ;;
-  "k3d cluster get"*|"k3d registry get"*) exit 1 ;;
-  "az group exists"*) echo false ;;
-  "az aks show"*|"az acr show"*|"az aks nodepool show"*) exit 1 ;;
-  "curl "*) echo 200 ;;
-  # The ingress controller's load balancer has an address.
-  "kubectl --namespace "*" get service "*) echo 203.0.113.10 ;;
-esac
-exit 0
-"#;
+use deployc::testing::{RECORDER, compile_path, recorded_calls};
 
 const CLIS: [&str; 11] =
     ["doctl", "kubectl", "helm", "curl", "az", "hetzner-k3s", "hcloud", "k3d", "docker", "eksctl", "gcloud"];
@@ -44,7 +24,7 @@ impl Sandbox {
         let result = compile_path(Path::new(example));
         let tree = result.output.unwrap_or_else(|| panic!("{example} must compile:\n{}", result.rendered));
         deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
-        deployc::testing::install_stand_ins(&root.join("bin"), STUB, &CLIS);
+        deployc::testing::install_stand_ins(&root.join("bin"), RECORDER, &CLIS);
         fs::create_dir_all(root.join("cwd")).expect("cwd");
         Sandbox { root }
     }
@@ -59,7 +39,7 @@ impl Sandbox {
             .env_clear()
             .env("PATH", path)
             .env("HOME", self.root.join("cwd"))
-            .env("STUB_LOG", self.root.join("calls.log"))
+            .env("CALLS", self.root.join("calls.log"))
             .env("VERIFY_INTERVAL", "0")
             .env("DNS_INTERVAL", "0");
         for (key, value) in env {
@@ -69,7 +49,7 @@ impl Sandbox {
     }
 
     fn calls(&self) -> Vec<String> {
-        fs::read_to_string(self.root.join("calls.log")).unwrap_or_default().lines().map(String::from).collect()
+        recorded_calls(&self.root.join("calls.log")).into_iter().map(|words| words.join(" ")).collect()
     }
 
     fn clear_calls(&self) {
@@ -383,11 +363,8 @@ fn secrets_survive_xtrace_name_collisions_and_a_failing_kubectl() {
     let tmp = failing.root.join("tmp");
     fs::create_dir_all(&tmp).expect("tmp");
     let tmp_text = tmp.to_string_lossy().to_string();
-    let output = failing.run(
-        "deploy.sh",
-        &[],
-        &[("TASK_API_DATABASE_URL", value), ("STUB_FAIL_APPLY", "1"), ("TMPDIR", &tmp_text)],
-    );
+    let output =
+        failing.run("deploy.sh", &[], &[("TASK_API_DATABASE_URL", value), ("FAIL_APPLY", "1"), ("TMPDIR", &tmp_text)]);
     assert!(!output.status.success(), "kubectl failed, yet deploy.sh succeeded");
     let left: Vec<_> = fs::read_dir(&tmp).expect("tmp").flatten().map(|e| e.path()).collect();
     assert!(left.is_empty(), "plaintext secret files left behind: {left:?}");

@@ -309,6 +309,23 @@ fn reintroduced_defects_fail_with_their_fact() {
     assert!(violations.iter().any(|v| v.contains("--disable=traefik") && v.contains("v5.9.0")), "{violations:?}");
 }
 
+/// Every example's scripts run once against the recorders (for all the tests below that read
+/// them): (example, its calls).
+fn every_example_calls() -> &'static [(String, Vec<Vec<String>>)] {
+    static CALLS: std::sync::OnceLock<Vec<(String, Vec<Vec<String>>)>> = std::sync::OnceLock::new();
+    CALLS.get_or_init(|| {
+        deployc::testing::deploy_files("examples")
+            .iter()
+            .map(|example| {
+                let name = example.to_string_lossy().to_string();
+                let dir = TempDir::new(&format!("calls-{}", example.file_stem().unwrap_or_default().to_string_lossy()));
+                let calls = run_scripts(&name, &dir, &|_, text| text);
+                (name, calls)
+            })
+            .collect()
+    })
+}
+
 /// Where a contract with a `commands` table (doctl, helm, kind, eksctl) rejects a call: an
 /// unknown subcommand, or a flag the subcommand does not declare at the pinned version (cobra
 /// exits with "unknown flag" for either).
@@ -358,13 +375,11 @@ fn every_doctl_helm_kind_and_eksctl_call_is_one_the_pinned_tool_accepts() {
     let contracts = flag_contracts();
     let mut violations = Vec::new();
     let mut checked = BTreeMap::new();
-    for example in deployc::testing::deploy_files("examples") {
-        let name = example.to_string_lossy().to_string();
-        let dir = TempDir::new(&format!("flags-{}", example.file_stem().unwrap_or_default().to_string_lossy()));
-        for call in run_scripts(&name, &dir, &|_, text| text) {
+    for (name, calls) in every_example_calls() {
+        for call in calls {
             let Some(contract) = call.first().and_then(|tool| contracts.get(tool.as_str())) else { continue };
             *checked.entry(call[0].clone()).or_insert(0) += 1;
-            violations.extend(flag_violations(contract, &call).into_iter().map(|v| format!("{name}: {v}")));
+            violations.extend(flag_violations(contract, call).into_iter().map(|v| format!("{name}: {v}")));
         }
     }
     eprintln!("calls checked against pinned contracts: {checked:?}");
@@ -393,10 +408,8 @@ fn every_helm_values_key_exists_in_the_pinned_chart() {
     let values = contract("helm-chart-values");
     let mut problems = Vec::new();
     let mut checked = 0;
-    for example in deployc::testing::deploy_files("examples") {
-        let name = example.to_string_lossy().to_string();
-        let dir = TempDir::new(&format!("values-{}", example.file_stem().unwrap_or_default().to_string_lossy()));
-        for call in run_scripts(&name, &dir, &|_, text| text) {
+    for (name, calls) in every_example_calls() {
+        for call in calls {
             if call.len() < 4 || call[0] != "helm" || call[1] != "upgrade" {
                 continue;
             }
