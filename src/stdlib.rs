@@ -57,6 +57,12 @@ macro_rules! template_sets {
 
 template_sets!["aks", "doks", "eks", "gke", "hetzner", "k3d", "kind"];
 
+/// The stdlib file that defines the provider `name`, if the stdlib has one.
+pub fn provider_file(name: &str) -> Option<&'static str> {
+    let wanted = format!("providers/{name}.deploy");
+    FILES.iter().map(|(path, _)| *path).find(|path| *path == wanted)
+}
+
 /// The source of one template part, if the set exists.
 pub fn provider_template(set: &str, part: &str) -> Option<&'static str> {
     PROVIDER_TEMPLATES.iter().find(|(s, p, _)| *s == set && *p == part).map(|(_, _, text)| *text)

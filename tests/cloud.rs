@@ -17,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use deployc::testing::{TempDir, client_venv, compile_path, deploy_files};
+use deployc::testing::{TempDir, client_venv, compile_path, deploy_files, operator_keys};
 use serde_json::{Value as Json, json};
 
 /// The tools the stand-in cloud answers for; a call it does not model fails loudly (exit 64).
@@ -92,6 +92,27 @@ fn seeds(plan: &deployc::lower::plan::Plan, reuse: bool) -> Vec<Json> {
         ],
         _ => vec![],
     };
+    // What the target's settings name must exist before provisioning (a VPC, a project,
+    // subnets, a network): the user made them.
+    for (name, value) in &plan.target.settings {
+        use deployc::check::model::SettingValue;
+        let region = plan.target.region.clone().unwrap_or_default();
+        match (templates, name.as_str(), value) {
+            ("doks", "vpc", SettingValue::Text(id)) => {
+                out.push(seed("doks", "vpc", id, json!({"billable": false, "region": region})))
+            }
+            ("doks", "project", SettingValue::Text(id)) => {
+                out.push(seed("doks", "project", id, json!({"billable": false})))
+            }
+            ("eks", "private_subnets" | "public_subnets", SettingValue::List(ids)) => {
+                out.extend(ids.iter().map(|id| seed("eks", "subnet", id, json!({"billable": false}))))
+            }
+            ("hetzner", "network", SettingValue::Text(network)) => {
+                out.push(seed("hetzner", "network", network, json!({"billable": false})))
+            }
+            _ => {}
+        }
+    }
     if reuse {
         // What provision finds and uses instead of creating: the AKS resource group (with
         // another project's disk in it), the local or DigitalOcean registry.
@@ -261,6 +282,7 @@ fn run_example(example: &Path, tag: &str, reuse: bool, edit: &dyn Fn(&str, Strin
         fs::write(&path, edit(script, text)).expect("edit");
     }
     install_cloud(&root, &seeds(&plan, reuse));
+    operator_keys(&root.join("cwd"), &plan);
     let mut env: Vec<(String, String)> =
         plan.secrets.iter().flat_map(|s| s.keys.iter().map(|(_, v)| (v.clone(), "x".to_string()))).collect();
     env.push(("HCLOUD_TOKEN".into(), "x".into()));

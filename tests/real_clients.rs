@@ -75,6 +75,7 @@ fn calls_of(example: &Path, dir: &TempDir) -> Vec<Vec<String>> {
     let calls = root.join("calls.log");
     let cwd = root.join("cwd");
     fs::create_dir_all(&cwd).expect("cwd");
+    deployc::testing::operator_keys(&cwd, &plan);
     // Every variable a secret reads, so that deploy.sh goes past its check.
     let mut variables: Vec<(String, String)> = plan
         .secrets

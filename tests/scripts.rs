@@ -26,6 +26,9 @@ impl Sandbox {
         deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
         deployc::testing::install_stand_ins(&root.join("bin"), RECORDER, &CLIS);
         fs::create_dir_all(root.join("cwd")).expect("cwd");
+        if let Some(plan) = &result.plan {
+            deployc::testing::operator_keys(&root.join("cwd"), plan);
+        }
         Sandbox { root }
     }
 
@@ -109,7 +112,7 @@ fn doks_scripts_call_the_tools_in_order() {
             "doctl account get",
             "doctl kubernetes cluster get task-api-prod",
             "doctl kubernetes options versions",
-            "doctl kubernetes cluster create task-api-prod --region nyc1 --version 1.36.2-do.0 --ha=false --node-pool name=default;size=s-2vcpu-4gb;count=3;auto-scale=true;min-nodes=2;max-nodes=5 --wait",
+            "doctl kubernetes cluster create task-api-prod --region nyc1 --version 1.36.2-do.0 --ha=false --tag team:platform --tag service:task-api --tag environment:production --auto-upgrade=true --maintenance-window saturday=02:00 --node-pool name=default;size=s-2vcpu-4gb;count=3;auto-scale=true;min-nodes=2;max-nodes=5 --wait",
             "doctl kubernetes cluster kubeconfig save task-api-prod",
             "kubectl wait --for=condition=Ready nodes --all",
         ],

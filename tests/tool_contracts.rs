@@ -56,6 +56,7 @@ fn run_scripts(example: &str, dir: &TempDir, edit: &dyn Fn(&str, String) -> Stri
     }
     let root = Path::new(dir.path());
     deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
+    deployc::testing::operator_keys(root, &plan);
     let bin = root.join("bin");
     install_stand_ins(&bin, RECORDER, &TOOLS);
     let calls = root.join("calls.log");

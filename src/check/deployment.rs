@@ -207,6 +207,182 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
     })
 }
 
+/// The provider's settings the target sets, each checked against its kind.
+fn read_settings(cx: &mut Cx, t: &Reader, provider: &Provider, region: Option<&str>) -> Vec<(String, SettingValue)> {
+    let mut out = Vec::new();
+    for setting in &provider.settings {
+        let name = setting.name.as_str();
+        let value = if setting.kind == SettingKind::Tags {
+            let blocks = t.blocks(name);
+            let Some(first) = blocks.first() else { continue };
+            let mut pairs = Vec::new();
+            for (key, value, span, _) in free_pairs(cx, first, name) {
+                // GKE's label rule, the strictest of the providers' (cloud.google.com/compute/docs/labeling-resources,
+                // read 2026-12-02): so one set of tags works on every provider.
+                let key_ok = key.len() <= 63
+                    && key.starts_with(|c: char| c.is_ascii_lowercase())
+                    && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+                let value_ok = value.len() <= 63
+                    && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+                if key_ok && value_ok {
+                    pairs.push((key, value));
+                } else {
+                    cx.error(
+                        Diagnostic::new("E0314", format!("`{key} = \"{value}\"` is not a tag every provider accepts"))
+                            .at(span, "keys and values: up to 63 lowercase letters, digits, `_` and `-`; keys start with a letter")
+                            .help("write tags such as `team = \"payments\"` (GKE labels, the strictest rule, are lowercase)"),
+                    );
+                }
+            }
+            SettingValue::Pairs(pairs)
+        } else {
+            let Some(value) = t.get(name) else { continue };
+            match read_setting(cx, value, setting, region) {
+                Some(v) => v,
+                None => continue,
+            }
+        };
+        out.push((setting.name.clone(), value));
+    }
+    out
+}
+
+/// One setting's value, or a located diagnostic saying what it should look like.
+fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: Option<&str>) -> Option<SettingValue> {
+    let name = setting.name.as_str();
+    let bad = |cx: &mut Cx, span: crate::source::Span, what: &str, shape: &str, example: &str| {
+        cx.error(
+            Diagnostic::new("E0314", format!("`{what}` is not {shape}"))
+                .at(span, format!("`{name}` takes {shape}"))
+                .help(format!("{}: write `{name} = {example}`", setting.help)),
+        );
+    };
+    let lowercase_name = |text: &str, max: usize| {
+        !text.is_empty()
+            && text.len() <= max
+            && text.starts_with(|c: char| c.is_ascii_lowercase())
+            && !text.ends_with('-')
+            && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    match setting.kind {
+        SettingKind::Bool => cx.boolean(value, name).map(SettingValue::Bool),
+        SettingKind::Uuid | SettingKind::GcpProject | SettingKind::Name | SettingKind::Path | SettingKind::Window => {
+            let text = cx.string(value, name)?;
+            let (ok, shape, example) = match setting.kind {
+                SettingKind::Uuid => (is_uuid(&text.value), "a UUID", "\"3b2f1c9e-8d4a-4f6b-9c0d-1e2f3a4b5c6d\""),
+                SettingKind::GcpProject => (
+                    text.value.len() >= 6 && lowercase_name(&text.value, 30),
+                    "a Google Cloud project ID (6-30 lowercase letters, digits and `-`)",
+                    "\"task-api-prod\"",
+                ),
+                SettingKind::Name => (lowercase_name(&text.value, 63), "a lowercase name", "\"task-api-net\""),
+                SettingKind::Path => (
+                    // It lands in double-quoted YAML too (hetzner-k3s's config).
+                    !text.value.is_empty() && !text.value.chars().any(|c| c.is_control() || c == '"' || c == '\\'),
+                    "a file path (without `\"` or `\\`)",
+                    "\"~/.ssh/id_ed25519.pub\"",
+                ),
+                _ => (window(&text.value).is_some(), "a weekly window start in UTC", "\"saturday 02:00\""),
+            };
+            if !ok {
+                bad(cx, text.span, &text.value, shape, example);
+                return None;
+            }
+            if setting.kind == SettingKind::Window {
+                let (day, start) = window(&text.value)?;
+                return Some(SettingValue::Window { day, start });
+            }
+            Some(SettingValue::Text(text.value))
+        }
+        SettingKind::AwsSubnets | SettingKind::Zones | SettingKind::Cidrs => {
+            let items = cx.list(value, name, |cx, item| cx.name(item, name))?;
+            let mut ok = true;
+            for item in &items {
+                let (fits, shape, example) = match setting.kind {
+                    SettingKind::AwsSubnets => (
+                        item.value.strip_prefix("subnet-").is_some_and(|hex| {
+                            (hex.len() == 8 || hex.len() == 17)
+                                && hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+                        }),
+                        "an AWS subnet ID",
+                        "[\"subnet-0a1b2c3d4e5f67890\"]".to_string(),
+                    ),
+                    SettingKind::Zones => {
+                        let region = region.unwrap_or("");
+                        (
+                            item.value
+                                .strip_prefix(region)
+                                .and_then(|rest| rest.strip_prefix('-'))
+                                .is_some_and(|zone| zone.len() == 1 && zone.chars().all(|c| c.is_ascii_lowercase())),
+                            "a zone of the target's region",
+                            format!("[{region}-b, {region}-c]"),
+                        )
+                    }
+                    _ => match network_of(&item.value) {
+                        // Host bits set below the prefix: providers refuse it; say the network.
+                        Some(network) if network != item.value => {
+                            (false, "an address range (its host bits are set)", format!("[\"{network}\"]"))
+                        }
+                        _ => (is_cidr(&item.value), "an address range", "[\"203.0.113.0/24\"]".to_string()),
+                    },
+                };
+                if !fits {
+                    bad(cx, item.span, &item.value, shape, &example);
+                    ok = false;
+                }
+            }
+            if items.is_empty() {
+                cx.error(
+                    Diagnostic::new("E0314", format!("`{name}` is empty"))
+                        .at(value.span, "an empty list")
+                        .help(format!("{}; leave `{name}` out for the provider's default", setting.help)),
+                );
+                ok = false;
+            }
+            ok.then(|| SettingValue::List(items.into_iter().map(|i| i.value).collect()))
+        }
+        SettingKind::Tags => None,
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// An IPv4 (`a.b.c.d/n`, n ≤ 32) or IPv6 (`x::y/n`, n ≤ 128) address range.
+fn is_cidr(text: &str) -> bool {
+    let Some((address, bits)) = text.split_once('/') else { return false };
+    let Ok(bits) = bits.parse::<u8>() else { return false };
+    if let Ok(v4) = address.parse::<std::net::Ipv4Addr>() {
+        // The network address itself: providers refuse host bits set below the prefix.
+        let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits.min(32))) };
+        return bits <= 32 && u32::from(v4) & !mask == 0;
+    }
+    address.parse::<std::net::Ipv6Addr>().is_ok() && bits <= 128
+}
+
+/// The network an IPv4 range with a valid prefix belongs to (`10.0.0.1/24` → `10.0.0.0/24`).
+fn network_of(text: &str) -> Option<String> {
+    let (address, bits) = text.split_once('/')?;
+    let bits = bits.parse::<u8>().ok().filter(|b| *b <= 32)?;
+    let v4 = address.parse::<std::net::Ipv4Addr>().ok()?;
+    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits)) };
+    Some(format!("{}/{bits}", std::net::Ipv4Addr::from(u32::from(v4) & mask)))
+}
+
+/// `"saturday 02:00"` → (`saturday`, `02:00`).
+fn window(text: &str) -> Option<(String, String)> {
+    const DAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    let (day, start) = text.split_once(' ')?;
+    let day = day.to_ascii_lowercase();
+    let (hours, minutes) = start.split_once(':')?;
+    let fits = |part: &str, max: u32| part.len() == 2 && part.parse::<u32>().is_ok_and(|n| n <= max);
+    (DAYS.contains(&day.as_str()) && fits(hours, 23) && fits(minutes, 59)).then(|| (day, start.to_string()))
+}
+
 fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, Target)> {
     let Some(label) = &block.label else {
         let names: Vec<String> = lib.providers.keys().cloned().collect();
@@ -232,13 +408,20 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         );
         return None;
     };
-    let schema = match (provider.kind, provider.region_attribute.as_str()) {
+    let base = match (provider.kind, provider.region_attribute.as_str()) {
         (ProviderKind::Local, _) => &TARGET_LOCAL,
         (_, "location") => &TARGET_LOCATION,
         _ => &TARGET_REGION,
     };
+    // The provider's own settings join the schema: `tags { … }` as a block, the rest as attributes.
+    let mut attrs = base.attrs.to_vec();
+    let mut blocks = base.blocks.to_vec();
+    for setting in &provider.settings {
+        if setting.kind == SettingKind::Tags { blocks.push(&setting.name) } else { attrs.push(&setting.name) }
+    }
+    let schema = Schema { what: base.what, attrs: &attrs, blocks: &blocks, bare: false };
     let what = format!("target `{}`", provider.name);
-    let t = Reader::new(cx, block, None, schema, &what);
+    let t = Reader::new(cx, block, None, &schema, &what);
     let version = t.get("version").and_then(|v| cx.string(v, "version"));
     let mut target = Target {
         region: None,
@@ -251,6 +434,8 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         registry: None,
         cluster_name: None,
         resource_group: None,
+        settings: Vec::new(),
+        span: block.head_span(),
     };
     target.cluster_name = t.get("cluster_name").and_then(|v| cx.string(v, "cluster_name")).and_then(|name| {
         // A DNS label: what every provider's cluster name accepts (AKS 1-63 characters, DOKS,
@@ -320,6 +505,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
             .and_then(|v| cx.list(v, "ports", |cx, item| cx.string(item, "ports").map(|s| s.value)))
             .unwrap_or_default();
         target.registry = t.get("registry").and_then(|v| cx.string(v, "registry")).map(|s| s.value);
+        target.settings = read_settings(cx, &t, provider, None);
         return Some((provider.clone(), target));
     }
     let attribute = provider.region_attribute.as_str();
@@ -331,6 +517,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
             not_offered(cx, attribute, &region, &provider.regions, provider);
         }
     }
+    target.settings = read_settings(cx, &t, provider, target.region.as_ref().map(|r| r.value.as_str()));
     let pools = t.blocks("pool");
     if pools.is_empty() {
         cx.error(
@@ -409,6 +596,27 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
             autoscale: autoscale.map(|(lo, hi, _)| (lo.value, hi.value)),
             control_plane: role.is_some_and(|r| r.value == "control-plane"),
         });
+    }
+    // Zones split each pool's nodes evenly (gcloud counts nodes per zone).
+    for setting in provider.settings.iter().filter(|s| s.kind == SettingKind::Zones) {
+        let Some((_, SettingValue::List(zones))) = target.settings.iter().find(|(n, _)| *n == setting.name) else {
+            continue;
+        };
+        let n = u32::try_from(zones.len()).unwrap_or(u32::MAX).max(1);
+        let span = t.get(&setting.name).map(|v| v.span).unwrap_or(block.head_span());
+        for pool in target.pools.iter().filter(|p| p.count % n != 0) {
+            cx.error(
+                Diagnostic::new(
+                    "E0314",
+                    format!("pool `{}` has {} nodes, which do not split evenly over {n} zones", pool.name, pool.count),
+                )
+                .at(span, format!("{n} zones: each gets the same number of nodes"))
+                .help(format!(
+                    "set the pool's count to a multiple of {n} (such as {}), or list fewer zones",
+                    (pool.count / n + 1) * n
+                )),
+            );
+        }
     }
     Some((provider.clone(), target))
 }

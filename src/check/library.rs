@@ -28,9 +28,12 @@ const PROVIDER: Schema<'static> = Schema {
         "registry_host",
         "pull_secret_prefix",
     ],
-    blocks: &["size", "load_balancer", "version", "registry_regions"],
+    blocks: &["size", "load_balancer", "version", "registry_regions", "setting"],
     bare: false,
 };
+
+const SETTING: Schema<'static> =
+    Schema { what: "setting", attrs: &["type", "help", "source"], blocks: &[], bare: false };
 
 const SIZE: Schema<'static> = Schema {
     what: "size",
@@ -222,6 +225,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         r.get("pull_secret_prefix").and_then(|v| cx.string(v, "pull_secret_prefix")).map(|s| s.value);
     let support_source =
         r.get("support_source").and_then(|v| cx.string(v, "support_source")).map(|s| s.value).unwrap_or_default();
+    let settings = read_settings(cx, &r);
     let mut load_balancer_location_annotation = None;
     let mut load_balancer_on_service_address = false;
     let load_balancer_price = match r.blocks("load_balancer").first() {
@@ -278,8 +282,29 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         pull_secret_prefix,
         load_balancer_location_annotation,
         load_balancer_on_service_address,
+        settings,
         span: block.head_span(),
     })
+}
+
+/// A provider's `setting NAME { type = …, help = "…", source = "…" }` blocks.
+fn read_settings(cx: &mut Cx, r: &Reader) -> Vec<ProviderSetting> {
+    let words: Vec<&str> = SettingKind::WORDS.iter().map(|(w, _)| *w).collect();
+    let mut settings = Vec::new();
+    for block in r.blocks("setting") {
+        let Some(name) = label_or_error(cx, block, "setting") else { continue };
+        let s = Reader::new(cx, block, None, &SETTING, &format!("setting `{name}`"));
+        let kind = s
+            .required(cx, "type", "uuid")
+            .and_then(|v| cx.word(v, "type", &words))
+            .and_then(|w| SettingKind::WORDS.iter().find(|(word, _)| *word == w.value).map(|(_, k)| *k));
+        let help = s.required(cx, "help", "\"the VPC the nodes join\"").and_then(|v| cx.string(v, "help"));
+        let source = s.required(cx, "source", "\"mycloud v1.0 --vpc flag\"").and_then(|v| cx.string(v, "source"));
+        if let (Some(kind), Some(help), Some(source)) = (kind, help, source) {
+            settings.push(ProviderSetting { name, kind, help: help.value, source: source.value });
+        }
+    }
+    settings
 }
 
 /// Read a `component NAME { … }` block.

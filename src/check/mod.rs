@@ -294,6 +294,7 @@ fn check_modules(
     rules::check_deployment(&mut cx, &model);
     if let Some(today) = &options.today {
         rules::check_support(&mut cx, &model, today);
+        rules::check_data_age(&mut cx, &model, today);
     }
     analysis::check_capacity_and_cost(&mut cx, &model);
     Some(model)

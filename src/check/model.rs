@@ -102,7 +102,76 @@ pub struct Provider {
     pub registry_host: Option<String>,
     pub registry_regions: Vec<(String, String)>,
     pub pull_secret_prefix: Option<String>,
+    /// The target settings this provider's users expect (`setting NAME { … }`), in order.
+    pub settings: Vec<ProviderSetting>,
     pub span: Span,
+}
+
+/// A target setting a provider offers (`setting vpc { type = uuid … }` in its stdlib file):
+/// the user's value is checked against `kind` and handed to the provider's scripts.
+#[derive(Debug, Clone)]
+pub struct ProviderSetting {
+    pub name: String,
+    pub kind: SettingKind,
+    /// What it does, in one sentence, for diagnostics and the runbook.
+    pub help: String,
+    /// The tool flag or config key it becomes, and where that was read.
+    pub source: String,
+}
+
+/// The value types of target settings; each has one checking rule in `check::deployment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKind {
+    /// A UUID (DigitalOcean VPC and project IDs).
+    Uuid,
+    /// A Google Cloud project ID: 6-30 lowercase letters, digits and `-`, from a letter.
+    GcpProject,
+    /// A lowercase name: 1-63 letters, digits and `-`, from a letter (a Hetzner network).
+    Name,
+    /// A list of AWS subnet IDs (`subnet-0abc…`).
+    AwsSubnets,
+    /// A list of zones of the target's region (`europe-west1-b`).
+    Zones,
+    /// A list of IPv4 or IPv6 address ranges (`203.0.113.0/24`).
+    Cidrs,
+    /// A `tags { key = "value" }` block.
+    Tags,
+    /// `true` or `false`.
+    Bool,
+    /// A weekly window start in UTC: `"saturday 02:00"`.
+    Window,
+    /// A file path on the operator's machine (`~/.ssh/id_ed25519.pub`).
+    Path,
+}
+
+impl SettingKind {
+    /// The word a provider file writes for this kind.
+    pub const WORDS: [(&'static str, SettingKind); 10] = [
+        ("uuid", SettingKind::Uuid),
+        ("gcp_project", SettingKind::GcpProject),
+        ("name", SettingKind::Name),
+        ("aws_subnets", SettingKind::AwsSubnets),
+        ("zones", SettingKind::Zones),
+        ("cidrs", SettingKind::Cidrs),
+        ("tags", SettingKind::Tags),
+        ("bool", SettingKind::Bool),
+        ("window", SettingKind::Window),
+        ("path", SettingKind::Path),
+    ];
+}
+
+/// A checked target setting value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingValue {
+    Text(String),
+    List(Vec<String>),
+    Pairs(Vec<(String, String)>),
+    Bool(bool),
+    /// Day of the week (`saturday`) and start (`02:00`), UTC.
+    Window {
+        day: String,
+        start: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -398,6 +467,10 @@ pub struct Target {
     pub cluster_name: Option<String>,
     /// `resource_group` (AKS): the Azure resource group, when it is not `<cluster>-rg`.
     pub resource_group: Option<String>,
+    /// The provider's settings the user set (`vpc`, `tags { … }`, …), in the provider's order.
+    pub settings: Vec<(String, SettingValue)>,
+    /// The `target PROVIDER` head, for diagnostics about the target as a whole.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

@@ -189,6 +189,45 @@ pub fn check_support(cx: &mut Cx, deployment: &Deployment, today: &str) {
     }
 }
 
+/// How old a provider's prices may be before `check` says so: prices change (Hetzner changed
+/// its twice in 2026), and an estimate from old data is not a budget check.
+const PRICES_MAX_AGE_DAYS: i64 = 180;
+
+/// The provider's prices against their date, when the deployment checks a budget: a warning
+/// when they are older than [`PRICES_MAX_AGE_DAYS`], naming the data and where it came from. A
+/// provider whose every price is zero (a local cluster) has nothing to go stale; without a
+/// budget the prices only reach the runbook's cost table, which states their date.
+pub fn check_data_age(cx: &mut Cx, deployment: &Deployment, today: &str) {
+    let provider = &deployment.provider;
+    let priced = provider.sizes.iter().any(|s| s.price.cents > 0)
+        || provider.load_balancer_price.cents > 0
+        || provider.control_plane_price.cents > 0;
+    let (Some(today_days), Some(as_of)) = (crate::date::days(today), crate::date::days(&provider.prices_as_of)) else {
+        return;
+    };
+    let age = today_days - as_of;
+    if !priced || age <= PRICES_MAX_AGE_DAYS || deployment.budget.is_none() {
+        return;
+    }
+    cx.error(
+        Diagnostic::new(
+            "W0308",
+            format!("the {} prices deployc uses are {age} days old", provider.title),
+        )
+        .at(deployment.budget.as_ref().map_or(deployment.target.span, |b| b.span), format!("checked with prices as of {}", provider.prices_as_of))
+        .help(format!(
+            "treat cost figures and budget checks as estimates; compare with {} and update `prices_as_of` and the sizes' prices in the `{}` provider",
+            provider.prices_source, provider.name
+        ))
+        .note(format!(
+            "data: `provider {}` ({}), prices_as_of = \"{}\"; deployc warns after {PRICES_MAX_AGE_DAYS} days",
+            provider.name,
+            crate::stdlib::provider_file(&provider.name).map_or_else(|| "your library".to_string(), |f| format!("stdlib/{f}")),
+            provider.prices_as_of
+        )),
+    );
+}
+
 /// The ingress controllers the provider bundles that the chosen one (`ingress`) replaces.
 pub fn displaced_controllers(
     deployment: &Deployment,

@@ -68,6 +68,7 @@ codes! {
     "W0305", "analysis", "cost over budget at maximum scale";
     "W0306", "types", "secrets reach the app as files";
     "W0307", "types", "Kubernetes version near its end of life";
+    "W0308", "types", "provider prices older than 180 days";
 }
 
 /// The registry entry for `code` (case-insensitive).

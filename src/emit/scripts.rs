@@ -268,6 +268,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
         })).collect::<Vec<_>>(),
         "cluster": q(&target.cluster),
         "resource_group": target.resource_group.as_deref().map(q),
+        "settings": settings(&target.settings),
         "region": target.region.as_deref().map(q),
         "version": q(&target.version),
         "cli": q(&target.cli),
@@ -295,6 +296,52 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "teardown_cost": teardown_cost,
         "criteria": criteria(plan),
     })
+}
+
+/// The target's provider settings for the templates, every text shell-quoted: a text is
+/// `settings.NAME`; a list is `settings.NAME.joined` (`a,b`), `settings.NAME.items` and `.count`; tags are
+/// `settings.tags.items` (`key`, `value`, `pair` = `key=value`, `colon` = `key:value`) and
+/// `settings.tags.joined` (`k=v,k2=v2`); a window is `settings.NAME.day` (`saturday`),
+/// `.day_title` (`Saturday`), `.byday` (`SA`) and `.start` (`02:00`); a boolean is `true` or
+/// `false` (`settings.NAME.set` is true either way).
+fn settings(settings: &[(String, crate::check::model::SettingValue)]) -> Value {
+    use crate::check::model::SettingValue;
+    let q = |s: &str| sh_quote(s);
+    let mut out = serde_json::Map::new();
+    for (name, value) in settings {
+        let v = match value {
+            SettingValue::Text(text) => json!(q(text)),
+            SettingValue::List(items) => json!({
+                "count": items.len(),
+                "joined": q(&items.join(",")),
+                "items": items.iter().map(|i| q(i)).collect::<Vec<_>>(),
+            }),
+            SettingValue::Pairs(pairs) => json!({
+                "joined": q(&pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")),
+                "items": pairs.iter().map(|(k, v)| json!({
+                    "key": q(k),
+                    "value": q(v),
+                    "pair": q(&format!("{k}={v}")),
+                    "colon": q(&format!("{k}:{v}")),
+                })).collect::<Vec<_>>(),
+            }),
+            SettingValue::Bool(b) => json!({ "set": true, "value": b }),
+            SettingValue::Window { day, start } => {
+                let mut title = day.clone();
+                if let Some(first) = title.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                json!({
+                    "day": q(day),
+                    "day_title": q(&title),
+                    "byday": q(&day.get(0..2).unwrap_or("").to_ascii_uppercase()),
+                    "start": q(start),
+                })
+            }
+        };
+        out.insert(name.clone(), v);
+    }
+    Value::Object(out)
 }
 
 /// One verify step per criterion: `check` is bash that prints one PASS or FAIL line.

@@ -73,6 +73,9 @@ pub struct TargetPlan {
     pub cluster: String,
     /// The AKS resource group (`resource_group`, else `<cluster>-rg`); None elsewhere.
     pub resource_group: Option<String>,
+    /// The provider settings the target sets (`vpc`, `tags`, `maintenance`, …), in the
+    /// provider's order.
+    pub settings: Vec<(String, model::SettingValue)>,
     /// Load balancers are reached at the Service's address, not on localhost (kind).
     pub lb_on_service_address: bool,
     /// The node image that runs the declared version (local clusters).
@@ -433,6 +436,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         lb_on_service_address: deployment.provider.load_balancer_on_service_address,
         cluster: deployment.target.cluster_name.clone().unwrap_or_else(|| deployment.name.value.clone()),
         resource_group: deployment.target.resource_group.clone(),
+        settings: std::mem::take(&mut deployment.target.settings),
         node_image: provider.node_image(&deployment.target.version).map(String::from),
         displaced: deployment.displaced.clone(),
         registry_region: deployment.target.region.as_ref().map(|region| {

@@ -487,7 +487,8 @@ def selector_matches(labels, selector):
 def doctl(cloud, args):
     pos, kv = opts(args, {"--region", "--version", "--node-pool", "--format", "--name", "--size", "--count",
                           "--min-nodes", "--max-nodes", "--subscription-tier", "--namespace", "--resource",
-                          "--tag-name", "--context", "-t", "--access-token", "-o", "--output"})
+                          "--tag-name", "--context", "-t", "--access-token", "-o", "--output", "--vpc-uuid",
+                          "--tag", "--maintenance-window", "--control-plane-firewall-allowed-addresses"})
     cmd = " ".join(pos[:3])
     fmt = (one(kv, "--format") or "Name").split(",")
     if pos[:2] == ["account", "get"]:
@@ -508,7 +509,17 @@ def doctl(cloud, args):
         if "doks/" + name in cloud.s["clusters"]:
             fail("Error: POST https://api.digitalocean.com/v2/kubernetes/clusters: 422 a cluster with this name already exists")
         pool = dict(p.split("=", 1) for p in (one(kv, "--node-pool") or "").split(";") if "=" in p)
-        key, c = cloud.new_cluster("doks", name, region=one(kv, "--region"))
+        # doctl v1.166.0 parseMaintenancePolicy: `day=HH:MM`, the day one godo knows.
+        window = one(kv, "--maintenance-window") or "any=00:00"
+        day, _, start = window.partition("=")
+        if not start or day not in ("any", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"):
+            fail("Error: A maintenance window argument must be of the form `day=HH:MM`, got: %s" % window)
+        vpc = one(kv, "--vpc-uuid")
+        if vpc and not [r for r in cloud.find("doks", "vpc") if r["name"] == vpc and r.get("region") == one(kv, "--region")]:
+            fail("Error: POST https://api.digitalocean.com/v2/kubernetes/clusters: 422 vpc %s not found in region" % vpc)
+        key, c = cloud.new_cluster("doks", name, region=one(kv, "--region"), maintenance=window,
+                                   tags=[t for v in kv.get("--tag", []) for t in v.split(",")],
+                                   auto_upgrade=one(kv, "--auto-upgrade") in (True, "true"))
         cloud.add("doks", "cluster", name, owned_by_cluster=c["id"], cluster_id=c["id"])
         for i in range(int(pool.get("count", 1))):
             cloud.add("doks", "droplet", "%s-%s-%d" % (name, pool.get("name", "pool"), i),
@@ -549,6 +560,17 @@ def doctl(cloud, args):
         # (doctl commands/kubernetes.go RunKubernetesClusterDelete).
         if "--dangerous" in kv:
             cloud.remove(lambda r: r.get("cluster_id") == c["id"])
+        return
+    if pos[:3] == ["projects", "resources", "assign"]:
+        if not [r for r in cloud.find("doks", "project") if r["name"] == pos[3]]:
+            fail("Error: POST https://api.digitalocean.com/v2/projects/%s/resources: 404 project not found" % pos[3])
+        for urn in kv.get("--resource", []):
+            ids = [c["id"] for c in cloud.s["clusters"].values() if c["provider"] == "doks"]
+            if not urn.startswith("do:kubernetes:") or urn.split(":", 2)[2] not in ids:
+                fail("Error: POST https://api.digitalocean.com/v2/projects/%s/resources: 422 invalid urn %s" % (pos[3], urn))
+            for c in cloud.s["clusters"].values():
+                if c["id"] == urn.split(":", 2)[2]:
+                    c["project"] = pos[3]
         return
     if pos[:2] == ["registry", "get"]:
         regs = cloud.find("doks", "registry")
@@ -592,10 +614,24 @@ def doctl(cloud, args):
 
 
 def az(cloud, args):
+    # `--tags a=b c=d`: azure-cli's nargs='*' takes every word up to the next flag.
+    tags, rest, i = [], [], 0
+    while i < len(args):
+        if args[i] == "--tags":
+            i += 1
+            while i < len(args) and not args[i].startswith("-"):
+                tags.append(args[i])
+                i += 1
+            continue
+        rest.append(args[i])
+        i += 1
+    args = rest
     pos, kv = opts(args, {"--name", "-n", "--location", "-l", "--resource-group", "-g", "--output", "-o", "--query",
                           "--kubernetes-version", "--nodepool-name", "--node-vm-size", "--node-count",
                           "--network-plugin", "--network-plugin-mode", "--network-dataplane", "--min-count",
-                          "--max-count", "--cluster-name", "--sku", "--attach-acr", "--network-policy", "--tags"})
+                          "--max-count", "--cluster-name", "--sku", "--attach-acr", "--network-policy",
+                          "--auto-upgrade-channel", "--api-server-authorized-ip-ranges", "--schedule-type",
+                          "--day-of-week", "--interval-weeks", "--start-time", "--duration", "--utc-offset"})
     name = one(kv, "--name", "-n")
     group = one(kv, "--resource-group", "-g")
     groups = {r["name"]: r for r in cloud.find("aks", "group")}
@@ -613,7 +649,7 @@ def az(cloud, args):
         return out('{"name": "standin"}')
     if words == "group create":
         if name not in groups:
-            cloud.add("aks", "group", name, billable=False, location=one(kv, "--location", "-l"))
+            cloud.add("aks", "group", name, billable=False, location=one(kv, "--location", "-l"), labels=dict(t.partition("=")[::2] for t in tags))
         return
     if words == "group exists":
         return print("true" if name in groups else "false")
@@ -644,6 +680,8 @@ def az(cloud, args):
         location = groups[group].get("location")
         node_group = "MC_%s_%s_%s" % (group, name, location)
         key, c = cloud.new_cluster("aks", name, group=group, node_group=node_group,
+                                   tags=dict(t.partition("=")[::2] for t in tags),
+                                   auto_upgrade=one(kv, "--auto-upgrade-channel") or "none",
                                    network_policy=one(kv, "--network-policy") or (
                                        "cilium" if one(kv, "--network-dataplane") == "cilium" else "none"))
         cloud.add("aks", "cluster", name, group=group, owned_by_cluster=c["id"])
@@ -669,6 +707,23 @@ def az(cloud, args):
         c.setdefault("pools", []).append(name)
         return
     if words == "aks update":
+        return
+    if words == "aks maintenanceconfiguration":
+        c = cloud.s["clusters"].get("aks/" + (one(kv, "--cluster-name") or ""))
+        if not c:
+            fail("(ResourceNotFound) cluster not found", 3)
+        if pos[2] == "show":
+            if name not in c.setdefault("maintenance", {}):
+                fail("(NotFound) maintenance configuration not found", 3)
+            return
+        # azure-cli 2.91 acs maintenanceconfiguration: a weekly schedule needs a day and a
+        # duration of 4 to 24 hours.
+        if one(kv, "--schedule-type") == "Weekly":
+            if one(kv, "--day-of-week") not in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+                fail("(InvalidParameter) day-of-week is required for a weekly schedule", 1)
+            if not 4 <= int(one(kv, "--duration") or 0) <= 24:
+                fail("(InvalidParameter) duration must be between 4 and 24 hours", 1)
+        c.setdefault("maintenance", {})[name] = {"day": one(kv, "--day-of-week"), "start": one(kv, "--start-time")}
         return
     if words == "aks delete":
         need_group(group)
@@ -722,6 +777,18 @@ def hetzner_k3s(cloud, args):
     name = config.get("cluster_name")
     key = "hetzner/%s" % name
     if pos[:1] == ["create"]:
+        networking = config.get("networking") or {}
+        # hetzner-k3s v2.6.0 validators/networking_config/ssh.cr: both key files must exist
+        # (`~/` is the home directory); private_network.cr: an existing network must exist.
+        ssh = networking.get("ssh") or {}
+        for which in ("public_key_path", "private_key_path"):
+            path = str(ssh.get(which, "~/.ssh/id_rsa.pub" if which == "public_key_path" else "~/.ssh/id_rsa"))
+            path = os.path.join(os.environ.get("HOME", "/"), path[2:]) if path.startswith("~/") else path
+            if not os.path.isfile(path):
+                fail("Configuration errors:\n  - %s does not exist: %s" % (which, path))
+        existing = (networking.get("private_network") or {}).get("existing_network_name")
+        if existing and not [r for r in cloud.find("hetzner", "network") if r["name"] == existing]:
+            fail("Configuration errors:\n  - You have specified that you want to use the existing network named '%s' but this network doesn't exist" % existing)
         if key not in cloud.s["clusters"]:
             # hetzner-k3s v2.6.0 src/configuration/models/addons.cr: traefik, servicelb and
             # metrics-server are off by default, so the cluster bundles none of them.
@@ -732,7 +799,8 @@ def hetzner_k3s(cloud, args):
             for pool in config.get("worker_node_pools", []) or []:
                 for i in range(int(pool.get("instance_count", 1))):
                     server(cloud, c, "%s-pool-%s-worker%d" % (name, pool["name"], i + 1), "worker")
-            cloud.add("hetzner", "network", name, billable=False, owned_by_cluster=c["id"], labels={"cluster": name})
+            if not existing:
+                cloud.add("hetzner", "network", name, billable=False, owned_by_cluster=c["id"], labels={"cluster": name})
             cloud.add("hetzner", "firewall", name, billable=False, owned_by_cluster=c["id"], labels={"cluster": name})
         cloud.save_kubeconfig(key, config.get("kubeconfig_path"))
         return
@@ -1215,7 +1283,8 @@ def serve(cloud, scheme, host, path, insecure):
 
 def eksctl(cloud, args):
     pos, kv = opts(args, {"--name", "--region", "--version", "--nodegroup-name", "--node-type", "--nodes",
-                          "--nodes-min", "--nodes-max", "--cluster"})
+                          "--nodes-min", "--nodes-max", "--cluster", "--tags", "--vpc-private-subnets",
+                          "--vpc-public-subnets", "--public-access-cidrs"})
     words = " ".join(pos[:2])
     name = one(kv, "--name")
     if words == "get cluster":
@@ -1228,8 +1297,21 @@ def eksctl(cloud, args):
         # eksctl v0.230.0: one CloudFormation stack for the cluster (and its VPC, NAT gateway and
         # Elastic IP), one per node group, tagged alpha.eksctl.io/cluster-name; it writes the
         # kubeconfig. No EBS CSI driver and no default StorageClass (EKS 1.30+).
+        subnets = (one(kv, "--vpc-private-subnets") or "").split(",") + (one(kv, "--vpc-public-subnets") or "").split(",")
+        known = {r["name"]: r for r in cloud.find("eks", "subnet")}
+        for subnet in [x for x in subnets if x]:
+            if subnet not in known:
+                fail("Error: describing subnets: InvalidSubnetID.NotFound: The subnet ID '%s' does not exist" % subnet)
+        if "--node-private-networking" in kv and not one(kv, "--vpc-private-subnets") and [x for x in subnets if x]:
+            fail("Error: --node-private-networking needs private subnets")
         key, c = cloud.new_cluster("eks", name, region=one(kv, "--region"), no_storage_class=True)
         tags = {"alpha.eksctl.io/cluster-name": name}
+        # --tags k=v,k2=v2 (pflag StringToString) tags every stack and what it creates.
+        for pair in (one(kv, "--tags") or "").split(","):
+            if pair:
+                if "=" not in pair:
+                    fail('Error: invalid argument "%s" for "--tags" flag: %s must be formatted as key=value' % (one(kv, "--tags"), pair))
+                tags[pair.split("=", 1)[0]] = pair.split("=", 1)[1]
         cloud.add("eks", "stack", "eksctl-%s-cluster" % name, owned_by_cluster=c["id"], labels=tags)
         cloud.add("eks", "stack", "eksctl-%s-nodegroup-%s" % (name, one(kv, "--nodegroup-name")),
                   owned_by_cluster=c["id"], labels=tags)
@@ -1246,6 +1328,15 @@ def eksctl(cloud, args):
             if svc.get("cloud_lb"):
                 cloud.delete_object(c, svc)
         cloud.delete_cluster(key)
+        return
+    if pos[:2] == ["utils", "update-cluster-vpc-config"]:
+        c = cloud.s["clusters"].get("eks/" + (one(kv, "--cluster") or ""))
+        if not c:
+            fail("Error: cluster not found")
+        if "--approve" not in kv:
+            return print("(plan) no changes applied: add --approve")
+        c["public_access_cidrs"] = (one(kv, "--public-access-cidrs") or "").split(",")
+        c["private_access"] = one(kv, "--private-access") in (True, "true")
         return
     if words in ("get nodegroup", "create nodegroup"):
         c = cloud.s["clusters"].get("eks/" + (one(kv, "--cluster") or ""))
@@ -1294,12 +1385,15 @@ def aws(cloud, args):
 
 def gcloud(cloud, args):
     pos, kv = opts(args, {"--region", "--node-locations", "--cluster-version", "--machine-type", "--num-nodes",
-                          "--min-nodes", "--max-nodes", "--filter", "--format", "--cluster", "--location", "--project"})
+                          "--min-nodes", "--max-nodes", "--filter", "--format", "--cluster", "--location", "--project",
+                          "--total-min-nodes", "--total-max-nodes", "--labels", "--maintenance-window-start",
+                          "--maintenance-window-end", "--maintenance-window-recurrence", "--master-authorized-networks"})
     words = " ".join(pos[:3])
     if pos[:2] == ["auth", "list"]:
         return print("standin@example.com")
     if pos[:3] == ["config", "get-value", "project"]:
-        return print("standin-project")
+        # CLOUDSDK_CORE_PROJECT overrides the configured core/project (gcloud config --help).
+        return print(os.environ.get("CLOUDSDK_CORE_PROJECT") or "standin-project")
     name = pos[3] if len(pos) > 3 else ""
     key = "gke/" + name
     if words == "container clusters describe":
@@ -1309,8 +1403,21 @@ def gcloud(cloud, args):
     if words == "container clusters create":
         if key in cloud.s["clusters"]:
             fail("ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists")
-        # A NetworkPolicy is enforced only with Dataplane V2 or the network-policy add-on.
-        key, c = cloud.new_cluster("gke", name, region=one(kv, "--region"),
+        zones = (one(kv, "--node-locations") or "").split(",")
+        for zone in zones:
+            if not zone.startswith(one(kv, "--region") + "-"):
+                fail("ERROR: (gcloud.container.clusters.create) ResponseError: code=400, message=Node location %s is not in region %s." % (zone, one(kv, "--region")))
+        if "--maintenance-window-start" in kv:
+            start, end = one(kv, "--maintenance-window-start"), one(kv, "--maintenance-window-end") or ""
+            hours = (int(end[8:10]) - int(start[8:10])) * 24 + int(end[11:13]) - int(start[11:13])
+            # GKE: at least 48 hours of maintenance in any 32 days; a weekly window occurs 4 times.
+            if "FREQ=WEEKLY" in (one(kv, "--maintenance-window-recurrence") or "") and hours * 4 < 48:
+                fail("ERROR: (gcloud.container.clusters.create) ResponseError: code=400, message=Maintenance policy would go longer than 32d without 48h maintenance availability.")
+        # A NetworkPolicy is enforced only with Dataplane V2 or the network-policy add-on; gcloud
+        # counts --num-nodes per zone.
+        key, c = cloud.new_cluster("gke", name, region=one(kv, "--region"), nodes=int(one(kv, "--num-nodes") or 3) * len(zones),
+                                   project=os.environ.get("CLOUDSDK_CORE_PROJECT") or "standin-project",
+                                   labels=dict(p.partition("=")[::2] for p in (one(kv, "--labels") or "").split(",") if p),
                                    network_policy="--enable-dataplane-v2" in kv or "--enable-network-policy" in kv)
         cloud.add("gke", "cluster", name, owned_by_cluster=c["id"])
         cloud.save_kubeconfig(key)

@@ -92,7 +92,7 @@ if query az group exists --name "$RESOURCE_GROUP" | grep -q true; then
   # Teardown then deletes only what provision.sh made in it, never the group.
   echo "resource group $RESOURCE_GROUP exists: using it, and teardown will leave it"
 else
-  run az group create --name "$RESOURCE_GROUP" --location "$REGION" --output none
+  run az group create --name "$RESOURCE_GROUP" --location "$REGION" --tags 'team=platform' 'service=task-api' 'environment=production' --output none
   if [ "$DRY_RUN" != 1 ]; then mkdir -p "$STATE_DIR" && : > "$STATE_DIR/resource-group-created"; fi
 fi
 
@@ -112,7 +112,15 @@ else
     --node-count "$POOL_0_COUNT" \
     --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium \
     --enable-cluster-autoscaler --min-count "$POOL_0_MIN" --max-count "$POOL_0_MAX" \
+    --tags 'team=platform' 'service=task-api' 'environment=production' \
+    --auto-upgrade-channel patch \
     --generate-ssh-keys --output none
+fi
+# The window AKS's auto-upgrade channel uses: weekly, four hours from the start, in UTC.
+if ! query az aks maintenanceconfiguration show --resource-group "$RESOURCE_GROUP" --cluster-name "$CLUSTER" --name aksManagedAutoUpgradeSchedule --output none >/dev/null 2>&1; then
+  run az aks maintenanceconfiguration add --resource-group "$RESOURCE_GROUP" --cluster-name "$CLUSTER" \
+    --name aksManagedAutoUpgradeSchedule --schedule-type Weekly --day-of-week 'Sunday' \
+    --interval-weeks 1 --start-time '03:00' --duration 4 --utc-offset +00:00 --output none
 fi
 
 step "kubeconfig"

@@ -104,6 +104,11 @@ else
     --region "$REGION" \
     --version "$slug" \
     --ha=false \
+    --tag 'team:platform' \
+    --tag 'service:task-api' \
+    --tag 'environment:production' \
+    --auto-upgrade=true \
+    --maintenance-window 'saturday'='02:00' \
     --node-pool "name=${POOL_0_NAME};size=${POOL_0_SIZE};count=${POOL_0_COUNT};auto-scale=true;min-nodes=${POOL_0_MIN};max-nodes=${POOL_0_MAX}" \
     --wait
 fi

@@ -97,6 +97,7 @@ else
     --nodegroup-name "$POOL_0_NAME" \
     --node-type "$POOL_0_SIZE" \
     --nodes "$POOL_0_COUNT" \
+    --tags 'team=platform,service=task-api' \
     --managed
 fi
 

@@ -81,6 +81,8 @@ started=$(date +%s)
 
 step "checking "'gcloud'
 need gcloud "see https://cloud.google.com/sdk/docs/install"
+# Every gcloud call of these scripts works in the deployment's project (the core/project property).
+export CLOUDSDK_CORE_PROJECT='task-api-prod'
 need gke-gcloud-auth-plugin "the kubeconfig calls it on every kubectl call: run 'gcloud components install gke-gcloud-auth-plugin'"
 if [ "$DRY_RUN" != 1 ]; then
   [ -n "$(gcloud auth list --filter=status:ACTIVE --format='value(account)' 2>/dev/null)" ] || die "gcloud is not logged in: run 'gcloud auth login'"
@@ -89,12 +91,23 @@ fi
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 
 # A regional cluster runs each node pool in every zone it lists, and gcloud's node counts are per
-# zone: one zone keeps the counts of the .deploy file (the control plane stays regional).
-# us-east1 and europe-west1 have no zone a.
-case "$REGION" in
-  us-east1|europe-west1) zone="${REGION}-b" ;;
-  *) zone="${REGION}-a" ;;
-esac
+# zone: each zone gets the .deploy file's count divided by the number of zones (the control plane
+# stays regional).
+zone='us-central1-a,us-central1-b'
+zone_count=2
+# The window's end, twelve hours after its start: GKE refuses a policy with less than 48 hours
+# of maintenance in any 32 days (only windows of four hours or more count), and a weekly window
+# occurs at least four times in 32 days (cloud.google.com/kubernetes-engine/docs/maintenance-window,
+# "Considerations when configuring a maintenance window", read 2026-12-02).
+maintenance_end() {
+  local hours="${1%%:*}" minutes="${1#*:}"
+  local end=$(( 10#$hours + 12 ))
+  if [ "$end" -ge 24 ]; then
+    printf '2000-01-02T%02d:%s:00Z' "$(( end - 24 ))" "$minutes"
+  else
+    printf '2000-01-01T%02d:%s:00Z' "$end" "$minutes"
+  fi
+}
 
 step "cluster $CLUSTER in $REGION (nodes in $zone)"
 if query gcloud container clusters describe "$CLUSTER" --region "$REGION" >/dev/null 2>&1; then
@@ -110,7 +123,11 @@ else
     --node-locations "$zone" \
     --cluster-version "$K8S_VERSION" \
     --machine-type "$POOL_0_SIZE" \
-    --num-nodes "$POOL_0_COUNT"
+    --labels 'team=platform,service=task-api' \
+    --maintenance-window-start "2000-01-01T"'22:00'":00Z" \
+    --maintenance-window-end "$(maintenance_end '22:00')" \
+    --maintenance-window-recurrence "FREQ=WEEKLY;BYDAY="'SA' \
+    --num-nodes "$(( POOL_0_COUNT / zone_count ))"
 fi
 
 step "kubeconfig"

@@ -74,6 +74,8 @@ readonly CLUSTER='task-api-gke'
 readonly REGION='us-central1'
 readonly K8S_VERSION='1.35'
 need gcloud "see https://cloud.google.com/sdk/docs/install"
+# Every gcloud call of these scripts works in the deployment's project (the core/project property).
+export CLOUDSDK_CORE_PROJECT='task-api-prod'
 need gke-gcloud-auth-plugin "the kubeconfig calls it on every kubectl call: run 'gcloud components install gke-gcloud-auth-plugin'"
 if [ "$DRY_RUN" != 1 ]; then
   [ -n "$(gcloud auth list --filter=status:ACTIVE --format='value(account)' 2>/dev/null)" ] || die "gcloud is not logged in: run 'gcloud auth login'"

@@ -103,22 +103,28 @@ if [ "$DRY_RUN" != 1 ]; then
   [ -n "$k3s_version" ] || die "no k3s release for Kubernetes $K8S_VERSION: pick another version in the .deploy file"
 fi
 mkdir -p "$STATE_DIR"
-# Who may reach SSH and the Kubernetes API: ADMIN_CIDRS (comma-separated), else this machine's
-# public address, which hetzner-k3s itself requires to be in both lists (it asks ipinfo.io).
-# hetzner-k3s's own default is 0.0.0.0/0 for both.
+# Who may reach SSH and the Kubernetes API: ADMIN_CIDRS (comma-separated), else the .deploy
+# file's `api_access`, else this machine's public address. hetzner-k3s requires this machine's
+# address in both lists (it asks ipinfo.io); its own default is 0.0.0.0/0 for both.
 if [ -n "${ADMIN_CIDRS:-}" ]; then
   admin_cidrs="$ADMIN_CIDRS"
-elif [ "$DRY_RUN" = 1 ]; then
-  admin_cidrs="THIS-MACHINE-IP/32"
 else
-  admin_ip="$(curl -fsS --max-time 10 https://ipinfo.io/ip || true)"
-  [[ "$admin_ip" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "cannot tell this machine's public IPv4 address: set ADMIN_CIDRS=a.b.c.d/32 (the addresses allowed to reach SSH and the API)"
-  admin_cidrs="$admin_ip/32"
+  admin_cidrs='203.0.113.0/24'
 fi
 IFS=',' read -ra cidr_list <<< "$admin_cidrs"
 for cidr in "${cidr_list[@]}"; do
   [[ "$cidr" =~ ^[0-9A-Za-z:.-]+/[0-9]{1,3}$ ]] || die "ADMIN_CIDRS: \`$cidr\` is not an address range such as 203.0.113.7/32"
 done
+ssh_public_key="${SSH_PUBLIC_KEY:-}"
+# shellcheck disable=SC2088 # a literal `~/`: hetzner-k3s expands it to the home directory itself
+[ -n "$ssh_public_key" ] || ssh_public_key='~/.ssh/task-api.pub'
+ssh_private_key="${SSH_PRIVATE_KEY:-${ssh_public_key%.pub}}"
+if [ "$DRY_RUN" != 1 ]; then
+  # hetzner-k3s reads both files (`~/` is the home directory) and stops without them.
+  for key_file in "$ssh_public_key" "$ssh_private_key"; do
+    [ -f "${key_file/#\~\//$HOME/}" ] || die "SSH key $key_file does not exist: create the pair with ssh-keygen -t ed25519 -f ${ssh_private_key}, or set SSH_PUBLIC_KEY and SSH_PRIVATE_KEY"
+  done
+fi
 allowed_networks="$(printf '      - "%s"\n' "${cidr_list[@]}")"
 # With the private network on (the default), every master needs its own entry in locations.
 master_locations="$(for _ in $(seq "$POOL_0_COUNT"); do printf '    - "%s"\n' "$REGION"; done)"
@@ -138,8 +144,8 @@ networking:
   ssh:
     port: 22
     use_agent: false
-    public_key_path: "${SSH_PUBLIC_KEY:-$HOME/.ssh/id_ed25519.pub}"
-    private_key_path: "${SSH_PRIVATE_KEY:-$HOME/.ssh/id_ed25519}"
+    public_key_path: "$ssh_public_key"
+    private_key_path: "$ssh_private_key"
   allowed_networks:
     ssh:
 $allowed_networks
