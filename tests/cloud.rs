@@ -438,6 +438,18 @@ fn teardown_must_delete_the_claims_helm_leaves() {
 }
 
 #[test]
+fn eks_claims_need_the_ebs_csi_driver_and_a_default_storage_class() {
+    // EKS 1.30+ has no default StorageClass and eksctl installs no EBS CSI driver: the database's
+    // claim stays Pending without provision.sh's storage steps.
+    assert_caught(
+        "examples/task-api-eks.deploy",
+        "provision.sh",
+        &[("for addon in eks-pod-identity-agent aws-ebs-csi-driver; do", "for addon in eks-pod-identity-agent; do")],
+        "ebs.csi.aws.com",
+    );
+}
+
+#[test]
 fn kafka_topics_go_before_their_namespace() {
     assert_caught(
         "examples/platform-aks.deploy",

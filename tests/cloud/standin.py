@@ -293,8 +293,14 @@ class Cloud:
             if not pvc.get("volume_name"):
                 pvc["volume_name"] = "pvc-%d" % self.new_id()
             if cluster.get("no_storage_class") and not (pvc.get("spec") or {}).get("storageClassName"):
-                pvc["pending"] = "no StorageClass: EKS has no default one and eksctl installs no EBS CSI driver"
-                continue
+                default = [sc for sc in self.objects(cluster, "StorageClass")
+                           if (sc["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class") == "true"]
+                if not default:
+                    pvc["pending"] = "no StorageClass: EKS has no default one and eksctl installs no EBS CSI driver"
+                    continue
+                if default[0].get("provisioner") == "ebs.csi.aws.com" and not cluster.get("ebs_csi"):
+                    pvc["pending"] = "waiting for a volume to be created by the external provisioner ebs.csi.aws.com"
+                    continue
             if provider in CLOUD_VOLUMES and not pvc.get("volume"):
                 vol = self.add(provider, "volume", pvc["volume_name"], cluster_id=cluster["id"], pv=pvc["volume_name"],
                                tags=["k8s:%s" % cluster["id"]], labels={"pv-name": pvc["volume_name"]},
@@ -679,7 +685,7 @@ def az(cloud, args):
         need_group(group)
         location = groups[group].get("location")
         node_group = "MC_%s_%s_%s" % (group, name, location)
-        key, c = cloud.new_cluster("aks", name, group=group, node_group=node_group,
+        key, c = cloud.new_cluster("aks", name, bundled=["metrics-server"], group=group, node_group=node_group,
                                    tags=dict(t.partition("=")[::2] for t in tags),
                                    auto_upgrade=one(kv, "--auto-upgrade-channel") or "none",
                                    network_policy=one(kv, "--network-policy") or (
@@ -930,6 +936,9 @@ def helm(cloud, args):
         facts = CHARTS.get(chart)
         if facts is None:
             fail("Error: chart \"%s\" version \"%s\" not found in %s repository" % (chart, one(kv, "--version"), one(kv, "--repo")))
+        if chart == "metrics-server" and "metrics-server" in cluster.get("bundled", []):
+            # The cluster's own metrics-server owns the APIService; helm will not adopt it.
+            fail('Error: Unable to continue with install: APIService "v1beta1.metrics.k8s.io" in namespace "" exists and cannot be imported into the current release: invalid ownership metadata')
         values = {}
         for s in kv.get("--set", []) + kv.get("--set-string", []):
             for part in re.split(r"(?<!\\),", s):
@@ -1006,6 +1015,12 @@ def pod_ready(cloud, cluster, workload):
     sa = pod.get("serviceAccountName") or "default"
     if sa != "default" and cloud.get(cluster, "ServiceAccount", ns, sa) is None:
         return 'serviceaccount "%s" not found' % sa
+    # A StatefulSet's pods wait for their claims (named <template>-<set>-<ordinal>).
+    for tpl in workload.get("spec", {}).get("volumeClaimTemplates") or []:
+        prefix = "%s-%s-" % (tpl["metadata"]["name"], workload["metadata"]["name"])
+        for claim in cloud.objects(cluster, "PersistentVolumeClaim", ns):
+            if claim["metadata"]["name"].startswith(prefix) and claim.get("pending"):
+                return "pod has unbound PersistentVolumeClaims: %s" % claim["pending"]
     pull = [p.get("name") for p in pod.get("imagePullSecrets") or []]
     sa_obj = cloud.get(cluster, "ServiceAccount", ns, sa) or {}
     pull += [p.get("name") for p in sa_obj.get("imagePullSecrets") or []]
@@ -1304,7 +1319,8 @@ def eksctl(cloud, args):
                 fail("Error: describing subnets: InvalidSubnetID.NotFound: The subnet ID '%s' does not exist" % subnet)
         if "--node-private-networking" in kv and not one(kv, "--vpc-private-subnets") and [x for x in subnets if x]:
             fail("Error: --node-private-networking needs private subnets")
-        key, c = cloud.new_cluster("eks", name, region=one(kv, "--region"), no_storage_class=True)
+        # eksctl's default add-ons include metrics-server (known_addons.go, v0.230.0).
+        key, c = cloud.new_cluster("eks", name, bundled=["metrics-server"], region=one(kv, "--region"), no_storage_class=True)
         tags = {"alpha.eksctl.io/cluster-name": name}
         # --tags k=v,k2=v2 (pflag StringToString) tags every stack and what it creates.
         for pair in (one(kv, "--tags") or "").split(","):
@@ -1328,6 +1344,23 @@ def eksctl(cloud, args):
             if svc.get("cloud_lb"):
                 cloud.delete_object(c, svc)
         cloud.delete_cluster(key)
+        return
+    if pos[:2] in (["get", "addon"], ["create", "addon"]):
+        c = cloud.s["clusters"].get("eks/" + (one(kv, "--cluster") or ""))
+        if not c:
+            fail("Error: cluster not found")
+        addon = one(kv, "--name")
+        if pos[0] == "get":
+            if addon not in c.setdefault("addons", []):
+                fail('Error: addon %s not found' % addon)
+            return print(addon)
+        if addon in c.setdefault("addons", []):
+            fail('Error: addon %s already exists' % addon)
+        c["addons"].append(addon)
+        # The driver's controller gets AWS credentials only through the pod identity agent
+        # (pod identity association) or IRSA.
+        if addon == "aws-ebs-csi-driver":
+            c["ebs_csi"] = "--auto-apply-pod-identity-associations" in kv and "eks-pod-identity-agent" in c["addons"]
         return
     if pos[:2] == ["utils", "update-cluster-vpc-config"]:
         c = cloud.s["clusters"].get("eks/" + (one(kv, "--cluster") or ""))
@@ -1353,11 +1386,23 @@ def eksctl(cloud, args):
 
 def aws(cloud, args):
     pos, kv = opts(args, {"--region", "--query", "--output", "--name", "--filters", "--repository-names",
-                          "--repository-name"})
+                          "--repository-name", "--cluster-name", "--addon-name", "--resolve-conflicts",
+                          "--configuration-values"})
     words = " ".join(pos[:2])
     query = one(kv, "--query") or ""
     if words == "sts get-caller-identity":
         return print('{"Account": "123456789012"}')
+    if words in ("eks update-addon", "eks wait"):
+        c = cloud.s["clusters"].get("eks/" + (one(kv, "--cluster-name") or ""))
+        if not c:
+            fail("An error occurred (ResourceNotFoundException) when calling the UpdateAddon operation: No cluster found", 254)
+        if one(kv, "--addon-name") != "vpc-cni":
+            fail("An error occurred (ResourceNotFoundException): addon %s not found" % one(kv, "--addon-name"), 254)
+        if pos[1] == "update-addon":
+            config = json.loads(one(kv, "--configuration-values") or "{}")
+            c["network_policy"] = config.get("enableNetworkPolicy") == "true"
+            print("InProgress")
+        return
     if words == "eks update-kubeconfig":
         if "eks/" + one(kv, "--name") not in cloud.s["clusters"]:
             fail("An error occurred (ResourceNotFoundException) when calling the DescribeCluster operation: No cluster found", 254)
@@ -1415,7 +1460,7 @@ def gcloud(cloud, args):
                 fail("ERROR: (gcloud.container.clusters.create) ResponseError: code=400, message=Maintenance policy would go longer than 32d without 48h maintenance availability.")
         # A NetworkPolicy is enforced only with Dataplane V2 or the network-policy add-on; gcloud
         # counts --num-nodes per zone.
-        key, c = cloud.new_cluster("gke", name, region=one(kv, "--region"), nodes=int(one(kv, "--num-nodes") or 3) * len(zones),
+        key, c = cloud.new_cluster("gke", name, bundled=["metrics-server"], region=one(kv, "--region"), nodes=int(one(kv, "--num-nodes") or 3) * len(zones),
                                    project=os.environ.get("CLOUDSDK_CORE_PROJECT") or "standin-project",
                                    labels=dict(p.partition("=")[::2] for p in (one(kv, "--labels") or "").split(",") if p),
                                    network_policy="--enable-dataplane-v2" in kv or "--enable-network-policy" in kv)

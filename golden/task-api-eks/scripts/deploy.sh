@@ -87,12 +87,13 @@ step "checking the environment for secret values"
 # would otherwise read this script's own variable, and `bash -x` would print the value.
 missing=()
 printenv 'TASK_API_DATABASE_URL' | grep -q . || missing+=('TASK_API_DATABASE_URL')
+printenv 'TASK_API_DB_PASSWORD' | grep -q . || missing+=('TASK_API_DB_PASSWORD')
 if [ "${#missing[@]}" -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
   echo "note: a real run stops here until these are set: ${missing[*]}" >&2
 elif [ "${#missing[@]}" -gt 0 ]; then
   die "these environment variables must be set (values are read at deploy time, never stored): ${missing[*]}"
 else
-  echo "all 1 secret value(s) present"
+  echo "all 2 secret value(s) present"
 fi
 
 step "namespace"
@@ -139,7 +140,7 @@ create_secret() {
     --dry-run=client -o yaml | kubectl apply -f -
   remove_secret_files
 }
-run create_secret 'task-api-db' 'DATABASE_URL' 'TASK_API_DATABASE_URL'
+run create_secret 'task-api-db' 'DATABASE_URL' 'TASK_API_DATABASE_URL' 'POSTGRES_PASSWORD' 'TASK_API_DB_PASSWORD'
 
 step "DNS"
 route_hosts=('tasks.example.com')
@@ -172,6 +173,7 @@ step "manifests"
 run kubectl apply -k "$OUT_DIR/manifests"
 
 step "rollouts"
+run kubectl --namespace "$NAMESPACE" rollout status 'statefulset/postgres' --timeout=900s
 run kubectl --namespace "$NAMESPACE" rollout status 'deployment/task-api' --timeout=900s
 
 if [ "$DRY_RUN" != 1 ]; then

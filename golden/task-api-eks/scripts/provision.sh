@@ -101,8 +101,46 @@ else
     --managed
 fi
 
+step "network policy enforcement"
+# The VPC CNI enforces NetworkPolicy only with enableNetworkPolicy (off by default), so the
+# default-deny policies would be written and not enforced (docs.aws.amazon.com/eks, eks-user-guide
+# latest/ug/networking/eks-networking-add-ons.adoc "enableNetworkPolicy", read 2026-12-02; eksctl
+# v0.230.0 creates vpc-cni as an EKS add-on, known_addons.go). PRESERVE keeps other settings.
+run aws eks update-addon --cluster-name "$CLUSTER" --region "$REGION" --addon-name vpc-cni \
+  --resolve-conflicts PRESERVE --configuration-values '{"enableNetworkPolicy": "true"}' --output text --query 'update.status'
+run aws eks wait addon-active --cluster-name "$CLUSTER" --region "$REGION" --addon-name vpc-cni
+
+step "block storage"
+# From 1.30 EKS marks no StorageClass as the default (eks-user-guide
+# latest/ug/clusters/kubernetes-versions-standard.adoc, read 2026-12-02), and without the EBS CSI
+# driver no claim for a new volume is bound. eksctl v0.230.0 gives the
+# driver its IAM role through a pod identity association when asked to
+# (pkg/actions/addon/create.go; `--auto-apply-pod-identity-associations`), which needs the pod
+# identity agent add-on. eksctl delete cluster removes both with the cluster's stacks.
+for addon in eks-pod-identity-agent aws-ebs-csi-driver; do
+  if ! query eksctl get addon --cluster "$CLUSTER" --region "$REGION" --name "$addon" >/dev/null 2>&1; then
+    run eksctl create addon --cluster "$CLUSTER" --region "$REGION" --name "$addon" --auto-apply-pod-identity-associations --wait
+  fi
+done
+
 step "kubeconfig"
 run aws eks update-kubeconfig --name "$CLUSTER" --region "$REGION"
+
+step "default StorageClass"
+# gp3 through the EBS CSI driver, bound where the pod is scheduled (a volume lives in one zone).
+run kubectl apply -f - <<'STORAGECLASS'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: gp3
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: ebs.csi.aws.com
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Delete
+parameters:
+  type: gp3
+STORAGECLASS
 
 step "waiting for nodes"
 run kubectl wait --for=condition=Ready nodes --all --timeout=1200s

@@ -129,6 +129,7 @@ if [ -f "$STATE_DIR/provision.seconds" ]; then
   if [ "$took" -le 1200 ]; then pass "provisioning took ${took}s (limit 1200s)"; else fail "provisioning took ${took}s (limit 1200s)"; fi
 fi
 # rollouts complete within 15m
+if kubectl --namespace "$NAMESPACE" rollout status 'statefulset/postgres' --timeout=900s >/dev/null 2>&1; then pass 'statefulset/postgres rolled out'; else fail 'statefulset/postgres not rolled out within 15m'; fi
 if kubectl --namespace "$NAMESPACE" rollout status 'deployment/task-api' --timeout=900s >/dev/null 2>&1; then pass 'deployment/task-api rolled out'; else fail 'deployment/task-api not rolled out within 15m'; fi
 if [ -f "$STATE_DIR/deploy.seconds" ]; then
   took="$(cat "$STATE_DIR/deploy.seconds")"
