@@ -98,6 +98,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
         check_image(cx, service);
         check_pull_address(cx, deployment, service);
         check_certificate_source(cx, deployment, service);
+        check_localhost_route(cx, deployment, service);
         check_secret_delivery(cx, deployment, service, &secrets);
         if let (Some(dapr), Some(sidecar)) = (&service.dapr, deployment.sidecar("dapr")) {
             check_sidecar_ports(cx, service, dapr, sidecar);
@@ -356,6 +357,33 @@ fn check_ports(cx: &mut Cx, service: &Service) {
             );
         }
     }
+}
+
+/// `*.localhost` always resolves to this machine (RFC 6761 §6.3; glibc, curl and browsers answer
+/// it without DNS), so a route under it reaches the ingress controller only where the cluster
+/// publishes its load balancer on localhost (k3d). Where the load balancer is the Service's own
+/// address (kind with cloud-provider-kind), nothing listens there.
+fn check_localhost_route(cx: &mut Cx, deployment: &Deployment, service: &Service) {
+    if !deployment.provider.load_balancer_on_service_address {
+        return;
+    }
+    let Some(route) = &service.route else { return };
+    let host = route.host.value.to_ascii_lowercase();
+    if host != "localhost" && !host.ends_with(".localhost") {
+        return;
+    }
+    let suggestion = format!("{}.test", host.trim_end_matches("localhost").trim_end_matches('.'));
+    let suggestion = if suggestion == ".test" { "app.test".to_string() } else { suggestion };
+    cx.error(
+        Diagnostic::new(
+            "E0327",
+            format!("`{}` resolves to 127.0.0.1, where {} has no load balancer", route.host.value, deployment.provider.title),
+        )
+        .at(route.host.span, "every *.localhost name is this machine")
+        .help(format!(
+            "the load balancer is the Service's own address: use a name such as `{suggestion}` (RFC 6761 reserves .test) and add the /etc/hosts line deploy.sh prints"
+        )),
+    );
 }
 
 /// Let's Encrypt validates over HTTP-01 from the internet: it never reaches a local cluster.

@@ -60,6 +60,7 @@ codes! {
     "E0324", "types", "Kubernetes version past its end of life";
     "E0325", "types", "Let's Encrypt certificate on a local cluster";
     "E0326", "types", "certificate check that can never pass";
+    "E0327", "types", "localhost route where the load balancer is not on localhost";
     "E0501", "emit", "internal error while writing the output";
     "W0301", "types", "image tag is not a pinned version";
     "W0302", "types", "deprecated component";
