@@ -285,7 +285,9 @@ fn check_modules(
     };
     let library =
         deployment::Library { providers: &providers, components: &components, images: &images, templates: &templates };
-    let mut model = chosen.and_then(|block| deployment::read_deployment(&mut cx, block, &library, &root_name))?;
+    let mut model = chosen.and_then(|block| {
+        deployment::read_deployment(&mut cx, block, &library, &crate::text::source_name(&root_name))
+    })?;
     order::install_order(&mut cx, &mut model, &components);
     model.ingress = rules::ingress_controller(&model, &components);
     model.displaced = rules::displaced_controllers(&model, &components, model.ingress.as_ref());

@@ -89,9 +89,10 @@ fn tidy(text: &str) -> String {
     out
 }
 
-/// A comment-safe rendering of text from the file (no line breaks).
+/// A comment-safe rendering of text from the file: one line, nothing forbidden
+/// ([`crate::text::one_line`]).
 fn comment_safe(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
+    crate::text::one_line(text)
 }
 
 /// The hosts the routes serve, and where their address comes from: the ingress controller's
