@@ -89,6 +89,7 @@ fn parse_files(
         let name = file.name.clone();
         loaded.push(name.clone());
         let module = crate::syntax::parse(sink, id, &file.text);
+        crate::syntax::check_characters(sink, id, &file.text);
         for item in &module.items {
             let Item::Import(import) = item else { continue };
             let Some(path) = import.path.plain() else {
