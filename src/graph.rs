@@ -63,20 +63,29 @@ fn label(lines: &[&str]) -> String {
     out
 }
 
-/// [`label`], written into `out`.
+/// [`label`], written into `out`. Inside `"…"` Mermaid reads text literally except for its
+/// entity codes (`#quot;`, `#35;`: "Numbers given are base 10, so `#` can be encoded as `#35;`",
+/// mermaid.js.org/syntax/flowchart.html#entity-codes-to-escape-characters, read 2026-12-01), HTML
+/// (`<`, `>`, `&`), Markdown strings (a backtick), directives (`%%{…}%%` are found anywhere in
+/// the text, so `%` too) and the `|` that ends an edge label. Each of these becomes its entity
+/// code; line breaks become spaces and forbidden characters visible escapes
+/// ([`crate::text::visible`]), so a label is one line and cannot end early.
 fn push_label(out: &mut String, lines: &[&str]) {
     out.push('"');
     for (i, text) in lines.iter().enumerate() {
         if i > 0 {
             out.push_str("<br/>");
         }
-        for c in text.chars() {
+        for c in crate::text::one_line(text).chars() {
             match c {
                 '"' => out.push_str("#quot;"),
                 '<' => out.push_str("#lt;"),
                 '>' => out.push_str("#gt;"),
                 '#' => out.push_str("#35;"),
                 '`' => out.push_str("#96;"),
+                '&' => out.push_str("#38;"),
+                '%' => out.push_str("#37;"),
+                '|' => out.push_str("#124;"),
                 c => out.push(c),
             }
         }

@@ -7,6 +7,7 @@
 
 pub mod crd;
 pub mod k8s;
+pub mod markdown;
 pub mod network;
 pub mod runbook;
 pub mod scripts;
