@@ -56,7 +56,7 @@ pub fn text(value: &str) -> String {
 }
 
 /// A message deployc wrote in its own style, names in backticks (``"`api` autoscales"``): the
-/// parts between backticks as [`code`], the rest as [`text`]. Every part is escaped, so a
+/// parts between backticks as [`code`], the rest as [`text`](fn@text). Every part is escaped, so a
 /// backtick from the file inside the message can misplace a code span, never make markup.
 pub fn message(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
