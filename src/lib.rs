@@ -33,6 +33,7 @@ pub mod stdlib;
 pub mod syntax;
 #[doc(hidden)]
 pub mod testing;
+pub mod text;
 
 use diagnostics::Diagnostics;
 use output::OutputTree;

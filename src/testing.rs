@@ -121,8 +121,13 @@ pub struct TemplateContexts {
 pub fn template_contexts(path: &Path) -> Option<TemplateContexts> {
     let name = path.to_string_lossy().replace('\\', "/");
     let text = std::fs::read_to_string(path).ok()?;
+    template_contexts_of(&name, &text)
+}
+
+/// The template contexts of source text under a display name, when it compiles.
+pub fn template_contexts_of(name: &str, text: &str) -> Option<TemplateContexts> {
     let mut sources = SourceMap::new();
-    let root = sources.add(&name, &text);
+    let root = sources.add(name, text);
     let mut sink = Diagnostics::new();
     let model = crate::check::check(&mut sink, &mut sources, root, &read_import, &test_options())?;
     if sink.has_errors() {

@@ -89,6 +89,7 @@ fn parse_files(
         let name = file.name.clone();
         loaded.push(name.clone());
         let module = crate::syntax::parse(sink, id, &file.text);
+        crate::syntax::check_characters(sink, id, &file.text);
         for item in &module.items {
             let Item::Import(import) = item else { continue };
             let Some(path) = import.path.plain() else {
@@ -285,7 +286,9 @@ fn check_modules(
     };
     let library =
         deployment::Library { providers: &providers, components: &components, images: &images, templates: &templates };
-    let mut model = chosen.and_then(|block| deployment::read_deployment(&mut cx, block, &library, &root_name))?;
+    let mut model = chosen.and_then(|block| {
+        deployment::read_deployment(&mut cx, block, &library, &crate::text::source_name(&root_name))
+    })?;
     order::install_order(&mut cx, &mut model, &components);
     model.ingress = rules::ingress_controller(&model, &components);
     model.displaced = rules::displaced_controllers(&model, &components, model.ingress.as_ref());

@@ -399,7 +399,8 @@ pub enum OptionType {
 #[derive(Debug, Clone)]
 pub struct Deployment {
     pub name: Spanned<String>,
-    /// The display name of the file it came from.
+    /// The file it came from as outputs name it: the file name without directories, on one
+    /// line, with control and bidirectional characters escaped ([`crate::text::source_name`]).
     pub source_name: String,
     pub provider: Provider,
     pub target: Target,

@@ -29,6 +29,7 @@ macro_rules! codes {
 codes! {
     "E0101", "syntax", "syntax error";
     "E0102", "syntax", "source file is not UTF-8";
+    "E0103", "syntax", "invisible control or bidirectional character";
     "E0201", "resolve", "unknown attribute or block";
     "E0202", "resolve", "duplicate definition";
     "E0203", "resolve", "undefined name";

@@ -119,7 +119,9 @@ impl Report {
         let mut source = None;
         if let Some(primary) = &diagnostic.primary {
             if let Some(file) = sources.get(primary.span.file) {
-                source = Some(NamedSource::new(file.name.clone(), file.text.clone()));
+                // Shown on a terminal: no control or bidirectional character (E0103) as itself.
+                let text = crate::text::displayable(&file.text).into_owned();
+                source = Some(NamedSource::new(file.name.clone(), text));
             }
             labels.push(LabeledSpan::new_primary_with_span(Some(primary.text.clone()), primary.span));
             for label in &diagnostic.secondary {

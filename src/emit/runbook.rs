@@ -2,9 +2,17 @@
 //! prerequisites, cost, the ordered steps with their commands, the success checklist,
 //! troubleshooting for this stack, and teardown, rendered by [`super::template`] from
 //! `src/emit/templates/RUNBOOK.md.hbs` (handlebars syntax).
+//!
+//! Every value from the plan reaches the runbook Markdown-escaped: the context holds strings
+//! made by [`super::markdown`] (text, code spans, the HTML comment), composed with fixed text,
+//! and the template adds no backticks around a value. The reviewed exceptions are the
+//! environment variable names (E0314 allows only `[A-Z_][A-Z0-9_]*`), the Mermaid diagram
+//! (escaped by `crate::graph`, in a fence longer than any backtick run in it) and numbers;
+//! `tests/runbook_escape.rs` holds every string of the context to that.
 
 use serde_json::{Value, json};
 
+use super::markdown::{cell_code, code, comment, fence, message, text};
 use super::scripts::{dollars, human_duration};
 use super::template::Templates;
 use crate::check::model::{Criterion, Replicas};
@@ -30,11 +38,6 @@ pub fn emit_runbook(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
     }
     tree.insert("RUNBOOK.md".into(), tidy);
     Ok(())
-}
-
-/// Text safe inside a Markdown table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn tools(plan: &Plan) -> Vec<Value> {
@@ -67,16 +70,15 @@ fn tools(plan: &Plan) -> Vec<Value> {
         ],
         _ => vec![],
     };
-    let mut out: Vec<Value> = provider_cli
-        .into_iter()
-        .map(|(name, why, install)| json!({ "name": name, "why": why, "install": install }))
-        .collect();
-    out.push(json!({ "name": "kubectl", "why": "applies manifests, waits for rollouts", "install": "https://kubernetes.io/docs/tasks/tools/" }));
+    let mut out: Vec<(&str, &str, &str)> = provider_cli.into_iter().collect();
+    out.push(("kubectl", "applies manifests, waits for rollouts", "https://kubernetes.io/docs/tasks/tools/"));
     if !plan.stack.is_empty() {
-        out.push(json!({ "name": "helm", "why": "installs the stack (v3.8 or newer)", "install": "https://helm.sh/docs/intro/install/" }));
+        out.push(("helm", "installs the stack (v3.8 or newer)", "https://helm.sh/docs/intro/install/"));
     }
-    out.push(json!({ "name": "curl", "why": "checks the HTTP criteria", "install": "your package manager" }));
-    out
+    out.push(("curl", "checks the HTTP criteria", "your package manager"));
+    out.into_iter()
+        .map(|(name, why, install)| json!({ "name": cell_code(name), "why": text(why), "install": text(install) }))
+        .collect()
 }
 
 fn cost(plan: &Plan) -> (Vec<Value>, String, Option<String>) {
@@ -86,7 +88,7 @@ fn cost(plan: &Plan) -> (Vec<Value>, String, Option<String>) {
         .iter()
         .map(|l| {
             json!({
-                "item": cell(&l.what),
+                "item": text(&l.what),
                 "total": if l.at_count == l.at_max { dollars(l.at_count) } else { format!("{} (up to {})", dollars(l.at_count), dollars(l.at_max)) },
             })
         })
@@ -108,32 +110,33 @@ fn cost(plan: &Plan) -> (Vec<Value>, String, Option<String>) {
 fn troubleshooting(plan: &Plan) -> Vec<Value> {
     let ns = &plan.namespace;
     let mut rows = vec![
-        json!({ "symptom": "pods stuck in `ImagePullBackOff`", "cause": "image name or tag wrong, or the registry needs credentials", "command": format!("kubectl -n {ns} describe pod -l app.kubernetes.io/part-of={}", plan.deployment) }),
-        json!({ "symptom": "pods in `CrashLoopBackOff`", "cause": "the app exits at start: missing configuration, or the read-only root filesystem", "command": format!("kubectl -n {ns} logs deploy/NAME --previous") }),
-        json!({ "symptom": "pods `Pending`", "cause": "requests do not fit the nodes, or a volume cannot be bound", "command": format!("kubectl -n {ns} get events --sort-by=.lastTimestamp") }),
+        json!({ "symptom": "pods stuck in `ImagePullBackOff`", "cause": "image name or tag wrong, or the registry needs credentials", "command": cell_code(&format!("kubectl -n {ns} describe pod -l app.kubernetes.io/part-of={}", plan.deployment)) }),
+        json!({ "symptom": "pods in `CrashLoopBackOff`", "cause": "the app exits at start: missing configuration, or the read-only root filesystem", "command": cell_code(&format!("kubectl -n {ns} logs deploy/NAME --previous")) }),
+        json!({ "symptom": "pods `Pending`", "cause": "requests do not fit the nodes, or a volume cannot be bound", "command": cell_code(&format!("kubectl -n {ns} get events --sort-by=.lastTimestamp")) }),
     ];
     if !plan.secrets.is_empty() {
-        rows.push(json!({ "symptom": "`CreateContainerConfigError`", "cause": "a Secret or key is missing: deploy.sh was not run with every variable", "command": format!("kubectl -n {ns} get secrets") }));
+        rows.push(json!({ "symptom": "`CreateContainerConfigError`", "cause": "a Secret or key is missing: deploy.sh was not run with every variable", "command": cell_code(&format!("kubectl -n {ns} get secrets")) }));
     }
     if plan.services.iter().any(|s| s.route.is_some()) && plan.target.kind != "local" {
-        rows.push(json!({ "symptom": "ingress has no address", "cause": "the load balancer is still being created, or the quota is exhausted", "command": "kubectl get svc -A --field-selector spec.type=LoadBalancer" }));
+        rows.push(json!({ "symptom": "ingress has no address", "cause": "the load balancer is still being created, or the quota is exhausted", "command": cell_code("kubectl get svc -A --field-selector spec.type=LoadBalancer") }));
     }
     if !plan.issuers.is_empty() {
-        rows.push(json!({ "symptom": "certificate stays not Ready", "cause": "DNS does not point at the load balancer yet, so the HTTP-01 challenge fails", "command": format!("kubectl -n {ns} describe challenges") }));
+        rows.push(json!({ "symptom": "certificate stays not Ready", "cause": "DNS does not point at the load balancer yet, so the HTTP-01 challenge fails", "command": cell_code(&format!("kubectl -n {ns} describe challenges")) }));
     }
     if plan.services.iter().any(|s| s.dapr.is_some()) {
-        rows.push(json!({ "symptom": "pod has 1/2 containers ready", "cause": "the Dapr sidecar cannot reach the control plane or the app port", "command": format!("kubectl -n {ns} logs deploy/NAME -c daprd") }));
+        rows.push(json!({ "symptom": "pod has 1/2 containers ready", "cause": "the Dapr sidecar cannot reach the control plane or the app port", "command": cell_code(&format!("kubectl -n {ns} logs deploy/NAME -c daprd")) }));
     }
     if plan.services.iter().any(|s| matches!(s.replicas, Replicas::Range(..))) {
-        rows.push(json!({ "symptom": "HPA shows `<unknown>` targets", "cause": "metrics-server is not running or pods have no CPU requests", "command": format!("kubectl -n {ns} describe hpa") }));
+        rows.push(json!({ "symptom": "HPA shows `<unknown>` targets", "cause": "metrics-server is not running or pods have no CPU requests", "command": cell_code(&format!("kubectl -n {ns} describe hpa")) }));
     }
     if plan.kafka.is_some() {
-        rows.push(json!({ "symptom": "Kafka cluster not Ready", "cause": "broker volumes pending or the operator does not watch this namespace", "command": format!("kubectl -n {ns} get kafka,kafkanodepool,pvc") }));
+        rows.push(json!({ "symptom": "Kafka cluster not Ready", "cause": "broker volumes pending or the operator does not watch this namespace", "command": cell_code(&format!("kubectl -n {ns} get kafka,kafkanodepool,pvc")) }));
     }
     rows
 }
 
-/// The context the runbook template is rendered with.
+/// The context the runbook template is rendered with: Markdown, each value from the plan
+/// escaped by [`super::markdown`] for where the template puts it.
 pub(crate) fn context(plan: &Plan) -> Value {
     let target = &plan.target;
     let (cost_rows, cost_total, cost_note) = cost(plan);
@@ -142,25 +145,25 @@ pub(crate) fn context(plan: &Plan) -> Value {
         .iter()
         .map(|p| {
             let scale = if p.autoscale { format!(", autoscaling {}..{}", p.min, p.max) } else { String::new() };
-            format!("{} × `{}` in pool `{}`{scale}", p.count, p.size, p.name)
+            format!("{} × {} in pool {}{scale}", p.count, code(&p.size), code(&p.name))
         })
         .collect();
     let provision_summary = match target.kind.as_str() {
         "local" => format!(
-            "Creates a local {} cluster `{}` with {} server(s) and {} agent(s){}.",
-            target.title,
-            plan.deployment,
+            "Creates a local {} cluster {} with {} server(s) and {} agent(s){}.",
+            text(&target.title),
+            code(&plan.deployment),
             target.servers,
             target.agents,
-            target.local_registry.as_deref().map(|r| format!(" and the registry `{r}`")).unwrap_or_default()
+            target.local_registry.as_deref().map(|r| format!(" and the registry {}", code(r))).unwrap_or_default()
         ),
         _ => format!(
-            "Creates the {} cluster `{}`{} with {}{}, fetches the kubeconfig and waits for the nodes.",
-            target.title,
-            plan.deployment,
-            target.region.as_deref().map(|r| format!(" in `{r}`")).unwrap_or_default(),
+            "Creates the {} cluster {}{} with {}{}, fetches the kubeconfig and waits for the nodes.",
+            text(&target.title),
+            code(&plan.deployment),
+            target.region.as_deref().map(|r| format!(" in {}", code(r))).unwrap_or_default(),
             pools.join("; "),
-            plan.registry.as_deref().map(|r| format!(", and the registry `{r}`")).unwrap_or_default()
+            plan.registry.as_deref().map(|r| format!(", and the registry {}", code(r))).unwrap_or_default()
         ),
     };
     let checklist: Vec<String> = plan
@@ -174,10 +177,10 @@ pub(crate) fn context(plan: &Plan) -> Value {
                 format!("every rollout complete within {}", human_duration(*within_seconds))
             }
             Criterion::Http { url, status, within_seconds, .. } => {
-                format!("`{url}` returns {status} within {}", human_duration(*within_seconds))
+                format!("{} returns {status} within {}", code(url), human_duration(*within_seconds))
             }
             Criterion::Certificate { name, within_seconds } => {
-                format!("certificate `{name}` Ready within {}", human_duration(*within_seconds))
+                format!("certificate {} Ready within {}", code(name), human_duration(*within_seconds))
             }
             Criterion::Teardown { cost } => {
                 format!("teardown leaves {} billing (checked by `teardown.sh`)", dollars(cost.cents))
@@ -192,44 +195,49 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "gke" => "forwarding rules, unattached disks, reserved addresses",
         _ => "clusters and registries",
     };
+    let mermaid = crate::graph::mermaid(plan);
+    let mermaid = mermaid.trim_end();
     json!({
-        "source": plan.source_name,
-        "deployment": plan.deployment,
-        "namespace": plan.namespace,
-        "title": target.title,
-        "region": target.region,
-        "version": target.version,
-        "domain": plan.domain,
+        "source_comment": comment(&plan.source_name),
+        "source": code(&plan.source_name),
+        "deployment_comment": comment(&plan.deployment),
+        "deployment": text(&plan.deployment),
+        "namespace": code(&plan.namespace),
+        "title": text(&target.title),
+        "region": target.region.as_deref().map(code),
+        "version": text(&target.version),
+        "domain": plan.domain.as_deref().map(code),
         "services_count": plan.services.len(),
-        "mermaid": crate::graph::mermaid(plan).trim_end(),
+        "mermaid_fence": fence(mermaid),
+        "mermaid": mermaid,
         "tools": tools(plan),
-        "env": plan.secrets.iter().flat_map(|s| s.keys.iter().map(move |(key, env)| json!({ "env": env, "key": key, "secret": s.name }))).collect::<Vec<_>>(),
-        "prices_source": target.prices_source,
-        "prices_as_of": target.prices_as_of,
+        "env": plan.secrets.iter().flat_map(|s| s.keys.iter().map(move |(key, env)| json!({ "env": env, "key": cell_code(key), "secret": cell_code(&s.name) }))).collect::<Vec<_>>(),
+        "prices_source": text(&target.prices_source),
+        "prices_as_of": text(&target.prices_as_of),
         "cost_rows": cost_rows,
         "cost_total": cost_total,
         "cost_note": cost_note,
         "budget": plan.budget_cents.map(|c| format!("{}/mo", dollars(c))),
         "provision_summary": provision_summary,
-        "kubeconfig": if target.kubeconfig.is_empty() { "The provision script connects kubectl to the new cluster.".to_string() } else { format!("The kubeconfig: {}", target.kubeconfig) },
+        "kubeconfig": if target.kubeconfig.is_empty() { "The provision script connects kubectl to the new cluster.".to_string() } else { format!("The kubeconfig: {}", text(&target.kubeconfig)) },
         "stack_rows": plan.stack.iter().map(|c| json!({
-            "stage": c.stage + 1, "name": c.title, "chart": cell(&c.chart), "version": cell(&c.version),
-            "namespace": c.namespace, "ready": if c.ready.is_empty() { "the release is deployed".to_string() } else { c.ready.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ") },
+            "stage": c.stage + 1, "name": text(&c.title), "chart": cell_code(&c.chart), "version": cell_code(&c.version),
+            "namespace": cell_code(&c.namespace), "ready": if c.ready.is_empty() { "the release is deployed".to_string() } else { c.ready.iter().map(|r| cell_code(r)).collect::<Vec<_>>().join(", ") },
         })).collect::<Vec<_>>(),
-        "bundled": plan.bundled.iter().map(|b| format!("`{b}` (bundled with {})", target.title)).collect::<Vec<_>>(),
-        "added": plan.stack.iter().filter_map(|c| c.added_because.as_ref().map(|r| format!("`{}`: {r}", c.name))).collect::<Vec<_>>(),
+        "bundled": plan.bundled.iter().map(|b| format!("{} (bundled with {})", code(b), text(&target.title))).collect::<Vec<_>>(),
+        "added": plan.stack.iter().filter_map(|c| c.added_because.as_ref().map(|r| format!("{}: {}", code(&c.name), message(r)))).collect::<Vec<_>>(),
         "service_rows": plan.services.iter().map(|s| json!({
-            "name": s.name, "image": cell(&s.image), "replicas": s.replicas_text,
-            "route": s.route.as_ref().map(|r| format!("{}://{}{}", if r.tls_secret.is_some() { "https" } else { "http" }, r.host, r.path)).unwrap_or_else(|| "internal".into()),
+            "name": cell_code(&s.name), "image": cell_code(&s.image), "replicas": text(&s.replicas_text),
+            "route": s.route.as_ref().map(|r| text(&format!("{}://{}{}", if r.tls_secret.is_some() { "https" } else { "http" }, r.host, r.path))).unwrap_or_else(|| "internal".into()),
         })).collect::<Vec<_>>(),
         "checklist": checklist,
         "troubleshooting": troubleshooting(plan),
         "exceptions": plan.services.iter().flat_map(|s| s.exceptions.iter().map(move |e| json!({
-            "service": s.name,
-            "name": e.name,
-            "what": crate::check::model::EXCEPTIONS.iter().find(|(n, _, _)| *n == e.name).map(|(_, _, w)| *w).unwrap_or(""),
-            "reason": cell(&if e.chosen { format!("chosen by deployc: {}", e.reason) } else { e.reason.clone() }),
-            "checks": if e.waives().is_empty() { "none".to_string() } else { e.waives().join(", ") },
+            "service": cell_code(&s.name),
+            "name": cell_code(&e.name),
+            "what": text(crate::check::model::EXCEPTIONS.iter().find(|(n, _, _)| *n == e.name).map(|(_, _, w)| *w).unwrap_or("")),
+            "reason": text(&if e.chosen { format!("chosen by deployc: {}", e.reason) } else { e.reason.clone() }),
+            "checks": if e.waives().is_empty() { "none".to_string() } else { text(&e.waives().join(", ")) },
         }))).collect::<Vec<_>>(),
         "contracts": plan.services.iter().filter_map(|s| {
             let contract = s.contract.as_ref()?;
@@ -239,27 +247,31 @@ pub(crate) fn context(plan: &Plan) -> Value {
                 None => "runs as root (`allow run_as_root`)".to_string(),
             });
             if !s.scratch.is_empty() {
-                given.push(format!("an `emptyDir` at {}", s.scratch.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")));
+                given.push(format!("an `emptyDir` at {}", s.scratch.iter().map(|p| cell_code(p)).collect::<Vec<_>>().join(", ")));
             }
             // The contract's variables the service did not set itself.
-            given.extend(contract.facts.env.iter().filter(|pair| s.env.contains(pair)).map(|(k, v)| format!("`{k}={v}`")));
+            given.extend(contract.facts.env.iter().filter(|pair| s.env.contains(pair)).map(|(k, v)| cell_code(&format!("{k}={v}"))));
             if let Some(port) = s.unprivileged_port_start {
-                given.push(format!("`net.ipv4.ip_unprivileged_port_start={port}`"));
+                given.push(cell_code(&format!("net.ipv4.ip_unprivileged_port_start={port}")));
             }
             Some(json!({
-                "service": s.name,
-                "contract": cell(&contract.title),
-                "given": cell(&given.join("; ")),
-                "source": cell(&format!("{} (read {})", contract.source, contract.as_of)),
+                "service": cell_code(&s.name),
+                "contract": text(&contract.title),
+                "given": given.join("; "),
+                "source": text(&format!("{} (read {})", contract.source, contract.as_of)),
             }))
         }).collect::<Vec<_>>(),
         "sidecars": plan.services.iter().filter(|s| !s.sidecar_annotations.is_empty()).map(|s| json!({
-            "service": s.name,
-            "annotations": cell(&s.sidecar_annotations.iter().map(|(k, v)| format!("`{k}: {v}`")).collect::<Vec<_>>().join(", ")),
+            "service": cell_code(&s.name),
+            "annotations": s.sidecar_annotations.iter().map(|(k, v)| cell_code(&format!("{k}: {v}"))).collect::<Vec<_>>().join(", "),
         })).collect::<Vec<_>>(),
         "prerequisites": crate::emit::scripts::prerequisites(plan).into_iter().map(|p| json!({
-            "what": cell(&p.what), "create": cell(&p.create),
+            "what": format!("{} {}", text(p.noun), code(&p.name)),
+            "create": match &p.command {
+                Some(command) => format!("{} {}", text(p.create), code(command)),
+                None => text(p.create),
+            },
         })).collect::<Vec<_>>(),
-        "leftover_kinds": leftover_kinds,
+        "leftover_kinds": text(leftover_kinds),
     })
 }

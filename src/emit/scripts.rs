@@ -89,9 +89,10 @@ fn tidy(text: &str) -> String {
     out
 }
 
-/// A comment-safe rendering of text from the file (no line breaks).
+/// A comment-safe rendering of text from the file: one line, nothing forbidden
+/// ([`crate::text::one_line`]).
 fn comment_safe(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
+    crate::text::one_line(text)
 }
 
 /// The hosts the routes serve, and where their address comes from: the ingress controller's
@@ -122,12 +123,31 @@ fn dns(plan: &Plan) -> Option<Value> {
 
 /// Something the file names that the user creates before deploying.
 pub(crate) struct Prerequisite {
-    /// What it is, for messages.
-    pub what: String,
+    /// What kind of thing it is (`the TLS Secret`).
+    pub noun: &'static str,
+    /// Its name.
+    pub name: String,
     /// The read-only command that succeeds when it exists.
     pub check: Vec<String>,
-    /// How to create it.
-    pub create: String,
+    /// How to create it, a sentence that [`Prerequisite::command`] completes when there is one.
+    pub create: &'static str,
+    /// The command that creates it.
+    pub command: Option<String>,
+}
+
+impl Prerequisite {
+    /// What it is, for messages: ``the TLS Secret `api-tls` ``.
+    pub fn what(&self) -> String {
+        format!("{} `{}`", self.noun, self.name)
+    }
+
+    /// How to create it, for messages.
+    pub fn how(&self) -> String {
+        match &self.command {
+            Some(command) => format!("{} `{command}`", self.create),
+            None => self.create.to_string(),
+        }
+    }
 }
 
 /// The TLS Secrets routes name with `tls = secret(…)` and the ClusterSecretStores `external(…)`
@@ -137,27 +157,31 @@ pub(crate) fn prerequisites(plan: &Plan) -> Vec<Prerequisite> {
     for service in &plan.services {
         let Some(route) = &service.route else { continue };
         let (Some(secret), None) = (&route.tls_secret, &route.issuer) else { continue };
-        if out.iter().any(|p| p.what.ends_with(&format!("`{secret}`"))) {
+        if out.iter().any(|p| p.name == *secret) {
             continue;
         }
         out.push(Prerequisite {
-            what: format!("the TLS Secret `{secret}`"),
+            noun: "the TLS Secret",
+            name: secret.clone(),
             check: ["kubectl", "--namespace", &plan.namespace, "get", "secret", secret].map(String::from).to_vec(),
-            create: format!(
-                "create it with `kubectl --namespace {} create secret tls {secret} --cert=CERT.pem --key=KEY.pem`",
+            create: "create it with",
+            command: Some(format!(
+                "kubectl --namespace {} create secret tls {secret} --cert=CERT.pem --key=KEY.pem",
                 plan.namespace
-            ),
+            )),
         });
     }
     for secret in &plan.secrets {
         for key in &secret.external {
-            if out.iter().any(|p| p.what.ends_with(&format!("`{}`", key.store))) {
+            if out.iter().any(|p| p.name == key.store) {
                 continue;
             }
             out.push(Prerequisite {
-                what: format!("the ClusterSecretStore `{}`", key.store),
+                noun: "the ClusterSecretStore",
+                name: key.store.clone(),
                 check: ["kubectl", "get", "clustersecretstore", &key.store].map(String::from).to_vec(),
-                create: "create it once per cluster for your secret backend (https://external-secrets.io/latest/introduction/getting-started/)".to_string(),
+                create: "create it once per cluster for your secret backend (https://external-secrets.io/latest/introduction/getting-started/)",
+                command: None,
             });
         }
     }
@@ -264,7 +288,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "kafka": plan.kafka.as_ref().map(|k| q(&format!("kafka.kafka.strimzi.io/{}", k.name))),
         "prerequisites": prerequisites(plan).into_iter().map(|p| json!({
             "check": p.check.iter().map(|w| q(w)).collect::<Vec<_>>().join(" "),
-            "help": q(&format!("{} does not exist: {}", p.what, p.create)),
+            "help": q(&format!("{} does not exist: {}", p.what(), p.how())),
         })).collect::<Vec<_>>(),
         "cluster": q(&target.cluster),
         "resource_group": target.resource_group.as_deref().map(q),

@@ -6,6 +6,7 @@ use crate::check::model::{self, Criterion, Deployment, IssuerServer, Origin, Pro
 /// Everything the emitters need, and nothing from the syntax tree.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The input's file name, on one line, nothing forbidden ([`crate::text::source_name`]).
     pub source_name: String,
     pub deployment: String,
     pub namespace: String,
