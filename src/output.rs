@@ -55,8 +55,13 @@ pub fn write_atomically(tree: &OutputTree, dir: &Path) -> io::Result<()> {
 
 /// The top-level entries a build writes (and the scripts' state), and what each directory
 /// holds: an existing output directory with anything else in it is not deployc's to replace.
-const OWN_ENTRIES: [(&str, Option<&str>); 4] =
-    [("RUNBOOK.md", None), ("manifests", Some(".yaml")), ("scripts", Some(".sh")), (STATE_DIR, Some(""))];
+const OWN_ENTRIES: [(&str, Option<&str>); 5] = [
+    ("RUNBOOK.md", None),
+    ("manifests", Some(".yaml")),
+    ("scripts", Some(".sh")),
+    ("helm", Some(".values.yaml")),
+    (STATE_DIR, Some("")),
+];
 
 /// Why `dir` must not be replaced by a build of `input` run from `cwd`, if it must not: it is a
 /// file, it holds the input or the working directory, or it holds files deployc does not write

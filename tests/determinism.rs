@@ -109,7 +109,11 @@ fn the_output_does_not_depend_on_how_many_threads_make_it() {
         files.into_tree()
     };
     let one = build(1);
-    assert_eq!(one.len(), 300 + 9, "300 service files, 4 other manifests, 4 scripts and the runbook");
+    assert_eq!(
+        one.len(),
+        300 + 10,
+        "300 service files, 4 other manifests, 4 scripts, a Helm values file and the runbook"
+    );
     for threads in [2, 4] {
         assert!(build(threads) == one, "{threads} threads made other files than one thread");
     }

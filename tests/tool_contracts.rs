@@ -166,11 +166,15 @@ fn hetzner_violations(config: &str, calls: &[Vec<String>]) -> Vec<String> {
             ));
         }
     }
-    let annotation = c["load_balancer_annotation"].as_str().unwrap_or("").replace('.', "\\.");
-    let ingress = calls
-        .iter()
-        .filter(|c| c.first().map(String::as_str) == Some("helm"))
-        .any(|call| call.iter().any(|w| w.contains(&annotation)));
+    // In the values file a release passes (`--values FILE`, read while the run's files exist).
+    let annotation = format!("{}:", c["load_balancer_annotation"].as_str().unwrap_or(""));
+    let ingress = calls.iter().filter(|c| c.first().map(String::as_str) == Some("helm")).any(|call| {
+        call.iter()
+            .position(|w| w == "--values")
+            .and_then(|i| call.get(i + 1))
+            .and_then(|file| fs::read_to_string(file).ok())
+            .is_some_and(|text| text.contains(&annotation))
+    });
     if !ingress {
         fail(format!(
             "no Helm release sets `{}` on its Service: the load balancer of the ingress controller is never created",
@@ -401,15 +405,29 @@ fn the_doctl_defect_the_contract_caught_stays_caught() {
     assert!(violations.iter().any(|v| v.contains("has no flag --format at v1.166.0")), "{violations:?}");
 }
 
-/// Every `--set` key of every `helm upgrade` the scripts run exists in the pinned chart's own
-/// values.yaml (`tests/contracts/helm-chart-values.json`); a key below a map-typed value
+/// Every key of the values file every `helm upgrade` the scripts run passes (`--values
+/// "$OUT_DIR/helm/NAME.values.yaml"`) exists in the pinned chart's own values.yaml
+/// (`tests/contracts/helm-chart-values.json`); a key below a map-typed value
 /// (`service.annotations.<annotation>`) counts as that map's.
 #[test]
 fn every_helm_values_key_exists_in_the_pinned_chart() {
+    /// The dotted paths of a values document's leaves, dots in keys escaped as `--set` writes them.
+    fn leaves(value: &serde_yaml::Value, prefix: &str, out: &mut Vec<String>) {
+        match value {
+            serde_yaml::Value::Mapping(map) => {
+                for (k, v) in map {
+                    let key = k.as_str().unwrap_or_default().replace('.', "\\.");
+                    leaves(v, &if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") }, out);
+                }
+            }
+            _ => out.push(prefix.to_string()),
+        }
+    }
     let values = contract("helm-chart-values");
     let mut problems = Vec::new();
     let mut checked = 0;
     for (name, calls) in every_example_calls() {
+        let tree = compile_path(Path::new(name)).output.expect("the example compiles");
         for call in calls {
             if call.len() < 4 || call[0] != "helm" || call[1] != "upgrade" {
                 continue;
@@ -423,18 +441,30 @@ fn every_helm_values_key_exists_in_the_pinned_chart() {
                 problems.push(format!("{name}: chart {chart}@{version} has no recorded values.yaml (tests/contracts/helm-chart-values.json)"));
                 continue;
             };
-            for (i, word) in call.iter().enumerate() {
-                if word != "--set" {
-                    continue;
-                }
-                let key = call.get(i + 1).and_then(|kv| kv.split('=').next()).unwrap_or_default();
+            if call.iter().any(|w| w == "--set" || w == "--set-string") {
+                problems.push(format!("{name}: `helm upgrade` passes --set, which Helm splits at commas"));
+            }
+            let Some(file) = call.iter().position(|w| w == "--values").and_then(|i| call.get(i + 1)) else { continue };
+            let relative = file.rsplit_once("/helm/").map(|(_, f)| format!("helm/{f}")).unwrap_or_default();
+            let Some(text) = tree.get(&relative) else {
+                problems.push(format!("{name}: `--values {file}` is not in the output"));
+                continue;
+            };
+            let document: serde_yaml::Value =
+                serde_yaml::from_str(text.split_once("---\n").map_or(text.as_str(), |(_, d)| d))
+                    .expect("a values file is YAML");
+            let mut keys_set = Vec::new();
+            leaves(&document, "", &mut keys_set);
+            for key in &keys_set {
+                let key = key.as_str();
                 checked += 1;
                 let known = keys.iter().any(|(k, fact)| {
                     fact["exists"] == true
                         && (key == k || key.starts_with(&format!("{k}.")) && fact["default"].is_object())
                 });
                 if !known {
-                    problems.push(format!("{name}: `--set {key}` is not a key of {chart}@{version}'s values.yaml"));
+                    problems
+                        .push(format!("{name}: `{key}` in {relative} is not a key of {chart}@{version}'s values.yaml"));
                 }
             }
         }
@@ -442,5 +472,5 @@ fn every_helm_values_key_exists_in_the_pinned_chart() {
     problems.sort();
     problems.dedup();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(checked > 0, "no --set value was checked");
+    assert!(checked > 0, "no chart value was checked");
 }

@@ -118,10 +118,13 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
     let domain = r.get("domain").and_then(|v| cx.string(v, "domain"));
     let budget = r.get("budget").and_then(|v| cx.money(v, "budget"));
     let registry = r.get("registry").and_then(|v| cx.string(v, "registry")).and_then(|s| {
+        // Every `/`-separated part starts and ends with a letter or digit, as in the Docker
+        // reference grammar (distribution/reference regexp.go: host labels and path
+        // components), so no part can be read as a command-line option (`-rf`, `--token=…`).
+        let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
         let valid = !s.value.is_empty()
-            && s.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_:/".contains(c))
-            && !s.value.starts_with('/')
-            && !s.value.ends_with('/');
+            && s.value.chars().all(|c| alnum(c) || ".-_:/".contains(c))
+            && s.value.split('/').all(|part| part.starts_with(alnum) && part.ends_with(alnum));
         if !valid {
             cx.error(
                 Diagnostic::new("E0314", format!("`{}` is not a registry address", s.value))

@@ -40,7 +40,96 @@ pub fn emit_scripts(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
         let text = templates.render(script, &context)?;
         tree.insert(format!("scripts/{script}"), tidy(&text));
     }
+    for component in plan.stack.iter().filter(|c| !c.values.is_empty()) {
+        tree.insert(values_file(&component.name), helm_values(plan, component)?);
+    }
     Ok(())
+}
+
+/// Where a component's chart values go: a file `deploy.sh` passes with `--values`, so that no
+/// value is an argument Helm splits at commas or reads as an option (`--set`).
+pub fn values_file(component: &str) -> String {
+    format!("helm/{component}.values.yaml")
+}
+
+/// A component's values as the YAML document `helm --values` reads: dotted keys nested
+/// (`\.` is a literal dot, as in `--set`), each value typed as `--set` would type it
+/// (helm v3.21.4 pkg/strvals/parser.go `typedVal`: `true`/`false`, `null`, integers without a
+/// leading zero; everything else a string).
+pub fn helm_values(plan: &Plan, component: &crate::lower::plan::StackComponent) -> Result<String, String> {
+    let mut root = serde_json::Map::new();
+    for (key, value) in &component.values {
+        let path = split_key(key);
+        if path.iter().any(|p| p.is_empty() || p.contains(['[', ']'])) {
+            return Err(format!(
+                "component `{}`: the chart value `{key}` is not a dotted key (list indexes are not supported)",
+                component.name
+            ));
+        }
+        let mut map = &mut root;
+        for (i, part) in path.iter().enumerate() {
+            if i + 1 == path.len() {
+                map.insert(part.clone(), typed(value));
+            } else {
+                let next = map.entry(part.clone()).or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if !next.is_object() {
+                    *next = Value::Object(serde_json::Map::new());
+                }
+                // A key set both as a value and as a map (`a = 1`, `a.b = 2`): the map wins, as in Helm.
+                match next {
+                    Value::Object(inner) => map = inner,
+                    _ => return Err(format!("component `{}`: chart value `{key}` is not a map", component.name)),
+                }
+            }
+        }
+    }
+    let body = super::yaml::to_string(&Value::Object(root)).map_err(|e| e.to_string())?;
+    Ok(format!("{}---\n{body}", super::header(plan, "#")))
+}
+
+/// `a.b\.c` → [`a`, `b.c`].
+fn split_key(key: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut chars = key.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'.') => {
+                chars.next();
+                if let Some(last) = parts.last_mut() {
+                    last.push('.');
+                }
+            }
+            '.' => parts.push(String::new()),
+            c => {
+                if let Some(last) = parts.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    parts
+}
+
+/// What `--set` makes of a value (helm's `typedVal`).
+fn typed(value: &str) -> Value {
+    if value.eq_ignore_ascii_case("true") {
+        return Value::Bool(true);
+    }
+    if value.eq_ignore_ascii_case("false") {
+        return Value::Bool(false);
+    }
+    if value.eq_ignore_ascii_case("null") {
+        return Value::Null;
+    }
+    if value == "0" {
+        return json!(0);
+    }
+    if !value.starts_with('0')
+        && let Ok(n) = value.parse::<i64>()
+    {
+        return json!(n);
+    }
+    Value::String(value.to_string())
 }
 
 /// The four scripts, in the order they are run.
@@ -223,7 +312,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
                 "namespace": q(&c.namespace),
                 "instance": q(&format!("app.kubernetes.io/instance={}", c.name)),
                 "delete_namespace": deletes_namespace(plan, c),
-                "values": c.values.iter().map(|(k, v)| q(&format!("{k}={v}"))).collect::<Vec<_>>(),
+                "values_file": (!c.values.is_empty()).then(|| q(&values_file(&c.name))),
                 "ready": c.ready.iter().map(|r| q(r)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })

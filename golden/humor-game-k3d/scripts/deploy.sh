@@ -122,10 +122,7 @@ run helm upgrade --install 'prometheus' 'kube-prometheus-stack' \
   --repo 'https://prometheus-community.github.io/helm-charts' \
   --version '77.13.0' \
   --namespace 'monitoring' --create-namespace \
-  --set 'kubeControllerManager.enabled=false' \
-  --set 'kubeScheduler.enabled=false' \
-  --set 'kubeEtcd.enabled=false' \
-  --set 'prometheus-node-exporter.hostRootFsMount.enabled=false' \
+  --values "$OUT_DIR/"'helm/prometheus.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-kube-prometheus-operator' --timeout=5m
 run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-grafana' --timeout=5m

@@ -121,7 +121,7 @@ run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \
   --namespace 'cert-manager' --create-namespace \
-  --set 'crds.enabled=true' \
+  --values "$OUT_DIR/"'helm/cert-manager.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'cert-manager' rollout status 'deployment/cert-manager' --timeout=5m
 run kubectl --namespace 'cert-manager' rollout status 'deployment/cert-manager-cainjector' --timeout=5m
@@ -136,7 +136,7 @@ run helm upgrade --install 'dapr' 'dapr' \
   --repo 'https://dapr.github.io/helm-charts/' \
   --version '1.15.12' \
   --namespace 'dapr-system' --create-namespace \
-  --set 'dapr_sidecar_injector.sidecarDropALLCapabilities=true' \
+  --values "$OUT_DIR/"'helm/dapr.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-operator' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sentry' --timeout=5m
@@ -155,16 +155,14 @@ run helm upgrade --install 'kafka' 'strimzi-kafka-operator' \
   --repo 'https://strimzi.io/charts/' \
   --version '0.48.0' \
   --namespace 'kafka' --create-namespace \
-  --set 'watchAnyNamespace=true' \
+  --values "$OUT_DIR/"'helm/kafka.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'kafka' rollout status 'deployment/strimzi-cluster-operator' --timeout=5m
 run helm upgrade --install 'prometheus' 'kube-prometheus-stack' \
   --repo 'https://prometheus-community.github.io/helm-charts' \
   --version '77.13.0' \
   --namespace 'monitoring' --create-namespace \
-  --set 'kubeControllerManager.enabled=false' \
-  --set 'kubeScheduler.enabled=false' \
-  --set 'kubeEtcd.enabled=false' \
+  --values "$OUT_DIR/"'helm/prometheus.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-kube-prometheus-operator' --timeout=5m
 run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-grafana' --timeout=5m
@@ -174,10 +172,7 @@ run helm upgrade --install 'redis' 'redis' \
   --repo 'https://charts.bitnami.com/bitnami' \
   --version '22.0.4' \
   --namespace 'redis' --create-namespace \
-  --set 'architecture=standalone' \
-  --set 'image.repository=bitnamilegacy/redis' \
-  --set 'global.security.allowInsecureImages=true' \
-  --set 'master.persistence.size=16Gi' \
+  --values "$OUT_DIR/"'helm/redis.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'redis' rollout status 'statefulset/redis-master' --timeout=5m
 run helm upgrade --install 'traefik' 'traefik' \

@@ -104,7 +104,7 @@ run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \
   --namespace 'cert-manager' --create-namespace \
-  --set 'crds.enabled=true' \
+  --values "$OUT_DIR/"'helm/cert-manager.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'cert-manager' rollout status 'deployment/cert-manager' --timeout=5m
 run kubectl --namespace 'cert-manager' rollout status 'deployment/cert-manager-cainjector' --timeout=5m

@@ -102,7 +102,7 @@ run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \
   --namespace 'cert-manager' --create-namespace \
-  --set 'crds.enabled=true' \
+  --values "$OUT_DIR/"'helm/cert-manager.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'cert-manager' rollout status 'deployment/cert-manager' --timeout=5m
 run kubectl --namespace 'cert-manager' rollout status 'deployment/cert-manager-cainjector' --timeout=5m
@@ -111,7 +111,7 @@ run helm upgrade --install 'dapr' 'dapr' \
   --repo 'https://dapr.github.io/helm-charts/' \
   --version '1.15.12' \
   --namespace 'dapr-system' --create-namespace \
-  --set 'dapr_sidecar_injector.sidecarDropALLCapabilities=true' \
+  --values "$OUT_DIR/"'helm/dapr.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-operator' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sentry' --timeout=5m

@@ -113,7 +113,7 @@ run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \
   --namespace 'cert-manager' --create-namespace \
-  --set 'crds.enabled=true' \
+  --values "$OUT_DIR/"'helm/cert-manager.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'cert-manager' rollout status 'deployment/cert-manager' --timeout=5m
 run kubectl --namespace 'cert-manager' rollout status 'deployment/cert-manager-cainjector' --timeout=5m
@@ -122,7 +122,7 @@ run helm upgrade --install 'dapr' 'dapr' \
   --repo 'https://dapr.github.io/helm-charts/' \
   --version '1.15.12' \
   --namespace 'dapr-system' --create-namespace \
-  --set 'dapr_sidecar_injector.sidecarDropALLCapabilities=true' \
+  --values "$OUT_DIR/"'helm/dapr.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-operator' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sentry' --timeout=5m
@@ -133,7 +133,7 @@ run helm upgrade --install 'kafka' 'strimzi-kafka-operator' \
   --repo 'https://strimzi.io/charts/' \
   --version '0.48.0' \
   --namespace 'kafka' --create-namespace \
-  --set 'watchAnyNamespace=true' \
+  --values "$OUT_DIR/"'helm/kafka.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'kafka' rollout status 'deployment/strimzi-cluster-operator' --timeout=5m
 run helm upgrade --install 'metrics-server' 'metrics-server' \
@@ -146,9 +146,7 @@ run helm upgrade --install 'prometheus' 'kube-prometheus-stack' \
   --repo 'https://prometheus-community.github.io/helm-charts' \
   --version '77.13.0' \
   --namespace 'monitoring' --create-namespace \
-  --set 'kubeControllerManager.enabled=false' \
-  --set 'kubeScheduler.enabled=false' \
-  --set 'kubeEtcd.enabled=false' \
+  --values "$OUT_DIR/"'helm/prometheus.values.yaml' \
   --wait --timeout 10m
 run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-kube-prometheus-operator' --timeout=5m
 run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-grafana' --timeout=5m
