@@ -157,29 +157,36 @@ fn doks_scripts_call_the_tools_in_order() {
 }
 
 #[test]
-fn dry_run_calls_nothing() {
-    for (index, example) in [
-        "examples/task-api-doks.deploy",
-        "examples/task-api-hetzner.deploy",
-        "examples/humor-game-k3d.deploy",
-        "examples/platform-aks.deploy",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let sandbox = Sandbox::new(example, &format!("dry{index}"));
+fn dry_run_calls_nothing_and_writes_nothing() {
+    /// Every file under `dir` with its contents.
+    fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    files.push((path.clone(), fs::read(&path).unwrap_or_default()));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+    for (index, example) in deployc::testing::deploy_files("examples").iter().enumerate() {
+        let example = example.to_string_lossy().to_string();
+        let sandbox = Sandbox::new(&example, &format!("dry{index}"));
+        let plan = compile_path(Path::new(&example)).plan.expect("the example compiles");
+        let mut env: Vec<(String, String)> =
+            plan.secrets.iter().flat_map(|s| s.keys.iter().map(|(_, v)| (v.clone(), "x".to_string()))).collect();
+        env.extend([("DRY_RUN", "1"), ("HCLOUD_TOKEN", "dummy")].map(|(k, v)| (k.to_string(), v.to_string())));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let before = snapshot(&sandbox.root);
         for (script, args) in
             [("provision.sh", &[][..]), ("deploy.sh", &[][..]), ("verify.sh", &[][..]), ("teardown.sh", &["--yes"][..])]
         {
-            let env = [
-                ("DRY_RUN", "1"),
-                ("HCLOUD_TOKEN", "dummy"),
-                ("ORDERS_DATABASE_URL", "x"),
-                ("DB_PASSWORD", "x"),
-                ("REDIS_PASSWORD", "x"),
-                ("JWT_SECRET", "x"),
-                ("TASK_API_DATABASE_URL", "x"),
-            ];
             let output = sandbox.run(script, args, &env);
             assert!(output.status.success(), "{example} {script} failed in a dry run:\n{}", text(&output));
             assert!(
@@ -187,6 +194,14 @@ fn dry_run_calls_nothing() {
                 "{example} {script} called tools in a dry run:\n{}",
                 sandbox.calls().join("\n")
             );
+            let after = snapshot(&sandbox.root);
+            let changed: Vec<String> = after
+                .iter()
+                .filter(|f| !before.contains(f))
+                .chain(before.iter().filter(|f| !after.contains(f)))
+                .map(|(p, _)| p.display().to_string())
+                .collect();
+            assert!(changed.is_empty(), "{example} {script} wrote files in a dry run:\n{}", changed.join("\n"));
         }
     }
 }

@@ -50,6 +50,17 @@ query() {
   "$@"
 }
 
+# Write standard input to the file "$1"; a dry run prints it instead and writes nothing.
+write_file() {
+  if [ "$DRY_RUN" = 1 ]; then
+    printf '+ write %q:\n' "$1"
+    sed 's/^/    /'
+  else
+    mkdir -p "$(dirname "$1")"
+    cat > "$1"
+  fi
+}
+
 die() {
   echo "error: $*" >&2
   exit 1

@@ -49,6 +49,17 @@ query() {
   "$@"
 }
 
+# Write standard input to the file "$1"; a dry run prints it instead and writes nothing.
+write_file() {
+  if [ "$DRY_RUN" = 1 ]; then
+    printf '+ write %q:\n' "$1"
+    sed 's/^/    /'
+  else
+    mkdir -p "$(dirname "$1")"
+    cat > "$1"
+  fi
+}
+
 die() {
   echo "error: $*" >&2
   exit 1
@@ -102,7 +113,6 @@ if [ "$DRY_RUN" != 1 ]; then
   k3s_version="$(hetzner-k3s releases | grep -E "^v${K8S_VERSION//./\\.}\\.[0-9]+\\+k3s[0-9]+$" | sort -V | tail -n 1 || true)"
   [ -n "$k3s_version" ] || die "no k3s release for Kubernetes $K8S_VERSION: pick another version in the .deploy file"
 fi
-mkdir -p "$STATE_DIR"
 # Who may reach SSH and the Kubernetes API: ADMIN_CIDRS (comma-separated), else the .deploy
 # file's `api_access`, else this machine's public address. hetzner-k3s requires this machine's
 # address in both lists (it asks ipinfo.io); its own default is 0.0.0.0/0 for both.
@@ -134,7 +144,7 @@ master_locations="$(for _ in $(seq "$POOL_0_COUNT"); do printf '    - "%s"\n' "$
 # default and would make teardown fail; k3s's Traefik, servicelb and metrics-server are off
 # (addons), so the stack installs its own ingress controller and the cloud controller manager
 # makes the load balancers.
-cat > "$CLUSTER_CONFIG" <<CONFIG
+write_file "$CLUSTER_CONFIG" <<CONFIG
 config_format_version: "1"
 cluster_name: "$CLUSTER"
 kubeconfig_path: "$KUBECONFIG_PATH"

@@ -49,6 +49,17 @@ query() {
   "$@"
 }
 
+# Write standard input to the file "$1"; a dry run prints it instead and writes nothing.
+write_file() {
+  if [ "$DRY_RUN" = 1 ]; then
+    printf '+ write %q:\n' "$1"
+    sed 's/^/    /'
+  else
+    mkdir -p "$(dirname "$1")"
+    cat > "$1"
+  fi
+}
+
 die() {
   echo "error: $*" >&2
   exit 1
@@ -113,9 +124,8 @@ else
   for ((i = 0; i < 1; i++)); do
     nodes+="${nl}  - role: worker"
   done
-  mkdir -p "$STATE_DIR"
   kind_config="$STATE_DIR/kind.yaml"
-  cat > "$kind_config" <<CONFIG
+  write_file "$kind_config" <<CONFIG
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 nodes:${nodes}
