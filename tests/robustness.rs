@@ -56,3 +56,25 @@ fn hostile_strings_do_not_panic() {
         let _ = compile_text("hostile.deploy", text);
     }
 }
+
+/// E0310's table (`tests/data/secret-forms.tsv`): every credential form it lists is refused in
+/// an `env` block, every plain value is accepted.
+#[test]
+fn secret_forms_table() {
+    let table = std::fs::read_to_string("tests/data/secret-forms.tsv").expect("tests/data/secret-forms.tsv");
+    let mut wrong = Vec::new();
+    let mut rows = 0;
+    for line in table.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let mut fields = line.splitn(3, '\t');
+        let (Some(expect), Some(key), value) = (fields.next(), fields.next(), fields.next().unwrap_or("")) else {
+            panic!("not `expect<TAB>KEY<TAB>VALUE`: {line:?}");
+        };
+        rows += 1;
+        let refused = deployc::check::deployment::looks_like_secret(key, value);
+        if refused != (expect == "secret") {
+            wrong.push(format!("{expect} {key}={value}: {}", if refused { "refused" } else { "accepted" }));
+        }
+    }
+    assert!(rows > 60, "the table has {rows} rows");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -1418,26 +1418,114 @@ fn valid_env_name(name: &str) -> bool {
 /// Whether a plain `env` entry looks like a credential: a secret-sounding key with a
 /// non-trivial value, or a value shaped like a well-known token or a URL with a password.
 pub fn looks_like_secret(key: &str, value: &str) -> bool {
-    const KEYS: [&str; 8] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"];
-    const PREFIXES: [&str; 7] = ["sk-", "ghp_", "github_pat_", "AKIA", "xoxb-", "-----BEGIN", "glpat-"];
+    // Names that hold credentials (matched anywhere in the key, any case).
+    const KEYS: [&str; 20] = [
+        "PASSWORD",
+        "PASSWD",
+        "PASSPHRASE",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+        "SIGNING_KEY",
+        "ENCRYPTION_KEY",
+        "CREDENTIAL",
+        "AUTH_KEY",
+        "SESSION_KEY",
+        "MASTER_KEY",
+        "CONNECTION_STRING",
+        "CONN_STR",
+        "DSN",
+        "WEBHOOK_URL",
+        "LICENSE_KEY",
+    ];
+    // Token formats by their documented prefixes (each vendor's token format page, as collected
+    // by gitleaks v8 config/gitleaks.toml rules; read 2026-12-02): OpenAI and Anthropic, Stripe
+    // secret and restricted keys, GitHub (classic, OAuth, user-to-server, server-to-server,
+    // refresh, fine-grained), GitLab, AWS access key IDs (long-term and temporary), Slack bot,
+    // user, app, refresh and config tokens, Google API keys, SendGrid, npm, PyPI, DigitalOcean
+    // personal, OAuth and refresh tokens, Docker Hub, HashiCorp Vault service and batch tokens,
+    // Shopify, Hugging Face, and any PEM private key.
+    const PREFIXES: [&str; 35] = [
+        "sk-",
+        "sk_live_",
+        "sk_test_",
+        "rk_live_",
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "ghr_",
+        "github_pat_",
+        "glpat-",
+        "AKIA",
+        "ASIA",
+        "xoxb-",
+        "xoxp-",
+        "xoxa-",
+        "xoxr-",
+        "xoxe-",
+        "xapp-",
+        "AIza",
+        "SG.",
+        "npm_",
+        "pypi-",
+        "dop_v1_",
+        "doo_v1_",
+        "dor_v1_",
+        "dckr_pat_",
+        "hvs.",
+        "hvb.",
+        "shpat_",
+        "shpss_",
+        "hf_",
+        "-----BEGIN",
+        "Bearer ",
+        "Basic ",
+    ];
+    // Connection-string fields that carry a password or key (ADO.NET, Azure Storage and
+    // Service Bus, ODBC), matched case-insensitively.
+    const FIELDS: [&str; 5] = ["password=", "pwd=", "accountkey=", "sharedaccesskey=", "sharedaccesssignature="];
     // `key.to_ascii_uppercase().contains(k)` for any `k`, without the copy or the substring
     // searcher's set-up (which cost more than the search on keys this short): at each byte
     // that can start one of them, compare in place.
     let bytes = key.as_bytes();
     let starts_one_at = |at: usize| {
         let rest = bytes.get(at..).unwrap_or(&[]);
-        matches!(rest.first().map(u8::to_ascii_uppercase), Some(b'P' | b'S' | b'T' | b'A' | b'C'))
-            && KEYS.iter().any(|k| rest.get(..k.len()).is_some_and(|w| w.eq_ignore_ascii_case(k.as_bytes())))
+        matches!(
+            rest.first().map(u8::to_ascii_uppercase),
+            Some(b'P' | b'S' | b'T' | b'A' | b'C' | b'E' | b'D' | b'W' | b'M' | b'L')
+        ) && KEYS.iter().any(|k| rest.get(..k.len()).is_some_and(|w| w.eq_ignore_ascii_case(k.as_bytes())))
     };
     let secret_key = (0..bytes.len()).any(starts_one_at);
-    let token_value = PREFIXES.iter().any(|p| value.starts_with(p));
+    // A value long enough to be a token: a prefix alone (`sk-`) or a word (`Basic auth`) is not.
+    let token_value =
+        PREFIXES.iter().any(|p| value.strip_prefix(p).is_some_and(|rest| rest.len() >= 8 && !rest.contains(' ')))
+            || value.starts_with("-----BEGIN");
     let after_scheme = value.as_bytes().windows(3).position(|w| w == b"://").and_then(|at| value.get(at + 3..));
     let url_password = after_scheme.is_some_and(|rest| {
         rest.split('/')
             .next()
             .is_some_and(|authority| authority.split_once('@').is_some_and(|(user, _)| user.contains(':')))
     });
-    (secret_key && !value.is_empty()) || token_value || url_password
+    // A JSON Web Token: three base64url parts, the first a JSON object (`eyJ` is `{"`).
+    let jwt = value.starts_with("eyJ")
+        && value.split('.').count() == 3
+        && value
+            .split('.')
+            .all(|p| p.len() >= 4 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    let lower = value.to_ascii_lowercase();
+    let connection_field = FIELDS.iter().any(|f| {
+        lower.match_indices(f).any(|(at, _)| {
+            (at == 0 || matches!(lower.as_bytes().get(at - 1), Some(b';' | b' ')))
+                && lower.get(at + f.len()..).is_some_and(|v| !v.is_empty() && !v.starts_with(';'))
+        })
+    });
+    // Slack and Discord incoming webhooks hold their secret in the path.
+    let webhook = value.starts_with("https://hooks.slack.com/services/") || value.contains("discord.com/api/webhooks/");
+    (secret_key && !value.is_empty()) || token_value || url_password || jwt || connection_field || webhook
 }
 
 #[allow(clippy::too_many_arguments)]
