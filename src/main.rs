@@ -22,6 +22,12 @@ const FAILED: u8 = 1;
 const IO_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): no staging directory is left behind, and an output
+    // being swapped in is first made whole (`output::interrupted`). 130 is 128 + SIGINT.
+    let _ = ctrlc::set_handler(|| {
+        deployc::output::interrupted();
+        std::process::exit(130);
+    });
     let cli = Cli::parse();
     let colour = Colour(cli.color);
     let code = match cli.command {

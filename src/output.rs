@@ -241,6 +241,32 @@ pub fn worker_threads() -> usize {
 /// the first write, and [`Staging::commit`] renames it over the real one. Dropped without a
 /// commit (an error, a panic), it removes the temporary directory and leaves `dir` as it was.
 /// [`Staging::write`] may be called from several threads at once.
+/// The staging directories of the builds in progress in this process, for [`interrupted`]. A
+/// swap holds the lock from its first rename to its last, so an interruption waits until the
+/// output is whole again.
+static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Held (shared) by every write into a staging directory, and taken whole by [`interrupted`],
+/// so that no thread can create a file or directory again after the staging is removed.
+static WRITING: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// The process was told to stop (SIGINT, SIGTERM, SIGHUP): remove the staging directories of
+/// the builds in progress, after any swap under way has finished. The caller exits next; the
+/// lock stays taken, so no swap starts after this.
+pub fn interrupted() {
+    let writing = WRITING.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    std::mem::forget(writing);
+    let in_progress = IN_PROGRESS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for staging in in_progress.iter() {
+        let _ = fs::remove_dir_all(staging);
+    }
+    std::mem::forget(in_progress);
+}
+
+fn forget_staging(staging: &Path, in_progress: &mut Vec<PathBuf>) {
+    in_progress.retain(|p| p != staging);
+}
+
 pub struct Staging {
     dir: PathBuf,
     staging: PathBuf,
@@ -285,6 +311,7 @@ impl Staging {
     /// last minute or more, so deleting thousands and creating thousands is quadratic (see
     /// BENCHMARKS.md).
     pub fn write(&self, relative: &str, text: &str) -> io::Result<()> {
+        let _writing = WRITING.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         self.create()?;
         if let Some((parent, _)) = relative.rsplit_once('/') {
             let mut made = self.made.lock().map_err(|_| io::Error::other("a thread writing the output panicked"))?;
@@ -300,7 +327,9 @@ impl Staging {
 
     fn create(&self) -> io::Result<()> {
         let created = self.created.get_or_init(|| {
+            let mut in_progress = IN_PROGRESS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let _ = fs::remove_dir_all(&self.staging);
+            in_progress.push(self.staging.clone());
             fs::create_dir_all(&self.staging).map_err(|e| e.to_string())
         });
         created.clone().map_err(io::Error::other)
@@ -310,10 +339,12 @@ impl Staging {
     pub fn commit(mut self) -> io::Result<()> {
         self.create()?;
         self.committed = true;
+        let mut in_progress = IN_PROGRESS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let result = self.swap();
         if result.is_err() {
             let _ = fs::remove_dir_all(&self.staging);
         }
+        forget_staging(&self.staging, &mut in_progress);
         result
     }
 
@@ -342,7 +373,9 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed && self.created.get().is_some() {
+            let mut in_progress = IN_PROGRESS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let _ = fs::remove_dir_all(&self.staging);
+            forget_staging(&self.staging, &mut in_progress);
         }
     }
 }

@@ -162,3 +162,56 @@ fn a_build_killed_between_its_renames_is_recovered_by_the_next() {
     assert_eq!(fs::read_to_string(root.join("out/.deployc-state/kubeconfig")).ok().as_deref(), Some("k"));
     assert!(!root.join(".out.deployc-tmp-4242").exists() && !root.join(".out.deployc-old-4242").exists());
 }
+
+#[path = "../benches/support/generate.rs"]
+mod generate;
+
+/// Interrupted while it writes (SIGINT, then SIGTERM), a build leaves no staging directory and
+/// the previous output as it was.
+#[test]
+fn an_interrupted_build_leaves_no_staging_and_the_old_output() {
+    let temp = TempDir::new("interrupted");
+    let root = Path::new(temp.path());
+    fs::write(root.join("big.deploy"), generate::generate(20_000)).expect("input");
+    fs::write(root.join("small.deploy"), example_text(EXAMPLE)).expect("input");
+    let first = build(root, "small.deploy", "out", &[]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let before = fs::read_to_string(root.join("out/RUNBOOK.md")).expect("runbook");
+    for signal in ["-INT", "-TERM"] {
+        let mut child = Command::new(BIN)
+            .args(["build", "big.deploy", "-o", "out"])
+            .current_dir(root)
+            .env("SOURCE_DATE_EPOCH", deployc::testing::test_epoch())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("deployc runs");
+        // Wait until the build is writing its staging directory, then interrupt it.
+        let staging = |root: &Path| {
+            fs::read_dir(root)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with(".out.deployc-tmp-"))
+        };
+        let started = std::time::Instant::now();
+        while !staging(root) && started.elapsed() < std::time::Duration::from_secs(60) {
+            if child.try_wait().expect("wait").is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let interrupted = child.try_wait().expect("wait").is_none();
+        let _ = Command::new("kill").args([signal, &child.id().to_string()]).status();
+        let status = child.wait().expect("wait");
+        if interrupted && !status.success() {
+            assert_eq!(status.code(), Some(130), "{signal}: the handler exits 130");
+            assert!(!staging(root), "{signal}: a staging directory was left behind");
+            let after = fs::read_to_string(root.join("out/RUNBOOK.md")).expect("the old output is whole");
+            assert_eq!(after, before, "{signal}: the old output changed");
+        } else {
+            // The build finished first (a fast machine): its output must then be whole.
+            assert!(root.join("out/RUNBOOK.md").exists() && !staging(root), "{signal}");
+        }
+    }
+}
