@@ -283,10 +283,22 @@ fn random_value(rng: &mut Rng, depth: usize) -> Value {
 fn random_values_serialise_as_serde_yaml_does() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut fast = 0;
+    let mut retyped = 0;
     for case in 0..30_000 {
         let value = random_value(&mut rng, 5);
         if mentions_yaml11_retyped(&value) {
-            continue; // quoted on purpose where serde_yaml does not: see yaml11_retyped_strings_are_quoted
+            // Quoted on purpose where serde_yaml does not (yaml11_retyped_strings_are_quoted):
+            // the bytes differ, the value read back must not, on the fast path or the fallback.
+            // (Values serde_yaml itself cannot write or read back, such as some tagged ones, are
+            // left out.)
+            if serde_yaml::to_string(&value).is_ok_and(|t| serde_yaml::from_str::<Value>(&t).is_ok_and(|v| v == value))
+            {
+                let text = yaml::to_string(&value).expect("writes");
+                let back: Result<Value, _> = serde_yaml::from_str(&text);
+                assert_eq!(back.ok(), Some(value.clone()), "case {case}: {value:?} reads back differently:\n{text}");
+            }
+            retyped += 1;
+            continue;
         }
         let expected = serde_yaml::to_string(&value).map_err(|e| e.to_string());
         let actual = yaml::to_string(&value).map_err(|e| e.to_string());
@@ -295,6 +307,7 @@ fn random_values_serialise_as_serde_yaml_does() {
     }
     // Most values must take the fast path, or this test proves nothing about it.
     assert!(fast > 10_000, "only {fast} of 30000 values took the fast path");
+    assert!(retyped > 100, "only {retyped} values held YAML 1.1 retyped text");
 }
 
 #[test]
@@ -355,8 +368,32 @@ fn yaml11_retyped_strings_are_quoted() {
         "2001-12-14t21:59:43.10-05:00",
     ];
     let mut documents = Vec::new();
+    let mut fallbacks = Vec::new();
     for text in table {
         assert!(yaml::yaml11_retyped(text), "{text} is not recognised");
+        // With a multi-line string beside it, the object falls back to serde_yaml, which quotes
+        // only what YAML 1.2 retypes: the retyped text must be quoted there too, as a key, a
+        // value and a sequence item, next to block scalars in a mapping and in a sequence.
+        let fallback = Value::Mapping(Mapping::from_iter([
+            (Value::String("script".into()), Value::String(format!("#!/bin/sh\necho {text}\n"))),
+            (Value::String(text.to_string()), Value::String(text.to_string())),
+            (
+                Value::String("items".into()),
+                Value::Sequence(vec![
+                    Value::String(text.to_string()),
+                    Value::String(format!("{text}\n{text}")),
+                    Value::Mapping(Mapping::from_iter([
+                        (Value::String(text.to_string()), Value::String(format!("a\n{text}"))),
+                        (Value::String("after".into()), Value::String(text.to_string())),
+                    ])),
+                ]),
+            ),
+        ]));
+        assert!(!yaml::is_fast(&fallback), "the multi-line string no longer falls back");
+        let out = yaml::to_string(&fallback).expect("writes");
+        let back: Value = serde_yaml::from_str(&out).expect("reads back");
+        assert_eq!(back, fallback, "{text}: serde_yaml reads the fallback differently:\n{out}");
+        fallbacks.push(out);
         let value =
             Value::Mapping(Mapping::from_iter([(Value::String(text.to_string()), Value::String(text.to_string()))]));
         let out = yaml::to_string(&value).expect("writes");
@@ -382,4 +419,20 @@ fn yaml11_retyped_strings_are_quoted() {
     child.stdin.take().expect("stdin").write_all(documents.join("\n---\n").as_bytes()).expect("write");
     let output = child.wait_with_output().expect("python");
     assert!(output.status.success(), "PyYAML (YAML 1.1) retyped one: {}", String::from_utf8_lossy(&output.stderr));
+    // Every scalar of the fallback documents is a string for a YAML 1.1 reader too.
+    let script = "import sys, yaml\ndef strings(v):\n    if isinstance(v, dict):\n        return all(isinstance(k, str) and strings(x) for k, x in v.items())\n    if isinstance(v, list):\n        return all(strings(x) for x in v)\n    return isinstance(v, str)\nfor doc in sys.stdin.read().split('\\n---\\n'):\n    d = yaml.safe_load(doc)\n    assert strings(d), repr(d)\nprint('ok')";
+    let mut child = std::process::Command::new(deployc::testing::client_venv().join("python"))
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    child.stdin.take().expect("stdin").write_all(fallbacks.join("\n---\n").as_bytes()).expect("write");
+    let output = child.wait_with_output().expect("python");
+    assert!(
+        output.status.success(),
+        "PyYAML (YAML 1.1) retyped one in a fallback: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -31,10 +31,120 @@ pub fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<(), s
         Ok(()) => Ok(()),
         Err(Unsupported) => {
             out.truncate(start);
-            out.push_str(&serde_yaml::to_string(value)?);
+            out.push_str(&requote_yaml11(&serde_yaml::to_string(value)?));
             Ok(())
         }
     }
+}
+
+/// serde_yaml's block-style output with every plain scalar (key or value) that a YAML 1.1
+/// reader would retype ([`yaml11_retyped`]) single-quoted, as the fast writer quotes them.
+/// serde_yaml quotes only what YAML 1.2 retypes, so `yes`, `on` or `1_000` were written plain.
+///
+/// Its output has one mapping entry or sequence item per line (it never folds a plain scalar:
+/// the line width is unlimited), quoted scalars that never span lines, and multi-line strings
+/// as block scalars (`|`, `|-`, `|+`, with an optional indentation digit) whose content lines
+/// are indented deeper than the key or dash that opens them; those are left alone.
+fn requote_yaml11(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    // While a block scalar is copied: the column its content lines are deeper than (the key
+    // or the indicator that opens it; `None` for a document that is one block scalar).
+    let mut block: Option<Option<usize>> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        if let Some(column) = block {
+            if body.trim().is_empty() || column.is_none_or(|c| indent > c) {
+                out.push_str(line);
+                continue;
+            }
+            block = None;
+        }
+        let mut column = indent;
+        let mut indicator = None;
+        let mut rest = body.get(indent..).unwrap_or("");
+        let mut rewritten = String::from(body.get(..indent).unwrap_or(""));
+        // Sequence items (`- `) and explicit keys and values (`? `, `: `) before the content.
+        while let Some(after) =
+            rest.strip_prefix("- ").or_else(|| rest.strip_prefix("? ")).or_else(|| rest.strip_prefix(": "))
+        {
+            rewritten.push_str(rest.get(..2).unwrap_or(""));
+            indicator = Some(column);
+            column += 2;
+            rest = after;
+        }
+        if matches!(rest, "-" | "?" | ":") {
+            out.push_str(line);
+            continue;
+        }
+        let token_column = column;
+        // A key: quoted (copied as is) or plain up to the first `: ` (or a final `:`).
+        let (key, value) = if rest.starts_with('\'') || rest.starts_with('"') {
+            match quoted_end(rest) {
+                Some(end) if rest.get(end..).is_some_and(|r| r.starts_with(": ") || r == ":") => {
+                    (rest.get(..end), rest.get(end + 1..).map(|v| v.trim_start_matches(' ')))
+                }
+                _ => (None, Some(rest)),
+            }
+        } else if let Some(at) = rest.find(": ") {
+            (rest.get(..at), rest.get(at + 2..))
+        } else if let Some(key) = rest.strip_suffix(':') {
+            (Some(key), Some(""))
+        } else {
+            (None, Some(rest))
+        };
+        if let Some(key) = key {
+            rewritten.push_str(&requote_plain(key));
+            rewritten.push(':');
+        }
+        let value = value.unwrap_or("");
+        if !value.is_empty() {
+            if key.is_some() {
+                rewritten.push(' ');
+            }
+            if value.starts_with('|') || value.starts_with('>') {
+                block = Some(if key.is_some() { Some(token_column) } else { indicator });
+                rewritten.push_str(value);
+            } else {
+                rewritten.push_str(&requote_plain(value));
+            }
+        }
+        out.push_str(&rewritten);
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A plain scalar, single-quoted when YAML 1.1 would retype it; anything quoted, a flow
+/// collection, a tag, an anchor or an alias stays as it is.
+fn requote_plain(scalar: &str) -> String {
+    let special = scalar.starts_with(['\'', '"', '[', '{', '!', '&', '*']);
+    if !special && yaml11_retyped(scalar) { format!("'{}'", scalar.replace('\'', "''")) } else { scalar.to_string() }
+}
+
+/// Where a quoted scalar at the start of `text` ends (just past its closing quote).
+fn quoted_end(text: &str) -> Option<usize> {
+    let quote = text.chars().next()?;
+    let mut chars = text.char_indices().skip(1).peekable();
+    while let Some((at, c)) = chars.next() {
+        if quote == '\'' && c == '\'' {
+            if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                chars.next();
+                continue;
+            }
+            return Some(at + 1);
+        }
+        if quote == '"' && c == '\\' {
+            chars.next();
+            continue;
+        }
+        if quote == '"' && c == '"' {
+            return Some(at + 1);
+        }
+    }
+    None
 }
 
 /// `value` as YAML, exactly as `serde_yaml::to_string(value)`.
