@@ -82,9 +82,10 @@ fn parse_files(
     let (_, stdlib_diagnostics) = parsed_stdlib();
     sink.extend(stdlib_diagnostics.clone());
     let mut user_modules: Vec<(FileId, Module)> = Vec::new();
-    let mut queue = vec![(root, 0usize)];
+    // Each file's directory below the root file's (the project): imports stay inside it.
+    let mut queue: Vec<(FileId, usize, Vec<String>)> = vec![(root, 0usize, Vec::new())];
     let mut loaded: Vec<String> = Vec::new();
-    while let Some((id, depth)) = queue.pop() {
+    while let Some((id, depth, directory)) = queue.pop() {
         let Some(file) = sources.get(id) else { continue };
         let name = file.name.clone();
         loaded.push(name.clone());
@@ -97,6 +98,14 @@ fn parse_files(
                     Diagnostic::new("E0204", "an import path cannot use `${}`")
                         .at(import.path.span, "interpolated path")
                         .help("write the path literally: `import \"lib/web.deploy\"`"),
+                );
+                continue;
+            };
+            let Some(imported_directory) = confined(&directory, &path) else {
+                sink.push(
+                    Diagnostic::new("E0204", format!("cannot import `{path}`: it is outside the project"))
+                        .at(import.path.span, "an absolute path, or one that leaves the deployment file's directory")
+                        .help("import `.deploy` files from the deployment file's directory or below it, by a relative path such as `\"lib/web.deploy\"`"),
                 );
                 continue;
             };
@@ -116,7 +125,7 @@ fn parse_files(
                         continue;
                     }
                     let imported = sources.add(imported_name, imported_text);
-                    queue.push((imported, depth + 1));
+                    queue.push((imported, depth + 1, imported_directory));
                 }
                 Err(reason) => sink.push(
                     Diagnostic::new("E0204", format!("cannot import `{path}`"))
@@ -128,6 +137,30 @@ fn parse_files(
         user_modules.push((id, module));
     }
     user_modules
+}
+
+/// The directory (below the project's) of the file that `path`, imported from a file in
+/// `directory`, names; `None` when the path is absolute, leaves the project (the root file's
+/// directory) or does not name a `.deploy` file. Decided on the text alone, before anything is
+/// read, so `import "/proc/self/environ"` or `"../../.ssh/id_rsa"` opens nothing.
+fn confined(directory: &[String], path: &str) -> Option<Vec<String>> {
+    if path.starts_with(['/', '\\']) || path.contains('\\') || path.get(1..2) == Some(":") || !path.ends_with(".deploy")
+    {
+        return None;
+    }
+    let mut parts: Vec<String> = directory.to_vec();
+    let components: Vec<&str> = path.split('/').collect();
+    let (_, dirs) = components.split_last()?;
+    for part in dirs {
+        match *part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            name => parts.push(name.to_string()),
+        }
+    }
+    Some(parts)
 }
 
 /// Check the parsed user files (and the stdlib) and return the deployment to build.
