@@ -366,7 +366,12 @@ impl Staging {
             let _ = fs::rename(self.staging.join(STATE_DIR), &state);
             return Err(error);
         }
-        fs::remove_dir_all(&self.backup)
+        // The new output is in place: the build succeeded. An old output that cannot be
+        // removed now (a full disk, a file held open) is not a failure of the build, which
+        // must not say it failed when it replaced the output; the next build removes it
+        // (`recover`).
+        let _ = fs::remove_dir_all(&self.backup);
+        Ok(())
     }
 }
 
