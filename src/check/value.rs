@@ -18,6 +18,9 @@ pub struct Cx<'a> {
     pub lets: &'a BTreeMap<String, Let>,
 }
 
+/// The largest CPU quantity, in millicores (10^18, as memory's bound is 10^18 bytes).
+pub const MAX_MILLICORES: f64 = 1e18;
+
 impl Cx<'_> {
     pub fn error(&mut self, diagnostic: Diagnostic) {
         self.sink.push(diagnostic);
@@ -202,7 +205,7 @@ impl Cx<'_> {
         }
     }
 
-    /// CPU: `2` or `0.5` cores, `250m` millicores.
+    /// CPU: `2` or `0.5` cores, `250m` millicores, at most [`MAX_MILLICORES`].
     pub fn cpu(&mut self, value: &Value, what: &str) -> Option<Spanned<Cpu>> {
         let value = self.constant(value);
         let millis = match &value.kind {
@@ -224,6 +227,16 @@ impl Cx<'_> {
                 Diagnostic::new("E0314", format!("`{what}` must be at least one millicore"))
                     .at(value.span, "not a whole number of millicores")
                     .help("write CPU as whole millicores (`250m`) or cores (`0.5`, `2`)"),
+            );
+            return None;
+        }
+        // Kubernetes keeps a quantity's milli-units in a 64-bit integer; memory has the same
+        // bound (1e18 bytes).
+        if millis > MAX_MILLICORES {
+            self.error(
+                Diagnostic::new("E0314", format!("`{what}` is out of range"))
+                    .at(value.span, "more than 1,000,000,000,000,000 cores")
+                    .help("write CPU such as `250m` or `2`"),
             );
             return None;
         }
