@@ -187,3 +187,23 @@ fn labels_thousands_of_lines_apart_are_drawn_apart() {
     assert!(report.contains("first defined here") && report.contains("defined again here"), "{report}");
     assert!(report.lines().count() < 30, "{report}");
 }
+
+// Issue 20, finding 9: each did-you-mean compared the name with every candidate, so 16,000
+// references to undefined services among 16,000 services took 100 s. Suggestions now share
+// one budget per compilation; past it a diagnostic has the plain help.
+#[test]
+fn suggestions_stop_when_their_budget_is_spent() {
+    use deployc::diagnostics::suggest::SUGGESTION_BUDGET;
+    let n = 4_000;
+    let members: String = (0..n)
+        .map(|i| format!("  service web{i} {{ image = \"registry.example.com/web:1.0.0\", uses = [wbe{i}] }}\n"))
+        .collect();
+    let result = compile_text("uses.deploy", &local_deployment(&members));
+    let undefined: Vec<_> = result.diagnostics.iter().filter(|d| d.code == "E0203").collect();
+    assert_eq!(undefined.len(), n);
+    let suggested =
+        undefined.iter().filter(|d| d.help.as_deref().is_some_and(|h| h.starts_with("did you mean"))).count();
+    // The first ones are suggested their service (`wbe7` → `web7`), then the budget is spent.
+    assert!(suggested > 0 && suggested <= SUGGESTION_BUDGET / n, "{suggested} suggested");
+    assert_eq!(undefined[0].help.as_deref(), Some("did you mean `web0`?"));
+}
