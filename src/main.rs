@@ -21,6 +21,12 @@ const FAILED: u8 = 1;
 /// Usage or I/O error.
 const IO_ERROR: u8 = 2;
 
+/// The largest `.deploy` file (or import, or standard input of `fmt -`) deployc reads: 64 MiB,
+/// three times the largest input it is tested on (`tests/large_input.rs`, 20 MB, 52,000
+/// services). A larger input is not a hand-written deployment, and reading it whole (as
+/// `/dev/zero` was, until memory ran out) helps nobody.
+const MAX_INPUT_BYTES: u64 = 64 << 20;
+
 fn main() -> ExitCode {
     // Interrupted (Ctrl-C, SIGTERM, SIGHUP): no staging directory is left behind, and an output
     // being swapped in is first made whole (`output::interrupted`). 130 is 128 + SIGINT.
@@ -198,12 +204,7 @@ fn fmt(paths: &[PathBuf], check: bool, colour: Colour) -> u8 {
     for path in expand_paths(paths, &mut worst) {
         let stdin = path.as_os_str() == "-";
         let display = if stdin { "<stdin>".to_string() } else { path.display().to_string() };
-        let bytes = if stdin {
-            let mut buffer = Vec::new();
-            std::io::stdin().read_to_end(&mut buffer).map(|_| buffer)
-        } else {
-            std::fs::read(&path)
-        };
+        let bytes = if stdin { read_capped(std::io::stdin().lock()) } else { read_input(&path) };
         let bytes = match bytes {
             Ok(bytes) => bytes,
             Err(error) => {
@@ -541,7 +542,7 @@ impl Loaded {
 /// Read a file; `None` (after printing why) when it cannot be read.
 fn load(path: &Path) -> Option<Loaded> {
     let name = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_input(path) {
         Ok(bytes) => bytes,
         Err(error) => {
             eprintln!("error: cannot read {name}: {error}");
@@ -559,9 +560,73 @@ fn importer() -> impl Fn(&str, &str) -> Result<(String, String), String> {
     |importer: &str, relative: &str| {
         let base = Path::new(importer).parent().unwrap_or(Path::new(""));
         let path = base.join(relative);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = read_input(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
         Ok((path.display().to_string(), text))
     }
+}
+
+/// An input file's bytes: a regular file (checked before it is opened, since opening a named
+/// pipe waits for a writer and a device such as `/dev/zero` never ends) of at most
+/// [`MAX_INPUT_BYTES`].
+fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
+    let metadata = std::fs::metadata(path)?;
+    refuse_unless_regular(&metadata)?;
+    if metadata.len() > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path)?;
+    // The path may have been replaced between the two looks: check what was opened.
+    refuse_unless_regular(&file.metadata()?)?;
+    read_capped(file)
+}
+
+fn refuse_unless_regular(metadata: &std::fs::Metadata) -> std::io::Result<()> {
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let kind = metadata.file_type();
+    let what = if kind.is_dir() { "a directory" } else { special_file_kind(&kind) };
+    Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("not a regular file ({what})")))
+}
+
+#[cfg(unix)]
+fn special_file_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a named pipe"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_file_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// Read to the end, refusing more than [`MAX_INPUT_BYTES`] (reading one byte more than the
+/// cap, so a file that grows after it was looked at cannot pass it).
+fn read_capped(reader: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+fn too_large() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("larger than {} MiB, the most deployc reads", MAX_INPUT_BYTES >> 20),
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

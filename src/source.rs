@@ -2,6 +2,7 @@
 //! AST node carries a `Span` into one of them.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,16 +40,65 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     pub is_stdlib: bool,
+    /// The byte offset at which each line starts, made on first use (the text never changes
+    /// once the file is in a `SourceMap`), so that a position costs a binary search instead of
+    /// a scan from the start of the file: thousands of diagnostics stay linear.
+    line_starts: OnceLock<Vec<usize>>,
+    /// The text as a terminal may show it (`crate::text::displayable`: control and
+    /// bidirectional characters replaced, byte for byte the same length), made on first use.
+    displayable: OnceLock<Option<String>>,
 }
 
 impl SourceFile {
-    /// 1-based line and column of a byte offset.
+    fn new(name: String, text: String, is_stdlib: bool) -> Self {
+        SourceFile { name, text, is_stdlib, line_starts: OnceLock::new(), displayable: OnceLock::new() }
+    }
+
+    /// The text with every character E0103 reports replaced by one of the same length, so
+    /// that diagnostics never send it to a terminal; the text itself when it has none.
+    pub fn displayable_text(&self) -> &str {
+        self.displayable
+            .get_or_init(|| match crate::text::displayable(&self.text) {
+                std::borrow::Cow::Borrowed(_) => None,
+                std::borrow::Cow::Owned(text) => Some(text),
+            })
+            .as_deref()
+            .unwrap_or(&self.text)
+    }
+
+    /// The byte offset at which each line starts (the first is 0); a line ends at `\n`.
+    pub fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// The 0-based line holding byte `offset` (clamped to the text).
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.line_starts().partition_point(|start| *start <= offset).saturating_sub(1)
+    }
+
+    /// The byte range of 0-based line `line`, without its `\n`.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let starts = self.line_starts();
+        let start = starts.get(line).copied().unwrap_or(self.text.len());
+        let end = starts.get(line + 1).map(|next| next - 1).unwrap_or(self.text.len());
+        start..end.max(start)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
-        (line, col)
+        let line = self.line_index(offset);
+        let start = self.line_range(line).start;
+        let col = match self.text.get(start..offset) {
+            Some(before) => before.chars().count(),
+            None => offset - start,
+        };
+        (line + 1, col + 1)
     }
 }
 
@@ -75,11 +125,11 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.push(SourceFile { name: name.into(), text: text.into(), is_stdlib: false })
+        self.push(SourceFile::new(name.into(), text.into(), false))
     }
 
     fn add_stdlib(&mut self, name: &str, text: &str) -> FileId {
-        self.push(SourceFile { name: format!("<stdlib/{name}>"), text: text.to_string(), is_stdlib: true })
+        self.push(SourceFile::new(format!("<stdlib/{name}>"), text.to_string(), true))
     }
 
     fn push(&mut self, file: SourceFile) -> FileId {

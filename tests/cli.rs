@@ -364,3 +364,66 @@ fn a_failed_build_leaves_the_previous_output_as_it_was() {
     assert_eq!(code(&blocked), 2, "{}", stderr(&blocked));
     assert!(stderr(&blocked).contains("cannot write"), "{}", stderr(&blocked));
 }
+
+/// Run deployc, killing it (and failing) if it has not finished in a minute: the special
+/// files below made it wait forever.
+#[cfg(unix)]
+fn run_bounded(args: &[&str]) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", deployc::testing::test_epoch())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run deployc: {e}"));
+    for _ in 0..600 {
+        if child.try_wait().ok().flatten().is_some() {
+            return child.wait_with_output().unwrap_or_else(|e| panic!("cannot read deployc's output: {e}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("deployc {args:?} was still running after a minute");
+}
+
+// Issue 20, finding 9: `/dev/zero` was read until memory ran out and a named pipe blocked
+// forever. Only regular files are read (looked at before they are opened), up to 64 MiB.
+#[cfg(unix)]
+#[test]
+fn special_and_oversized_files_are_refused_without_reading_them() {
+    let dir = TempDir::new("special-files");
+    let fifo = format!("{}/pipe.deploy", dir.path());
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap_or_else(|e| panic!("cannot run mkfifo: {e}"));
+    assert!(made.success());
+    let big = format!("{}/big.deploy", dir.path());
+    // Sparse: 65 MiB long, nothing written.
+    fs::File::create(&big).and_then(|f| f.set_len(65 << 20)).unwrap_or_else(|e| panic!("cannot make {big}: {e}"));
+    let out = format!("{}/out", dir.path());
+    let cases: [(&[&str], &str); 8] = [
+        (&["check", &fifo], "not a regular file (a named pipe)"),
+        (&["build", &fifo, "-o", &out], "not a regular file (a named pipe)"),
+        (&["fmt", &fifo], "not a regular file (a named pipe)"),
+        (&["cost", &fifo], "not a regular file (a named pipe)"),
+        (&["check", "/dev/zero"], "not a regular file (a character device)"),
+        (&["fmt", "/dev/zero", "--check"], "not a regular file (a character device)"),
+        (&["check", &big], "larger than 64 MiB, the most deployc reads"),
+        (&["check", dir.path()], "not a regular file (a directory)"),
+    ];
+    for (args, why) in cases {
+        let output = run_bounded(args);
+        assert_eq!(code(&output), 2, "deployc {args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(&format!("error: cannot read {}: {why}", args[1])), "{}", stderr(&output));
+    }
+    // An import of one is E0204.
+    let file = format!("{}/imports.deploy", dir.path());
+    fs::write(&file, "import \"pipe.deploy\"\nimport \"/dev/zero\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let output = run_bounded(&["check", &file]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    for why in ["not a regular file (a named pipe)", "not a regular file (a character device)"] {
+        assert!(stderr(&output).contains(why), "{}", stderr(&output));
+    }
+    assert_eq!(stderr(&output).matches("E0204").count(), 2, "{}", stderr(&output));
+}

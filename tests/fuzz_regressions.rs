@@ -1,7 +1,7 @@
 //! The fuzz targets' oracle (`deployc::testing::parse_check_oracle`, the body of
 //! `fuzz/fuzz_targets/parse_check.rs`) over every saved input: the fuzzers' findings in
-//! `fuzz/regressions/` (each once made a target fail), and every example, error example and
-//! stdlib file, which seed the fuzzers' corpora. See notes/fuzzing.md.
+//! `fuzz/regressions/` (each once made a target fail), and every example, error example,
+//! stdlib file and `fuzz/seeds/` file, which seed the fuzzers' corpora. See notes/fuzzing.md.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ fn fuzz_findings_stay_fixed() {
 #[test]
 fn the_fuzz_seeds_hold_the_invariants() {
     let mut seeds = deploy_files("examples");
-    for dir in ["examples/errors", "stdlib/providers", "stdlib/components"] {
+    for dir in ["examples/errors", "stdlib/providers", "stdlib/components", "fuzz/seeds"] {
         seeds.extend(deploy_files(dir));
     }
     assert!(seeds.len() > 60, "only {} seeds", seeds.len());

@@ -5,6 +5,11 @@
 //! brokers, against the node pools' allocatable resources at their declared and maximum node
 //! counts. Cost: nodes, control plane and the ingress load balancer from the provider's dated
 //! price table, against `budget`.
+//!
+//! The arithmetic saturates: a product or sum past `u64::MAX` (a million replicas of a pod
+//! asking for a petabyte) stays at `u64::MAX`, which no pool can hold and no budget covers, so
+//! absurd values are reported (E0317, E0318, E0319) instead of wrapping round to a small
+//! number that fits.
 
 use super::model::{Cpu, Deployment, Memory, Origin, ProviderKind, Replicas};
 use super::value::Cx;
@@ -38,8 +43,8 @@ pub fn demand(deployment: &Deployment) -> Vec<Demand> {
 fn total_demand(deployment: &Deployment) -> (Cpu, Memory) {
     let (mut cpu, mut memory) = (0u64, 0u64);
     each_demand(deployment, |_, line_cpu, line_memory| {
-        cpu += line_cpu.millis;
-        memory += line_memory.bytes;
+        cpu = cpu.saturating_add(line_cpu.millis);
+        memory = memory.saturating_add(line_memory.bytes);
     });
     (Cpu { millis: cpu }, Memory { bytes: memory })
 }
@@ -55,13 +60,17 @@ fn each_demand(deployment: &Deployment, mut line: impl FnMut(&dyn Fn() -> String
             };
             format!("{} × {scale}", service.name.value)
         };
-        line(&what, Cpu { millis: service.cpu.request.millis * n }, Memory { bytes: service.memory.request.bytes * n });
+        line(
+            &what,
+            Cpu { millis: service.cpu.request.millis.saturating_mul(n) },
+            Memory { bytes: service.memory.request.bytes.saturating_mul(n) },
+        );
         let sidecar = sidecar_requests(deployment, service);
         if sidecar != (0, 0) {
             line(
                 &|| format!("{} Dapr sidecars × {n}", service.name.value),
-                Cpu { millis: sidecar.0 * n },
-                Memory { bytes: sidecar.1 * n },
+                Cpu { millis: sidecar.0.saturating_mul(n) },
+                Memory { bytes: sidecar.1.saturating_mul(n) },
             );
         }
     }
@@ -77,8 +86,8 @@ fn each_demand(deployment: &Deployment, mut line: impl FnMut(&dyn Fn() -> String
             let memory = entry.option("broker_memory").and_then(parse_memory).unwrap_or(Memory { bytes: 1 << 30 });
             line(
                 &|| format!("stack: kafka brokers × {brokers}"),
-                Cpu { millis: cpu.millis * brokers },
-                Memory { bytes: memory.bytes * brokers },
+                Cpu { millis: cpu.millis.saturating_mul(brokers) },
+                Memory { bytes: memory.bytes.saturating_mul(brokers) },
             );
         }
     }
@@ -88,7 +97,7 @@ fn each_demand(deployment: &Deployment, mut line: impl FnMut(&dyn Fn() -> String
 pub fn parse_cpu(text: &str) -> Option<Cpu> {
     match text.strip_suffix('m') {
         Some(m) => m.parse().ok().map(|millis| Cpu { millis }),
-        None => text.parse::<u64>().ok().map(|cores| Cpu { millis: cores * 1000 }),
+        None => text.parse::<u64>().ok().map(|cores| Cpu { millis: cores.saturating_mul(1000) }),
     }
 }
 
@@ -97,7 +106,7 @@ pub fn parse_memory(text: &str) -> Option<Memory> {
     const UNITS: [(&str, u64); 4] = [("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40)];
     for (unit, size) in UNITS {
         if let Some(n) = text.strip_suffix(unit) {
-            return n.parse::<u64>().ok().map(|n| Memory { bytes: n * size });
+            return n.parse::<u64>().ok().map(|n| Memory { bytes: n.saturating_mul(size) });
         }
     }
     text.parse().ok().map(|bytes| Memory { bytes })
@@ -126,10 +135,11 @@ pub fn supply(deployment: &Deployment) -> ((Cpu, Memory), (Cpu, Memory), Vec<Str
     for pool in deployment.target.pools.iter().filter(|p| !p.control_plane) {
         let Some(size) = provider.sizes.iter().find(|s| s.name == pool.size.value) else { continue };
         let max = pool.autoscale.map(|(_, hi)| hi).unwrap_or(pool.count).max(pool.count);
-        at_count.0 += size.allocatable_cpu.millis * u64::from(pool.count);
-        at_count.1 += size.allocatable_memory.bytes * u64::from(pool.count);
-        at_max.0 += size.allocatable_cpu.millis * u64::from(max);
-        at_max.1 += size.allocatable_memory.bytes * u64::from(max);
+        let (count, max) = (u64::from(pool.count), u64::from(max));
+        at_count.0 = at_count.0.saturating_add(size.allocatable_cpu.millis.saturating_mul(count));
+        at_count.1 = at_count.1.saturating_add(size.allocatable_memory.bytes.saturating_mul(count));
+        at_max.0 = at_max.0.saturating_add(size.allocatable_cpu.millis.saturating_mul(max));
+        at_max.1 = at_max.1.saturating_add(size.allocatable_memory.bytes.saturating_mul(max));
         lines.push(format!("pool {}: {} × {}", pool.name, pool.count, size.name));
     }
     (
@@ -139,13 +149,19 @@ pub fn supply(deployment: &Deployment) -> ((Cpu, Memory), (Cpu, Memory), Vec<Str
     )
 }
 
+/// `≥` before an amount that saturated (see the module comment): at least that much.
+fn at_least(amount: u64) -> &'static str {
+    if amount == u64::MAX { "≥" } else { "" }
+}
+
 fn gib(memory: Memory) -> String {
     let gib = memory.bytes as f64 / f64::from(1u32 << 30);
-    if gib >= 1.0 { format!("{gib:.1}Gi") } else { format!("{}Mi", memory.bytes >> 20) }
+    let at_least = at_least(memory.bytes);
+    if gib >= 1.0 { format!("{at_least}{gib:.1}Gi") } else { format!("{}Mi", memory.bytes >> 20) }
 }
 
 fn cores(cpu: Cpu) -> String {
-    format!("{}m", cpu.millis)
+    format!("{}{}m", at_least(cpu.millis), cpu.millis)
 }
 
 /// The arithmetic as a small table, for a diagnostic's notes.
@@ -196,8 +212,8 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
         if (max_cpu, max_memory) != (count_cpu, count_memory) {
             rows.push((format!("allocatable at {} (max)", pools_text(true)), max_cpu, max_memory));
         }
-        let fits_max = total.0 <= max_cpu && total.1 <= max_memory;
-        let fits_count = total.0 <= count_cpu && total.1 <= count_memory;
+        let fits_max = fits(total.0.millis, max_cpu.millis) && fits(total.1.bytes, max_memory.bytes);
+        let fits_count = fits(total.0.millis, count_cpu.millis) && fits(total.1.bytes, count_memory.bytes);
         if provider.kind != ProviderKind::Local && !fits_max {
             cx.error(
                 Diagnostic::new("E0317", "the workload does not fit the node pools, even at maximum scale")
@@ -223,7 +239,10 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
             largest.fold((0, 0), |acc, s| (acc.0.max(s.allocatable_cpu.millis), acc.1.max(s.allocatable_memory.bytes)));
         for service in &deployment.services {
             let sidecar = sidecar_requests(deployment, service);
-            let (cpu, memory) = (service.cpu.request.millis + sidecar.0, service.memory.request.bytes + sidecar.1);
+            let (cpu, memory) = (
+                service.cpu.request.millis.saturating_add(sidecar.0),
+                service.memory.request.bytes.saturating_add(sidecar.1),
+            );
             if node_cpu > 0 && (cpu > node_cpu || memory > node_memory) {
                 cx.error(
                     Diagnostic::new("E0318", format!("one `{}` pod is larger than any node", service.name.value))
@@ -285,6 +304,12 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
     }
 }
 
+/// Whether `demand` fits `supply`. A demand that saturated is more than any supply, even one
+/// that saturated too.
+fn fits(demand: u64, supply: u64) -> bool {
+    demand < u64::MAX && demand <= supply
+}
+
 /// One line of the cost estimate.
 #[derive(Debug, Clone)]
 pub struct CostLine {
@@ -309,8 +334,8 @@ pub fn monthly_cost(deployment: &Deployment) -> Cost {
         let max = pool.autoscale.map(|(_, hi)| hi).unwrap_or(pool.count).max(pool.count);
         lines.push(CostLine {
             what: format!("pool {} ({} × {} at {}/mo)", pool.name, pool.count, size.name, dollars(size.price.cents)),
-            at_count: size.price.cents * u64::from(pool.count),
-            at_max: size.price.cents * u64::from(max),
+            at_count: size.price.cents.saturating_mul(u64::from(pool.count)),
+            at_max: size.price.cents.saturating_mul(u64::from(max)),
         });
     }
     if provider.control_plane_price.cents > 0 {
@@ -322,14 +347,19 @@ pub fn monthly_cost(deployment: &Deployment) -> Cost {
         let c = provider.load_balancer_price.cents;
         lines.push(CostLine { what: "load balancer of the ingress controller".into(), at_count: c, at_max: c });
     }
-    let at_count = lines.iter().map(|l| l.at_count).sum();
-    let at_max = lines.iter().map(|l| l.at_max).sum();
+    let at_count = lines.iter().fold(0u64, |sum, l| sum.saturating_add(l.at_count));
+    let at_max = lines.iter().fold(0u64, |sum, l| sum.saturating_add(l.at_max));
     Cost { lines, at_count, at_max }
 }
 
 /// Dollars from cents: `$24`, `$4.59`.
 pub fn dollars(cents: u64) -> String {
-    if cents.is_multiple_of(100) { format!("${}", cents / 100) } else { format!("${}.{:02}", cents / 100, cents % 100) }
+    let at_least = at_least(cents);
+    if cents.is_multiple_of(100) {
+        format!("{at_least}${}", cents / 100)
+    } else {
+        format!("{at_least}${}.{:02}", cents / 100, cents % 100)
+    }
 }
 
 /// The cheapest single pool (size × count, up to 20 nodes) that fits at its count.
@@ -337,10 +367,10 @@ fn smallest_fit(deployment: &Deployment, total: (Cpu, Memory)) -> Option<String>
     let mut best: Option<(u64, String)> = None;
     for size in &deployment.provider.sizes {
         for count in 1..=20u64 {
-            if size.allocatable_cpu.millis * count >= total.0.millis
-                && size.allocatable_memory.bytes * count >= total.1.bytes
+            if size.allocatable_cpu.millis.saturating_mul(count) >= total.0.millis
+                && size.allocatable_memory.bytes.saturating_mul(count) >= total.1.bytes
             {
-                let price = size.price.cents * count;
+                let price = size.price.cents.saturating_mul(count);
                 if best.as_ref().is_none_or(|(p, _)| price < *p) {
                     best = Some((price, format!("{count} × {}", size.name)));
                 }

@@ -7,7 +7,6 @@ use super::model::*;
 use super::reader::{Reader, Schema, free_pairs, free_pairs_except};
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
-use crate::diagnostics::suggest::did_you_mean;
 use crate::syntax::ast::{Block, Call, Member, Value, ValueKind};
 
 /// Everything a deployment may refer to by name.
@@ -397,7 +396,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         return None;
     };
     let Some(provider) = lib.providers.get(&label.name) else {
-        let near = did_you_mean(&label.name, lib.providers.keys().map(String::as_str));
+        let near = cx.did_you_mean(&label.name, lib.providers.keys().map(String::as_str));
         let names: Vec<String> = lib.providers.keys().cloned().collect();
         cx.error(
             Diagnostic::new("E0203", format!("unknown provider `{}`", label.name))
@@ -726,7 +725,7 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
         };
         let Some(component) = lib.components.get(&name) else {
             let names: Vec<String> = lib.components.keys().cloned().collect();
-            let near = did_you_mean(&name, lib.components.keys().map(String::as_str));
+            let near = cx.did_you_mean(&name, lib.components.keys().map(String::as_str));
             cx.error(
                 Diagnostic::new("E0203", format!("unknown component `{name}`"))
                     .at(span, "no component with this name")
@@ -1043,7 +1042,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         Some(template) => match lib.templates.get(&template.name) {
             Some(t) => Some(*t),
             None => {
-                let near = did_you_mean(&template.name, lib.templates.keys().map(String::as_str));
+                let near = cx.did_you_mean(&template.name, lib.templates.keys().map(String::as_str));
                 cx.error(
                     Diagnostic::new("E0203", format!("undefined template `{}`", template.name))
                         .at(template.span, "no template with this name")
@@ -1308,7 +1307,7 @@ fn image_contract(cx: &mut Cx, r: &Reader, lib: &Library, image: &Spanned<String
                 Some(contract) => contract,
                 None => {
                     let names: Vec<String> = lib.images.keys().cloned().collect();
-                    let near = did_you_mean(&wanted.value, lib.images.keys().map(String::as_str));
+                    let near = cx.did_you_mean(&wanted.value, lib.images.keys().map(String::as_str));
                     cx.error(
                         Diagnostic::new("E0203", format!("no image contract named `{}`", wanted.value))
                             .at(wanted.span, "deployc knows no such image")
@@ -1341,7 +1340,7 @@ fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Ex
         let name = &allow.name.name;
         if !EXCEPTIONS.iter().any(|(n, _, _)| n == name) {
             let names: Vec<String> = EXCEPTIONS.iter().map(|(n, _, _)| n.to_string()).collect();
-            let near = did_you_mean(name, EXCEPTIONS.iter().map(|(n, _, _)| *n));
+            let near = cx.did_you_mean(name, EXCEPTIONS.iter().map(|(n, _, _)| *n));
             cx.error(
                 Diagnostic::new("E0201", format!("unknown exception `{name}`"))
                     .at(allow.name.span, "not an exception deployc knows")
@@ -1558,7 +1557,7 @@ fn call_of<'v>(cx: &mut Cx, value: &'v Value, what: &str, allowed: &[&str], exam
     match &value.kind {
         ValueKind::Call(call) if allowed.contains(&call.name.name.as_str()) => Some(call),
         ValueKind::Call(call) => {
-            let near = did_you_mean(&call.name.name, allowed.iter().copied());
+            let near = cx.did_you_mean(&call.name.name, allowed.iter().copied());
             let list: Vec<String> = allowed.iter().map(|s| format!("{s}(…)")).collect();
             cx.error(
                 Diagnostic::new("E0203", format!("unknown function `{}` for `{what}`", call.name.name))
@@ -1591,7 +1590,7 @@ fn arity(cx: &mut Cx, call: &Call, span: crate::source::Span, positional: usize,
     let mut ok = call.args.len() == positional;
     for (key, _) in &call.named {
         if !named.contains(&key.name.as_str()) {
-            let near = did_you_mean(&key.name, named.iter().copied());
+            let near = cx.did_you_mean(&key.name, named.iter().copied());
             cx.error(
                 Diagnostic::new("E0201", format!("`{}` takes no argument `{}`", call.name.name, key.name))
                     .at(key.span, "unknown argument")

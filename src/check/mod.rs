@@ -258,7 +258,7 @@ fn check_modules(
         }
     }
 
-    let mut cx = Cx { sink, lets: &lets };
+    let mut cx = Cx { sink, lets: &lets, suggestions: Default::default() };
     let providers: BTreeMap<String, Provider> = provider_blocks
         .iter()
         .filter_map(|(name, block)| library::read_provider(&mut cx, block).map(|p| (name.clone(), p)))

@@ -415,7 +415,7 @@ pub struct Deployment {
     pub success: Vec<Criterion>,
     /// Every service and secret name declared, including those whose blocks had errors, so
     /// that references to them are not reported as undefined as well.
-    pub declared: Vec<String>,
+    pub declared: std::collections::BTreeSet<String>,
     /// The ingress controller that serves routes and its class: one in the stack, else one
     /// the provider bundles (set by `rules::check_deployment`).
     pub ingress: Option<(String, String)>,

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
-use crate::diagnostics::suggest::did_you_mean;
 use crate::syntax::ast::{Attr, Block, Member, Value};
 
 /// What a block kind accepts.
@@ -104,7 +103,7 @@ impl<'b> Reader<'b> {
                         let help = if schema.attrs.contains(&text.as_str()) {
                             format!("`{text}` needs a value: `{text} = …`")
                         } else {
-                            match did_you_mean(&text, schema.attrs.iter().copied()) {
+                            match cx.did_you_mean(&text, schema.attrs.iter().copied()) {
                                 Some(near) => format!("did you mean `{near} = …`?"),
                                 None => format!(
                                     "write attributes as `name = value`; {} accepts {}",
@@ -241,7 +240,7 @@ fn unknown(cx: &mut Cx, name: &str, span: crate::source::Span, schema: &Schema<'
         return;
     }
     let candidates = schema.attrs.iter().chain(schema.blocks.iter()).copied();
-    let help = match did_you_mean(name, candidates) {
+    let help = match crate::diagnostics::suggest::did_you_mean(name, candidates) {
         Some(near) => format!("did you mean `{near}`? {} accepts {}", capitalise(schema.what), valid_set(schema)),
         None => format!("{} accepts {}", capitalise(schema.what), valid_set(schema)),
     };

@@ -7,7 +7,6 @@ use super::deployment::{check_k8s_name, duplicate};
 use super::model::*;
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
-use crate::diagnostics::suggest::did_you_mean;
 use crate::source::Span;
 
 /// Run every check on `deployment` (its `ingress` already resolved).
@@ -261,9 +260,15 @@ pub fn ingress_controller(
         })
 }
 
-fn undefined<'a>(cx: &mut Cx, what: &str, name: &str, span: Span, known: impl Iterator<Item = &'a str>, form: &str) {
-    let known: Vec<&str> = known.collect();
-    let near = if known.is_empty() { None } else { did_you_mean(name, known.iter().copied()) };
+fn undefined<'a>(
+    cx: &mut Cx,
+    what: &str,
+    name: &str,
+    span: Span,
+    known: impl ExactSizeIterator<Item = &'a str>,
+    form: &str,
+) {
+    let near = cx.did_you_mean(name, known);
     cx.error(
         Diagnostic::new("E0203", format!("undefined {what} `{name}`"))
             .at(span, format!("no {what} with this name"))
@@ -619,7 +624,7 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
             Some(secret) => {
                 let keys: Vec<&str> = secret.key_names().collect();
                 if !keys.contains(&var.key.value.as_str()) {
-                    let near = did_you_mean(&var.key.value, keys.iter().copied());
+                    let near = cx.did_you_mean(&var.key.value, keys.iter().copied());
                     cx.error(
                         Diagnostic::new(
                             "E0203",

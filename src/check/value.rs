@@ -8,17 +8,32 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::model::{Cpu, Memory, Money, Spanned};
-use crate::diagnostics::suggest::did_you_mean;
+use crate::diagnostics::suggest::Budget;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::syntax::ast::{Let, StrLit, StrPart, Value, ValueKind};
 
-/// The checking context: the diagnostics sink and the `let` constants in scope.
+/// The checking context: the diagnostics sink, the `let` constants in scope and what is left
+/// of the compilation's did-you-mean budget.
 pub struct Cx<'a> {
     pub sink: &'a mut Diagnostics,
     pub lets: &'a BTreeMap<String, Let>,
+    pub suggestions: Budget,
 }
 
+/// The largest CPU quantity, in millicores (10^18, as memory's bound is 10^18 bytes).
+pub const MAX_MILLICORES: f64 = 1e18;
+
 impl Cx<'_> {
+    /// The closest of `candidates` to `name` (see [`crate::diagnostics::suggest`]), within the
+    /// compilation's budget; `None` when there are no candidates.
+    pub fn did_you_mean<'n, I>(&mut self, name: &str, candidates: I) -> Option<String>
+    where
+        I: IntoIterator<Item = &'n str>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        self.suggestions.did_you_mean(name, candidates)
+    }
+
     pub fn error(&mut self, diagnostic: Diagnostic) {
         self.sink.push(diagnostic);
     }
@@ -51,16 +66,17 @@ impl Cx<'_> {
         let mut diagnostic = Diagnostic::new("E0301", format!("`{what}` expects {expected}, found {found}"))
             .at(value.span, format!("this is {found}"))
             .help(format!("write {expected} here, such as `{example}`"));
-        if let ValueKind::Ident(name) = &value.kind {
-            let lets: Vec<&str> = self.lets.keys().map(String::as_str).collect();
-            if expected.contains("string") {
-                diagnostic = match did_you_mean(name, lets.iter().copied()).filter(|_| !lets.is_empty()) {
-                    Some(near) => Diagnostic::new("E0203", format!("undefined constant `{name}`"))
-                        .at(value.span, "no `let` with this name")
-                        .help(format!("did you mean `{near}`? To write text, quote it: `\"{name}\"`")),
-                    None => diagnostic.help(format!("quote it to make it a string: `\"{name}\"`")),
-                };
-            }
+        if let ValueKind::Ident(name) = &value.kind
+            && expected.contains("string")
+        {
+            let lets = self.lets;
+            let near = self.did_you_mean(name, lets.keys().map(String::as_str));
+            diagnostic = match near {
+                Some(near) => Diagnostic::new("E0203", format!("undefined constant `{name}`"))
+                    .at(value.span, "no `let` with this name")
+                    .help(format!("did you mean `{near}`? To write text, quote it: `\"{name}\"`")),
+                None => diagnostic.help(format!("quote it to make it a string: `\"{name}\"`")),
+            };
         }
         self.error(diagnostic);
     }
@@ -99,8 +115,8 @@ impl Cx<'_> {
                         ok = false;
                     }
                     None => {
-                        let lets: Vec<&str> = self.lets.keys().map(String::as_str).collect();
-                        let near = did_you_mean(&name.name, lets.iter().copied()).filter(|_| !lets.is_empty());
+                        let lets = self.lets;
+                        let near = self.did_you_mean(&name.name, lets.keys().map(String::as_str));
                         self.error(
                             Diagnostic::new("E0203", format!("undefined constant `{}`", name.name))
                                 .at(name.span, "no `let` with this name")
@@ -135,7 +151,7 @@ impl Cx<'_> {
         if allowed.contains(&name.value.as_str()) {
             return Some(name);
         }
-        let near = did_you_mean(&name.value, allowed.iter().copied());
+        let near = self.did_you_mean(&name.value, allowed.iter().copied());
         let list: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
         self.error(
             Diagnostic::new(
@@ -202,7 +218,7 @@ impl Cx<'_> {
         }
     }
 
-    /// CPU: `2` or `0.5` cores, `250m` millicores.
+    /// CPU: `2` or `0.5` cores, `250m` millicores, at most [`MAX_MILLICORES`].
     pub fn cpu(&mut self, value: &Value, what: &str) -> Option<Spanned<Cpu>> {
         let value = self.constant(value);
         let millis = match &value.kind {
@@ -224,6 +240,16 @@ impl Cx<'_> {
                 Diagnostic::new("E0314", format!("`{what}` must be at least one millicore"))
                     .at(value.span, "not a whole number of millicores")
                     .help("write CPU as whole millicores (`250m`) or cores (`0.5`, `2`)"),
+            );
+            return None;
+        }
+        // Kubernetes keeps a quantity's milli-units in a 64-bit integer; memory has the same
+        // bound (1e18 bytes).
+        if millis > MAX_MILLICORES {
+            self.error(
+                Diagnostic::new("E0314", format!("`{what}` is out of range"))
+                    .at(value.span, "more than 1,000,000,000,000,000 cores")
+                    .help("write CPU such as `250m` or `2`"),
             );
             return None;
         }

@@ -31,6 +31,38 @@ where
     best.map(|(_, c)| c.to_string())
 }
 
+/// How many candidate names the suggestions of one compilation may compare, about half a
+/// second of work. Each did-you-mean compares the name with every candidate, so 16,000
+/// references to undefined services among 16,000 services took 100 s; past this budget a
+/// diagnostic simply has no suggestion, and checking stays linear in the input.
+pub const SUGGESTION_BUDGET: usize = 1_000_000;
+
+/// What is left of [`SUGGESTION_BUDGET`] for one compilation.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    left: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { left: SUGGESTION_BUDGET }
+    }
+}
+
+impl Budget {
+    /// [`did_you_mean`], if the budget still holds its candidates (they are counted, not read,
+    /// when it does not).
+    pub fn did_you_mean<'a, I>(&mut self, name: &str, candidates: I) -> Option<String>
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let candidates = candidates.into_iter();
+        self.left = self.left.checked_sub(candidates.len())?;
+        did_you_mean(name, candidates)
+    }
+}
+
 /// The similarity a candidate needs to be listed among the nearest offered values.
 pub const NEAREST_THRESHOLD: f64 = 0.5;
 
@@ -69,5 +101,17 @@ mod tests {
         assert_eq!(did_you_mean("IMAGE", fields), Some("image".into()));
         assert_eq!(did_you_mean("zzz", fields), None);
         assert_eq!(did_you_mean("redis", ["task-api-db"]), None);
+    }
+
+    #[test]
+    fn a_spent_budget_suggests_nothing() {
+        let names: Vec<String> = (0..1000).map(|i| format!("web{i}")).collect();
+        let mut budget = Budget::default();
+        let mut suggested = 0;
+        for _ in 0..2 * SUGGESTION_BUDGET / names.len() {
+            suggested += usize::from(budget.did_you_mean("web1x", names.iter().map(String::as_str)).is_some());
+        }
+        assert_eq!(suggested, SUGGESTION_BUDGET / names.len());
+        assert_eq!(budget.did_you_mean("replcas", ["replicas"]), None, "spent to the last candidate");
     }
 }
