@@ -426,6 +426,9 @@ fn unchanged(old: &Path, text: &str, executable: bool) -> bool {
         && bytes == text.as_bytes()
 }
 
+/// The largest file [`read_tree`] reads (the inputs' limit too).
+const READ_TREE_MAX_BYTES: u64 = 64 << 20;
+
 /// Read every file under `dir` into a tree (for `diff` and the golden tests), leaving out the
 /// scripts' state directory.
 pub fn read_tree(dir: &Path) -> io::Result<OutputTree> {
@@ -444,7 +447,17 @@ pub fn read_tree(dir: &Path) -> io::Result<OutputTree> {
                 stack.push(path);
             } else if let Ok(relative) = path.strip_prefix(dir) {
                 let key = relative.to_string_lossy().replace('\\', "/");
-                tree.insert(key, fs::read_to_string(&path)?);
+                // A named pipe or device would block or never end, and deployc writes neither
+                // such a thing nor a file this large: each differs from any build, unread.
+                let metadata = fs::metadata(&path)?;
+                let text = if !metadata.is_file() {
+                    "(not a regular file)\n".to_string()
+                } else if metadata.len() > READ_TREE_MAX_BYTES {
+                    "(larger than 64 MiB)\n".to_string()
+                } else {
+                    fs::read_to_string(&path)?
+                };
+                tree.insert(key, text);
             }
         }
     }

@@ -417,13 +417,25 @@ fn special_and_oversized_files_are_refused_without_reading_them() {
         assert_eq!(code(&output), 2, "deployc {args:?}: {}", stderr(&output));
         assert!(stderr(&output).contains(&format!("error: cannot read {}: {why}", args[1])), "{}", stderr(&output));
     }
-    // An import of one is E0204.
+    // `diff` reads the output directory: a named pipe there differs, unread (it blocked).
+    let tree = format!("{}/tree", dir.path());
+    fs::create_dir_all(format!("{tree}/manifests")).unwrap_or_else(|e| panic!("{e}"));
+    let made = Command::new("mkfifo").arg(format!("{tree}/manifests/pipe.yaml")).status().expect("mkfifo runs");
+    assert!(made.success());
+    let output = run_bounded(&["diff", "examples/task-api-k3d.deploy", &tree, "--check"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(stdout(&output).contains("pipe.yaml"), "{}", stdout(&output));
+    // An import of one is E0204: inside the project through a link, or named outright (which
+    // is refused before anything is opened, as outside the project).
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/dev/zero", format!("{}/zero.deploy", dir.path())).unwrap_or_else(|e| panic!("{e}"));
     let file = format!("{}/imports.deploy", dir.path());
-    fs::write(&file, "import \"pipe.deploy\"\nimport \"/dev/zero\"\n").unwrap_or_else(|e| panic!("{e}"));
+    fs::write(&file, "import \"pipe.deploy\"\nimport \"zero.deploy\"\nimport \"/dev/zero\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
     let output = run_bounded(&["check", &file]);
     assert_eq!(code(&output), 1, "{}", stderr(&output));
-    for why in ["not a regular file (a named pipe)", "not a regular file (a character device)"] {
+    for why in ["not a regular file (a named pipe)", "not a regular file (a character device)", "outside the project"] {
         assert!(stderr(&output).contains(why), "{}", stderr(&output));
     }
-    assert_eq!(stderr(&output).matches("E0204").count(), 2, "{}", stderr(&output));
+    assert_eq!(stderr(&output).matches("E0204").count(), 3, "{}", stderr(&output));
 }
