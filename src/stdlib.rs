@@ -36,8 +36,10 @@ pub static FILES: &[(&str, &str)] = &[
 /// The parts of a provider's script templates (`stdlib/providers/<set>/<part>.hbs`), each a
 /// handlebars partial of the shared scripts.
 /// `inventory` runs in teardown before anything is deleted and records what the cluster made,
-/// so that `leftovers` checks exactly those and never the rest of the account.
-pub const TEMPLATE_PARTS: [&str; 6] = ["preflight", "provision", "deploy", "inventory", "delete", "leftovers"];
+/// so that `leftovers` checks exactly those and never the rest of the account. `dns` runs in
+/// deploy.sh once the load balancer has its address (`$lb_address`, the hosts in
+/// `route_hosts`), for a provider that keeps the routes' records.
+pub const TEMPLATE_PARTS: [&str; 7] = ["preflight", "provision", "deploy", "inventory", "delete", "leftovers", "dns"];
 
 macro_rules! template_sets {
     ($($set:literal),* $(,)?) => {
@@ -50,6 +52,7 @@ macro_rules! template_sets {
                 ($set, "inventory", include_str!(concat!("../stdlib/providers/", $set, "/inventory.hbs"))),
                 ($set, "delete", include_str!(concat!("../stdlib/providers/", $set, "/delete.hbs"))),
                 ($set, "leftovers", include_str!(concat!("../stdlib/providers/", $set, "/leftovers.hbs"))),
+                ($set, "dns", include_str!(concat!("../stdlib/providers/", $set, "/dns.hbs"))),
             )*
         ];
     };

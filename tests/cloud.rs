@@ -104,6 +104,13 @@ fn seeds(plan: &deployc::lower::plan::Plan, reuse: bool) -> Vec<Json> {
             ("doks", "project", SettingValue::Text(id)) => {
                 out.push(seed("doks", "project", id, json!({"billable": false})))
             }
+            // The user's domain, with a record of another service that must be left alone.
+            ("doks", "dns_domain", SettingValue::Text(zone)) => out.push(seed(
+                "doks",
+                "domain",
+                zone,
+                json!({"billable": false, "records": [{"id": 1, "type": "A", "name": "www", "data": "198.51.100.80"}]}),
+            )),
             ("eks", "private_subnets" | "public_subnets", SettingValue::List(ids)) => {
                 out.extend(ids.iter().map(|id| seed("eks", "subnet", id, json!({"billable": false}))))
             }
@@ -333,6 +340,14 @@ fn run_example(example: &Path, tag: &str, reuse: bool, edit: &dyn Fn(&str, Strin
     if !gone.is_empty() {
         return (run, Some(format!("teardown deleted what existed before provision: {gone:?}")));
     }
+    // A domain's records are back to those it had: the run's gone, the user's kept.
+    for seed in seeds(&plan, reuse).iter().filter(|s| s.get("records").is_some()) {
+        let now = resources.iter().find(|r| r["type"] == seed["type"] && r["name"] == seed["name"]);
+        if now.map(|r| &r["records"]) != Some(&seed["records"]) {
+            let records = now.map(|r| r["records"].to_string()).unwrap_or_default();
+            return (run, Some(format!("teardown left the records of {} as {records}", seed["name"])));
+        }
+    }
     (run, None)
 }
 
@@ -446,6 +461,24 @@ fn eks_claims_need_the_ebs_csi_driver_and_a_default_storage_class() {
         "provision.sh",
         &[("for addon in eks-pod-identity-agent aws-ebs-csi-driver; do", "for addon in eks-pod-identity-agent; do")],
         "ebs.csi.aws.com",
+    );
+}
+
+#[test]
+fn doks_routes_resolve_only_through_the_records_deploy_creates_and_teardown_removes() {
+    // The domain's name resolves only through its A records (the stand-in's DNS): without the
+    // record deploy.sh's wait runs out; without the delete, teardown leaves it.
+    assert_caught(
+        "examples/task-api-doks.deploy",
+        "deploy.sh",
+        &[("id=\"$(doctl compute domain records create", "id=\"$(: doctl compute domain records create")],
+        "does not resolve yet",
+    );
+    assert_caught(
+        "examples/task-api-doks.deploy",
+        "teardown.sh",
+        &[("run doctl compute domain records delete 'example.com' \"$id\" --force", ":")],
+        "DNS record tasks in example.com",
     );
 }
 

@@ -268,7 +268,12 @@ fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: O
     };
     match setting.kind {
         SettingKind::Bool => cx.boolean(value, name).map(SettingValue::Bool),
-        SettingKind::Uuid | SettingKind::GcpProject | SettingKind::Name | SettingKind::Path | SettingKind::Window => {
+        SettingKind::Uuid
+        | SettingKind::GcpProject
+        | SettingKind::Name
+        | SettingKind::Path
+        | SettingKind::Window
+        | SettingKind::Domain => {
             let text = cx.string(value, name)?;
             let (ok, shape, example) = match setting.kind {
                 SettingKind::Uuid => (is_uuid(&text.value), "a UUID", "\"3b2f1c9e-8d4a-4f6b-9c0d-1e2f3a4b5c6d\""),
@@ -283,6 +288,20 @@ fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: O
                     !text.value.is_empty() && !text.value.chars().any(|c| c.is_control() || c == '"' || c == '\\'),
                     "a file path (without `\"` or `\\`)",
                     "\"~/.ssh/id_ed25519.pub\"",
+                ),
+                SettingKind::Domain => (
+                    // RFC 1035 labels: 1-63 letters, digits and `-`, at least two, 253 in all.
+                    text.value.len() <= 253
+                        && text.value.split('.').count() >= 2
+                        && text.value.split('.').all(|l| {
+                            !l.is_empty()
+                                && l.len() <= 63
+                                && !l.starts_with('-')
+                                && !l.ends_with('-')
+                                && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        }),
+                    "a DNS domain",
+                    "\"example.com\"",
                 ),
                 _ => (window(&text.value).is_some(), "a weekly window start in UTC", "\"saturday 02:00\""),
             };

@@ -142,11 +142,13 @@ pub enum SettingKind {
     Window,
     /// A file path on the operator's machine (`~/.ssh/id_ed25519.pub`).
     Path,
+    /// A DNS domain (`example.com`) every route host must be in or under.
+    Domain,
 }
 
 impl SettingKind {
     /// The word a provider file writes for this kind.
-    pub const WORDS: [(&'static str, SettingKind); 10] = [
+    pub const WORDS: [(&'static str, SettingKind); 11] = [
         ("uuid", SettingKind::Uuid),
         ("gcp_project", SettingKind::GcpProject),
         ("name", SettingKind::Name),
@@ -157,6 +159,7 @@ impl SettingKind {
         ("bool", SettingKind::Bool),
         ("window", SettingKind::Window),
         ("path", SettingKind::Path),
+        ("domain", SettingKind::Domain),
     ];
 }
 

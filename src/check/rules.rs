@@ -553,6 +553,26 @@ fn check_route(
             );
         }
     }
+    // A provider setting naming the DNS domain its scripts keep the routes' records in.
+    for setting in deployment.provider.settings.iter().filter(|s| s.kind == SettingKind::Domain) {
+        let Some((_, SettingValue::Text(zone))) = deployment.target.settings.iter().find(|(n, _)| *n == setting.name)
+        else {
+            continue;
+        };
+        let host = &route.host.value;
+        let inside = host == zone || host.strip_suffix(zone.as_str()).is_some_and(|sub| sub.ends_with('.'));
+        if !inside {
+            cx.error(
+                Diagnostic::new("E0307", format!("route host `{host}` is outside the DNS domain `{zone}`"))
+                    .at(route.host.span, format!("`{}` keeps records only in `{zone}`", setting.name))
+                    .note(format!("`{}`: {}", setting.name, setting.help))
+                    .help(format!(
+                        "use a host in `{zone}`, or set `{}` to the domain that holds `{host}`",
+                        setting.name
+                    )),
+            );
+        }
+    }
     if ingress.is_none() {
         cx.error(
             Diagnostic::new(

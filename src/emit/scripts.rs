@@ -204,6 +204,7 @@ fn dns(plan: &Plan) -> Option<Value> {
     Some(json!({
         "local": local,
         "localhost": localhost,
+        "managed": plan.target.dns_domain.as_deref().map(sh_quote),
         "hosts": hosts.iter().map(|h| sh_quote(h)).collect::<Vec<_>>(),
         "namespace": sh_quote(namespace),
         "service": sh_quote(service),

@@ -77,6 +77,8 @@ pub struct TargetPlan {
     /// The provider settings the target sets (`vpc`, `tags`, `maintenance`, …), in the
     /// provider's order.
     pub settings: Vec<(String, model::SettingValue)>,
+    /// The DNS domain the provider's scripts keep the routes' records in (a `domain` setting).
+    pub dns_domain: Option<String>,
     /// Load balancers are reached at the Service's address, not on localhost (kind).
     pub lb_on_service_address: bool,
     /// The node image that runs the declared version (local clusters).
@@ -437,6 +439,14 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         lb_on_service_address: deployment.provider.load_balancer_on_service_address,
         cluster: deployment.target.cluster_name.clone().unwrap_or_else(|| deployment.name.value.clone()),
         resource_group: deployment.target.resource_group.clone(),
+        dns_domain: deployment.target.settings.iter().find_map(|(name, value)| match value {
+            model::SettingValue::Text(zone)
+                if provider.settings.iter().any(|s| s.name == *name && s.kind == model::SettingKind::Domain) =>
+            {
+                Some(zone.clone())
+            }
+            _ => None,
+        }),
         settings: std::mem::take(&mut deployment.target.settings),
         node_image: provider.node_image(&deployment.target.version).map(String::from),
         displaced: deployment.displaced.clone(),

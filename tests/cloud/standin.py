@@ -494,7 +494,8 @@ def doctl(cloud, args):
     pos, kv = opts(args, {"--region", "--version", "--node-pool", "--format", "--name", "--size", "--count",
                           "--min-nodes", "--max-nodes", "--subscription-tier", "--namespace", "--resource",
                           "--tag-name", "--context", "-t", "--access-token", "-o", "--output", "--vpc-uuid",
-                          "--tag", "--maintenance-window", "--control-plane-firewall-allowed-addresses"})
+                          "--tag", "--maintenance-window", "--control-plane-firewall-allowed-addresses",
+                          "--record-type", "--record-name", "--record-data", "--record-ttl", "--record-id"})
     cmd = " ".join(pos[:3])
     fmt = (one(kv, "--format") or "Name").split(",")
     if pos[:2] == ["account", "get"]:
@@ -567,6 +568,42 @@ def doctl(cloud, args):
         if "--dangerous" in kv:
             cloud.remove(lambda r: r.get("cluster_id") == c["id"])
         return
+    if pos[:3] == ["compute", "domain", "get"]:
+        if not [d for d in cloud.find("doks", "domain") if d["name"] == pos[3]]:
+            fail("Error: GET https://api.digitalocean.com/v2/domains/%s: 404 (request \"standin\") The resource you were accessing could not be found." % pos[3])
+        return print(pos[3])
+    if pos[:3] == ["compute", "domain", "records"]:
+        # doctl v1.166.0 commands/domains.go: records are named relative to the domain.
+        domains = [d for d in cloud.find("doks", "domain") if d["name"] == pos[4]]
+        if not domains:
+            fail("Error: GET https://api.digitalocean.com/v2/domains/%s/records: 404 not found" % pos[4])
+        records = domains[0].setdefault("records", [])
+        verb = pos[3]
+        if verb == "list":
+            for r in records:
+                row = {"id": str(r["id"]), "type": r["type"], "name": r["name"], "data": r["data"]}
+                print("\t".join(row.get(c.strip().lower(), "") for c in fmt))
+            return
+        if verb == "create":
+            if one(kv, "--record-type") != "A" or not one(kv, "--record-name") or not one(kv, "--record-data"):
+                fail("Error: POST https://api.digitalocean.com/v2/domains/%s/records: 422 invalid record" % pos[4])
+            r = {"id": cloud.new_id(), "type": "A", "name": one(kv, "--record-name"), "data": one(kv, "--record-data")}
+            records.append(r)
+            return print(r["id"] if fmt == ["ID"] else r["name"])
+        if verb == "update":
+            for r in records:
+                if str(r["id"]) == str(one(kv, "--record-id")):
+                    r["data"] = one(kv, "--record-data") or r["data"]
+                    return print(r["id"])
+            fail("Error: PUT https://api.digitalocean.com/v2/domains/%s/records: 404 not found" % pos[4])
+        if verb == "delete":
+            if "--force" not in kv and "-f" not in kv:
+                fail("Error: Operation aborted.")
+            for rid in pos[5:]:
+                if not [r for r in records if str(r["id"]) == rid]:
+                    fail("Error: DELETE https://api.digitalocean.com/v2/domains/%s/records/%s: 404 not found" % (pos[4], rid))
+            domains[0]["records"] = [r for r in records if str(r["id"]) not in pos[5:]]
+            return
     if pos[:3] == ["projects", "resources", "assign"]:
         if not [r for r in cloud.find("doks", "project") if r["name"] == pos[3]]:
             fail("Error: POST https://api.digitalocean.com/v2/projects/%s/resources: 404 project not found" % pos[3])
@@ -1247,7 +1284,10 @@ def curl(cloud, args):
     code = "000"
     if m:
         scheme, host, _port, path = m.group(1), m.group(2), m.group(3), m.group(4) or "/"
-        code = serve(cloud, scheme, host, path, "--insecure" in kv or "-k" in kv)
+        address = resolve(cloud, host)
+        if address is None:
+            sys.exit(6)  # curl: (6) Could not resolve host
+        code = serve(cloud, scheme, host, path, "--insecure" in kv or "-k" in kv, address)
     if one(kv, "--write-out", "-w"):
         sys.stdout.write(code)
     if code == "000":
@@ -1257,7 +1297,21 @@ def curl(cloud, args):
     return
 
 
-def serve(cloud, scheme, host, path, insecure):
+def resolve(cloud, host):
+    """A host in a DNS domain of the account resolves only through its A record; any other
+    name is taken to point where the user made it point ("any")."""
+    for domain in cloud.find("doks", "domain"):
+        zone = domain["name"]
+        if host == zone or host.endswith("." + zone):
+            name = "@" if host == zone else host[: -len(zone) - 1]
+            for r in domain.get("records", []):
+                if r["type"] == "A" and r["name"] == name:
+                    return r["data"]
+            return None
+    return "any"
+
+
+def serve(cloud, scheme, host, path, insecure, address="any"):
     """The HTTP status an Ingress controller answers `path` on `host` with (000: no connection)."""
     for cluster in cloud.s["clusters"].values():
         # Every rule for the host, across Ingresses; the longest matching prefix wins
@@ -1273,6 +1327,8 @@ def serve(cloud, scheme, host, path, insecure):
         lbs = [s for s in cloud.objects(cluster, "Service") if s.get("address") and s["spec"].get("type") == "LoadBalancer"]
         if not lbs:
             return "000"
+        if address != "any" and address not in [s["address"] for s in lbs]:
+            return "000"  # the record points somewhere else
         matching = [(ing, p) for ing, p in routes if path.startswith(p.get("path", "/"))]
         if not matching:
             return "404"

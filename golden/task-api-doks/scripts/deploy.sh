@@ -176,15 +176,46 @@ if [ "$DRY_RUN" != 1 ]; then
   done
   [ -n "$lb_address" ] || die "the ingress controller's load balancer has no address after 10 minutes: kubectl --namespace "'traefik'" describe service "'traefik'
 fi
+# The routes' A records in the DigitalOcean domain the .deploy file names (`dns_domain`):
+# created, or moved to this load balancer when this deployment created them; a record of the
+# same name it did not create is left alone. Records are named relative to the domain (`@` for
+# the domain itself). doctl v1.166.0 commands/domains.go, displayers/domain.go (b98e7442).
+readonly DNS_DOMAIN='example.com'
+readonly DNS_RECORDS="$STATE_DIR/dns-records"
+if [ "$DRY_RUN" != 1 ]; then
+  doctl compute domain get "$DNS_DOMAIN" >/dev/null 2>&1 || die "$DNS_DOMAIN is not a domain of this DigitalOcean account: add it with 'doctl compute domain create $DNS_DOMAIN' and point its NS records at ns1.digitalocean.com, ns2.digitalocean.com and ns3.digitalocean.com"
+  mkdir -p "$STATE_DIR"
+  touch "$DNS_RECORDS"
+fi
 for host in "${route_hosts[@]}"; do
-  echo "DNS: point $host at ${lb_address:-the address of the load balancer} (an A record for an IP, a CNAME for a hostname)"
+  name="${host%".$DNS_DOMAIN"}"
+  [ "$host" = "$DNS_DOMAIN" ] && name="@"
+  if [ "$DRY_RUN" = 1 ]; then
+    run doctl compute domain records create "$DNS_DOMAIN" --record-type A --record-name "$name" --record-data "${lb_address:-LB-ADDRESS}" --record-ttl 300
+    continue
+  fi
+  record="$(doctl compute domain records list "$DNS_DOMAIN" --format ID,Type,Name,Data --no-header | awk -v n="$name" '$2 == "A" && $3 == n { print $1, $4; exit }')"
+  id="${record%% *}"
+  data="${record#* }"
+  if [ -z "$record" ]; then
+    id="$(doctl compute domain records create "$DNS_DOMAIN" --record-type A --record-name "$name" --record-data "$lb_address" --record-ttl 300 --format ID --no-header)"
+    echo "$id $name" >> "$DNS_RECORDS"
+    echo "DNS: created $host A $lb_address in $DNS_DOMAIN"
+  elif [ "$data" = "$lb_address" ]; then
+    echo "DNS: $host A $lb_address is in place"
+  elif grep -q "^$id " "$DNS_RECORDS"; then
+    doctl compute domain records update "$DNS_DOMAIN" --record-id "$id" --record-data "$lb_address" --format ID --no-header >/dev/null
+    echo "DNS: moved $host to $lb_address"
+  else
+    die "$host already has an A record ($data) that this deployment did not create: delete it or point it at $lb_address yourself, then run ./deploy.sh again"
+  fi
 done
 if [ "$DRY_RUN" != 1 ] && [ "${SKIP_DNS_WAIT:-}" != 1 ]; then
   # curl exits 6 while a name does not resolve; bounded by DNS_WAIT seconds (default 15 minutes).
   deadline=$(( $(date +%s) + ${DNS_WAIT:-900} ))
   for host in "${route_hosts[@]}"; do
     until curl --silent --output /dev/null --max-time 5 "http://$host/"; [ "$?" != 6 ]; do
-      [ "$(date +%s)" -lt "$deadline" ] || die "$host does not resolve yet: create the record above, then run ./deploy.sh again (SKIP_DNS_WAIT=1 skips this wait)"
+      [ "$(date +%s)" -lt "$deadline" ] || die "$host does not resolve yet: its record is in place; check that the domain "'example.com'" is served by the provider's name servers, then run ./deploy.sh again (SKIP_DNS_WAIT=1 skips this wait)"
       sleep "${DNS_INTERVAL:-10}"
     done
   done

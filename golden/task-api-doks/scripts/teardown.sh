@@ -152,6 +152,17 @@ if query doctl kubernetes cluster get "$CLUSTER" >/dev/null 2>&1 || [ "$DRY_RUN"
 else
   echo "cluster $CLUSTER does not exist"
 fi
+# Only the DNS records deploy.sh created (their IDs are in the state, kept until the leftover
+# check has seen them gone), after the cluster.
+if [ -s "$STATE_DIR/dns-records" ]; then
+  while read -r id name; do
+    [ -n "$id" ] || continue
+    run doctl compute domain records delete 'example.com' "$id" --force
+    echo "deleted the DNS record $name"
+  done < "$STATE_DIR/dns-records"
+elif [ "$DRY_RUN" = 1 ]; then
+  echo "+ doctl compute domain records delete "'example.com'" (the records deploy.sh created)"
+fi
 
 step "what would still bill"
 leftovers=()
@@ -165,6 +176,15 @@ if [ "$DRY_RUN" != 1 ]; then
   # Only the registry provision.sh created (its marker stays until the delete succeeded).
   if [ -f "$STATE_DIR/registry-created" ] && doctl registry get >/dev/null 2>&1; then leftovers+=("container registry"); fi
   if doctl kubernetes cluster get "$CLUSTER" >/dev/null 2>&1; then leftovers+=("cluster $CLUSTER"); fi
+  # DNS records deploy.sh created that are still there (their IDs stay until deleted).
+  if [ -s "$STATE_DIR/dns-records" ]; then
+    present="$(doctl compute domain records list 'example.com' --format ID --no-header 2>/dev/null || true)"
+    dns_left=0
+    while read -r id name; do
+      if [ -n "$id" ] && grep -qx "$id" <<< "$present"; then leftovers+=("DNS record $name in "'example.com'); dns_left=1; fi
+    done < "$STATE_DIR/dns-records"
+    [ "$dns_left" = 1 ] || rm -f "$STATE_DIR/dns-records"
+  fi
 fi
 if [ "$DRY_RUN" = 1 ]; then
   echo "SKIP  leftovers are listed only in a real run"
