@@ -195,9 +195,30 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "gke" => "forwarding rules, unattached disks, reserved addresses",
         _ => "clusters and registries",
     };
+    // How the routes' names come to point at the load balancer (deploy.sh's DNS step).
+    let mut hosts: Vec<&str> = plan.services.iter().filter_map(|s| s.route.as_ref().map(|r| r.host.as_str())).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let host_list = hosts.iter().map(|h| code(h)).collect::<Vec<_>>().join(", ");
+    let dns_step = (!hosts.is_empty()).then(|| match (&target.dns_domain, target.kind.as_str()) {
+        (Some(zone), _) => format!(
+            "DNS: once the ingress controller's load balancer has an address, `deploy.sh` creates an A record for {host_list} in the DigitalOcean domain {} (or moves one it created before; it stops at a record of the same name it did not create), then waits until the names resolve. `teardown.sh` deletes those records only.",
+            code(zone)
+        ),
+        (None, "local") if !target.lb_on_service_address => {
+            format!("DNS: {host_list} must resolve to this machine; `*.localhost` always does, other names need a line in `/etc/hosts`, which `deploy.sh` prints.")
+        }
+        (None, "local") => format!(
+            "DNS: {host_list} must resolve to the load balancer's address on the Docker network: `deploy.sh` prints the `/etc/hosts` line to add once the address is known."
+        ),
+        (None, _) => format!(
+            "DNS: once the ingress controller's load balancer has an address, `deploy.sh` prints the record each of {host_list} needs (an A record for an IP, a CNAME for a hostname) and waits until they resolve (up to 15 minutes, `DNS_WAIT` seconds; `SKIP_DNS_WAIT=1` skips the wait). Create them at your DNS provider while it waits."
+        ),
+    });
     let mermaid = crate::graph::mermaid(plan);
     let mermaid = mermaid.trim_end();
     json!({
+        "dns_step": dns_step,
         "source_comment": comment(&plan.source_name),
         "source": code(&plan.source_name),
         "deployment_comment": comment(&plan.deployment),
