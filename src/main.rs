@@ -28,6 +28,15 @@ const IO_ERROR: u8 = 2;
 const MAX_INPUT_BYTES: u64 = 64 << 20;
 
 fn main() -> ExitCode {
+    // Output into a closed pipe (`deployc check --format sarif x | head`) ends the process
+    // quietly, as Unix tools do: the default SIGPIPE action, which Rust's runtime replaces with
+    // "ignore", after which every print into the pipe panicked with exit 101.
+    #[cfg(unix)]
+    // SAFETY: the first statement of `main`, before any thread exists; `SIG_DFL` is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Interrupted (Ctrl-C, SIGTERM, SIGHUP): no staging directory is left behind, and an output
     // being swapped in is first made whole (`output::interrupted`). 130 is 128 + SIGINT.
     let _ = ctrlc::set_handler(|| {

@@ -439,3 +439,26 @@ fn special_and_oversized_files_are_refused_without_reading_them() {
     }
     assert_eq!(stderr(&output).matches("E0204").count(), 3, "{}", stderr(&output));
 }
+
+/// Output into a closed pipe ends the process quietly (killed by SIGPIPE, as `cat` is), not
+/// with a panic and exit 101.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    for args in [
+        &["explain", "--list"][..],
+        &["check", "--format", "sarif", "examples/errors/ten_independent_mistakes.deploy"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_deployc"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("deployc runs");
+        // Close the reading end before anything is read.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("deployc ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(output.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+}

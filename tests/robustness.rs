@@ -229,3 +229,32 @@ fn secret_forms_table() {
     assert!(rows > 60, "the table has {rows} rows");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A file of N independent mistakes (`examples/errors/*independent_mistakes*.deploy`, one per
+/// line, its codes on the first line) gets exactly N errors, each on a line of its own.
+#[test]
+fn independent_mistakes_are_each_reported_once() {
+    let mut files = deployc::testing::deploy_files("examples/errors");
+    files.retain(|f| f.to_string_lossy().contains("independent_mistakes"));
+    assert!(files.len() >= 2, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("example");
+        let codes: Vec<&str> =
+            text.lines().next().and_then(|l| l.strip_prefix("# expect:")).unwrap_or("").split_whitespace().collect();
+        let result = compile_text(&file.to_string_lossy(), &text);
+        let errors: Vec<_> = result.diagnostics.iter().filter(|d| d.code.starts_with('E')).collect();
+        let mut found: Vec<&str> = errors.iter().map(|d| d.code).collect();
+        let mut wanted = codes.clone();
+        found.sort_unstable();
+        wanted.sort_unstable();
+        assert_eq!(found, wanted, "{}: the errors are not the file's mistakes:\n{}", file.display(), result.rendered);
+        let mut lines: Vec<usize> = errors
+            .iter()
+            .filter_map(|d| d.primary.as_ref())
+            .map(|label| text.get(..label.span.start).unwrap_or("").matches('\n').count())
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        assert_eq!(lines.len(), codes.len(), "{}: two errors on one line:\n{}", file.display(), result.rendered);
+    }
+}

@@ -1258,18 +1258,29 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
             volumes.push(Volume { name: volume_label.name.clone(), size: size.value, mount: mount.value });
         }
     }
-    if !ports_ok {
-        return None;
-    }
+    // A mistake in one of these is reported; the service stays, with stand-ins, so that its
+    // names and references are still checked (every independent error in one run).
+    let incomplete = !ports_ok || image.is_none() || replicas.is_none() || cpu.is_none() || memory.is_none();
+    let head = block.head_span();
     Some(Service {
+        incomplete,
+        ports_incomplete: !ports_ok,
         name,
-        image: image?,
+        image: image.unwrap_or_else(|| Spanned::new(String::new(), head)),
         ports,
-        replicas: replicas?,
+        replicas: replicas.unwrap_or(Replicas::Fixed(1)),
         autoscale_cpu,
         autoscale_memory,
-        cpu: cpu?,
-        memory: memory?,
+        cpu: cpu.unwrap_or(Resource {
+            request: Cpu { millis: DEFAULT_CPU.0 },
+            limit: Cpu { millis: DEFAULT_CPU.1 },
+            span: head,
+        }),
+        memory: memory.unwrap_or(Resource {
+            request: Memory { bytes: DEFAULT_MEMORY_MI.0 << 20 },
+            limit: Memory { bytes: DEFAULT_MEMORY_MI.1 << 20 },
+            span: head,
+        }),
         liveness,
         readiness,
         startup,

@@ -584,6 +584,12 @@ pub struct ExternalKey {
 
 #[derive(Debug, Clone)]
 pub struct Service {
+    /// A mistake in its image, ports, replicas, CPU or memory (already reported): those hold
+    /// stand-ins, so the checks of the service's names and references still run, and the checks
+    /// and analyses that need those values skip it.
+    pub incomplete: bool,
+    /// A port had a mistake: `ports` may lack it, so port checks skip the service.
+    pub ports_incomplete: bool,
     pub name: Spanned<String>,
     pub image: Spanned<String>,
     pub ports: Vec<Port>,

@@ -43,7 +43,25 @@ impl<'b> Reader<'b> {
             allows: Vec::new(),
         };
         let mut own_blocks: Vec<&'b Block> = Vec::new();
-        for member in &block.members {
+        for (index, member) in block.members.iter().enumerate() {
+            // `cpu = 500mi`: a number and a word with nothing between them is a quantity whose
+            // unit is misspelt (the word parses as a member of its own).
+            if let Member::Bare(value) = member
+                && let crate::syntax::ast::ValueKind::Ident(word) = &value.kind
+                && let Some(Member::Attr(attr)) = index.checked_sub(1).and_then(|i| block.members.get(i))
+                && let crate::syntax::ast::ValueKind::Number(_, number) = &attr.value.kind
+                && attr.value.span.end == value.span.start
+                && attr.value.span.file == value.span.file
+            {
+                let key = attr.key();
+                reader.attrs.retain(|(k, _)| *k != key);
+                cx.error(
+                    Diagnostic::new("E0301", format!("`{number}{word}` is not a quantity: `{word}` is not a unit"))
+                        .at(attr.value.span.to(value.span), "unknown unit")
+                        .help(unit_help(&key, number, word)),
+                );
+                continue;
+            }
             match member {
                 Member::Allow(allow) => {
                     if schema.what == "service" || schema.what == "deployment" {
@@ -212,6 +230,25 @@ const SYNONYMS: [(&str, &str, &str); 20] = [
     ("k3s_version", "version", "hetzner-k3s's"),
     ("name", "cluster_name", "the providers'"),
 ];
+
+/// What a misspelt unit was probably meant to be, for the attribute `key`.
+fn unit_help(key: &str, number: &str, word: &str) -> String {
+    const MEMORY: [&str; 12] = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "k", "M", "G", "T", "P", "E"];
+    let memory_like = MEMORY.iter().find(|u| u.eq_ignore_ascii_case(word));
+    match (key, memory_like) {
+        ("cpu", _) if word.eq_ignore_ascii_case("m") || word.eq_ignore_ascii_case("mi") => {
+            format!("CPU is a number of cores (`0.5`) or millicores with a lowercase `m`: `{number}m`")
+        }
+        ("cpu", _) => format!("CPU is a number of cores (`0.5`) or millicores: `{number}m`"),
+        (_, Some(unit)) => format!(
+            "units are case-sensitive: `{number}{unit}`{}",
+            if unit.ends_with('i') { " (powers of 1024)" } else { " (powers of 1000)" }
+        ),
+        _ => format!(
+            "write the unit the attribute takes right after the number: memory `{number}Mi` or `{number}Gi`, CPU `{number}m`, time `{number}s`"
+        ),
+    }
+}
 
 /// The help for a word another tool uses, if `name` is one.
 fn synonym_help(name: &str, schema: &Schema<'_>) -> Option<String> {

@@ -52,7 +52,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
                 None => {
                     undefined(cx, "service", &used.value, used.span, services.keys().copied(), "service NAME { … }")
                 }
-                Some(other) if other.ports.is_empty() => cx.error(
+                Some(other) if other.ports.is_empty() && !other.ports_incomplete => cx.error(
                     Diagnostic::new(
                         "E0306",
                         format!("`{}` uses `{}`, which exposes no port", service.name.value, used.value),
@@ -69,9 +69,12 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
                 Some(_) => {}
             }
         }
-        check_ports(cx, service);
+        if !service.ports_incomplete {
+            check_ports(cx, service);
+        }
         if let Some(min) = &service.min_available
             && min.value >= service.replicas.min()
+            && !service.incomplete
         {
             cx.error(
                 Diagnostic::new("E0312", format!("`min_available = {}` blocks every eviction of `{}`", min.value, service.name.value))
@@ -94,12 +97,18 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
                 .help("add `dapr` to `stack { … }`, or remove the `dapr` block"),
             );
         }
-        check_image(cx, service);
-        check_pull_address(cx, deployment, service);
+        // The image's checks need an image, the sidecar's the ports (a mistake there is
+        // already reported).
+        if !service.image.value.is_empty() {
+            check_image(cx, service);
+            check_pull_address(cx, deployment, service);
+            check_secret_delivery(cx, deployment, service, &secrets);
+        }
         check_certificate_source(cx, deployment, service);
         check_localhost_route(cx, deployment, service);
-        check_secret_delivery(cx, deployment, service, &secrets);
-        if let (Some(dapr), Some(sidecar)) = (&service.dapr, deployment.sidecar("dapr")) {
+        if let (Some(dapr), Some(sidecar), false) =
+            (&service.dapr, deployment.sidecar("dapr"), service.ports_incomplete)
+        {
             check_sidecar_ports(cx, service, dapr, sidecar);
         }
         if let Some(route) = &service.route {
@@ -528,7 +537,7 @@ fn check_route(
     cert_manager: Option<&StackEntry>,
     ingress: Option<&(String, String)>,
 ) {
-    if service.ports.is_empty() {
+    if service.ports.is_empty() && !service.ports_incomplete {
         cx.error(
             Diagnostic::new("E0306", format!("route to `{}`, which exposes no port", service.name.value))
                 .at(route.span, "nothing to route to")
