@@ -234,6 +234,13 @@ fn hint(text: &str, start: usize, expected: &[&str]) -> Option<String> {
     if rest.is_empty() {
         return Some("the file ends early: check that every `{`, `[` and `(` is closed".into());
     }
+    // `replicas = -1`: the language has no negative numbers; every count starts at 0.
+    if rest.starts_with('-') && rest.get(1..).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) {
+        return Some(
+            "numbers are never negative here: counts, sizes and ports start at 0 (write `replicas = 1` for one replica)"
+                .into(),
+        );
+    }
     None
 }
 
