@@ -213,8 +213,57 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
         format!("expected {}, found {found}", join_or(&expected))
     };
     let mut diagnostic = Diagnostic::new("E0101", message).at(Span::new(file, start, end), "unexpected here");
+    // At the end of the file: name the blocks left open, innermost first.
+    let open =
+        if text.get(start..).is_some_and(|rest| rest.trim().is_empty()) { unclosed_braces(text) } else { Vec::new() };
+    if let Some(&innermost) = open.last() {
+        let line_start = text.get(..innermost).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
+        let head = text.get(line_start..innermost).unwrap_or("").trim();
+        let line = text.get(..innermost).unwrap_or("").matches('\n').count() + 1;
+        for &brace in open.iter().rev() {
+            diagnostic = diagnostic.also(Span::new(file, brace, brace + 1), "never closed");
+        }
+        let what = if head.is_empty() { "the block".to_string() } else { format!("`{head}`") };
+        let more = if open.len() > 1 { format!(" ({} blocks are open)", open.len()) } else { String::new() };
+        return diagnostic.help(format!("close {what}, opened on line {line}, with `}}`{more}"));
+    }
     diagnostic = diagnostic.help_opt(hint(text, start, &expected));
     diagnostic
+}
+
+/// The offsets of the `{` left open at the end of `text`, outermost first (strings, with
+/// their `${…}`, and `#` comments skipped).
+fn unclosed_braces(text: &str) -> Vec<usize> {
+    let mut open = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' => open.push(at),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open
 }
 
 /// A hint for the common slips: an opening brace on its own line, an unclosed string, a
