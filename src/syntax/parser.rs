@@ -49,9 +49,9 @@ fn syntax_error_at(file: FileId, text: &str, start: usize) -> Diagnostic {
     let start = start.min(text.len());
     let end = text.get(start..).and_then(|rest| rest.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start);
     let found = describe_found(text, start);
-    Diagnostic::new("E0101", format!("unexpected {found}"))
-        .at(Span::new(file, start, end), "unexpected here")
-        .help_opt(hint(text, start, &[]))
+    let diagnostic =
+        Diagnostic::new("E0101", format!("unexpected {found}")).at(Span::new(file, start, end), "unexpected here");
+    with_open_blocks(diagnostic, file, text, start).unwrap_or_else(|d| d.help_opt(hint(text, start, &[])))
 }
 
 /// Parse one file with pest alone (the reference the hand-written parser is tested against).
@@ -212,23 +212,33 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
     } else {
         format!("expected {}, found {found}", join_or(&expected))
     };
-    let mut diagnostic = Diagnostic::new("E0101", message).at(Span::new(file, start, end), "unexpected here");
-    // At the end of the file: name the blocks left open, innermost first.
-    let open =
-        if text.get(start..).is_some_and(|rest| rest.trim().is_empty()) { unclosed_braces(text) } else { Vec::new() };
-    if let Some(&innermost) = open.last() {
-        let line_start = text.get(..innermost).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
-        let head = text.get(line_start..innermost).unwrap_or("").trim();
-        let line = text.get(..innermost).unwrap_or("").matches('\n').count() + 1;
-        for &brace in open.iter().rev() {
-            diagnostic = diagnostic.also(Span::new(file, brace, brace + 1), "never closed");
-        }
-        let what = if head.is_empty() { "the block".to_string() } else { format!("`{head}`") };
-        let more = if open.len() > 1 { format!(" ({} blocks are open)", open.len()) } else { String::new() };
-        return diagnostic.help(format!("close {what}, opened on line {line}, with `}}`{more}"));
+    let diagnostic = Diagnostic::new("E0101", message).at(Span::new(file, start, end), "unexpected here");
+    with_open_blocks(diagnostic, file, text, start).unwrap_or_else(|d| d.help_opt(hint(text, start, &expected)))
+}
+
+/// At the end of the file, `diagnostic` with the blocks left open labelled (innermost first)
+/// and a help naming the one to close; `Err(diagnostic)` unchanged anywhere else.
+fn with_open_blocks(
+    mut diagnostic: Diagnostic,
+    file: FileId,
+    text: &str,
+    start: usize,
+) -> Result<Diagnostic, Diagnostic> {
+    if !text.get(start..).is_some_and(|rest| rest.trim().is_empty()) {
+        return Err(diagnostic);
     }
-    diagnostic = diagnostic.help_opt(hint(text, start, &expected));
-    diagnostic
+    let open = unclosed_braces(text);
+    let Some(&innermost) = open.last() else { return Err(diagnostic) };
+    let line_start = text.get(..innermost).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
+    let head = text.get(line_start..innermost).unwrap_or("").trim();
+    let line = text.get(..innermost).unwrap_or("").matches('\n').count() + 1;
+    // The innermost few: a file with hundreds open needs the nearest one fixed first.
+    for &brace in open.iter().rev().take(3) {
+        diagnostic = diagnostic.also(Span::new(file, brace, brace + 1), "never closed");
+    }
+    let what = if head.is_empty() { "the block".to_string() } else { format!("`{head}`") };
+    let more = if open.len() > 1 { format!(" ({} blocks are open)", open.len()) } else { String::new() };
+    Ok(diagnostic.help(format!("close {what}, opened on line {line}, with `}}`{more}")))
 }
 
 /// The offsets of the `{` left open at the end of `text`, outermost first (strings, with
