@@ -51,7 +51,7 @@ fn syntax_error_at(file: FileId, text: &str, start: usize) -> Diagnostic {
     let found = describe_found(text, start);
     let diagnostic =
         Diagnostic::new("E0101", format!("unexpected {found}")).at(Span::new(file, start, end), "unexpected here");
-    with_open_blocks(diagnostic, file, text, start).unwrap_or_else(|d| d.help_opt(hint(text, start, &[])))
+    with_open_blocks(diagnostic, file, text, start, |d| d.help_opt(hint(text, start, &[])))
 }
 
 /// Parse one file with pest alone (the reference the hand-written parser is tested against).
@@ -213,22 +213,23 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
         format!("expected {}, found {found}", join_or(&expected))
     };
     let diagnostic = Diagnostic::new("E0101", message).at(Span::new(file, start, end), "unexpected here");
-    with_open_blocks(diagnostic, file, text, start).unwrap_or_else(|d| d.help_opt(hint(text, start, &expected)))
+    with_open_blocks(diagnostic, file, text, start, |d| d.help_opt(hint(text, start, &expected)))
 }
 
 /// At the end of the file, `diagnostic` with the blocks left open labelled (innermost first)
-/// and a help naming the one to close; `Err(diagnostic)` unchanged anywhere else.
+/// and a help naming the one to close; anywhere else, `otherwise(diagnostic)`.
 fn with_open_blocks(
     mut diagnostic: Diagnostic,
     file: FileId,
     text: &str,
     start: usize,
-) -> Result<Diagnostic, Diagnostic> {
+    otherwise: impl FnOnce(Diagnostic) -> Diagnostic,
+) -> Diagnostic {
     if !text.get(start..).is_some_and(|rest| rest.trim().is_empty()) {
-        return Err(diagnostic);
+        return otherwise(diagnostic);
     }
     let open = unclosed_braces(text);
-    let Some(&innermost) = open.last() else { return Err(diagnostic) };
+    let Some(&innermost) = open.last() else { return otherwise(diagnostic) };
     let line_start = text.get(..innermost).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
     let head = text.get(line_start..innermost).unwrap_or("").trim();
     let line = text.get(..innermost).unwrap_or("").matches('\n').count() + 1;
@@ -238,7 +239,7 @@ fn with_open_blocks(
     }
     let what = if head.is_empty() { "the block".to_string() } else { format!("`{head}`") };
     let more = if open.len() > 1 { format!(" ({} blocks are open)", open.len()) } else { String::new() };
-    Ok(diagnostic.help(format!("close {what}, opened on line {line}, with `}}`{more}")))
+    diagnostic.help(format!("close {what}, opened on line {line}, with `}}`{more}"))
 }
 
 /// The offsets of the `{` left open at the end of `text`, outermost first (strings, with
