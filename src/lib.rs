@@ -35,6 +35,7 @@ pub mod syntax;
 pub mod testing;
 pub mod text;
 
+use crate::diagnostics::codes;
 use diagnostics::Diagnostics;
 use output::OutputTree;
 use source::{FileId, SourceMap};
@@ -124,7 +125,7 @@ pub fn compile_to(
                 Err(emit::EmitError::Io(error)) => Err(error),
                 Err(emit::EmitError::Internal(error)) => {
                     sink.push(
-                        diagnostics::Diagnostic::new("E0501", format!("internal error while writing the output: {error}"))
+                        diagnostics::Diagnostic::new(codes::E0501, format!("internal error while writing the output: {error}"))
                             .help("this is a bug in deployc or in a provider's script templates; please report it with the .deploy file"),
                     );
                     Ok(false)

@@ -329,7 +329,6 @@ fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 fn explain(code: Option<&str>, list: bool, format: ExplainFormat) -> u8 {
-    let severity = |code: &str| if code.starts_with('W') { "warning" } else { "error" };
     if list {
         match format {
             ExplainFormat::Human => {
@@ -342,7 +341,7 @@ fn explain(code: Option<&str>, list: bool, format: ExplainFormat) -> u8 {
                     .iter()
                     .map(|info| {
                         serde_json::json!({
-                            "code": info.code, "title": info.title, "phase": info.phase, "severity": severity(info.code),
+                            "code": info.code, "title": info.title, "phase": info.phase, "severity": info.severity,
                         })
                     })
                     .collect();
@@ -365,7 +364,7 @@ fn explain(code: Option<&str>, list: bool, format: ExplainFormat) -> u8 {
                 "code": info.code,
                 "title": info.title,
                 "phase": info.phase,
-                "severity": severity(info.code),
+                "severity": info.severity,
                 "explanation": info.explanation,
             });
             println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());

@@ -1,6 +1,7 @@
 //! Source files and spans: the `SourceMap` holds user files and the embedded stdlib, and every
 //! AST node carries a `Span` into one of them.
 
+use crate::diagnostics::codes;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -171,9 +172,11 @@ pub fn decode(name: &str, bytes: Vec<u8>, sink: &mut crate::diagnostics::Diagnos
             let before = bytes.get(..valid).unwrap_or(&[]);
             let line = before.iter().filter(|b| **b == b'\n').count() + 1;
             let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-            sink.push(crate::diagnostics::Diagnostic::new("E0102", format!("{name} is not UTF-8 text")).help(format!(
-                "the first invalid byte is at line {line}, column {column} (byte {valid}); save the file as UTF-8"
-            )));
+            sink.push(crate::diagnostics::Diagnostic::new(codes::E0102, format!("{name} is not UTF-8 text")).help(
+                format!(
+                    "the first invalid byte is at line {line}, column {column} (byte {valid}); save the file as UTF-8"
+                ),
+            ));
             None
         }
     }

@@ -14,6 +14,7 @@
 use super::model::{Cpu, Deployment, Memory, Origin, ProviderKind, Replicas};
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::codes;
 
 /// The requests of the sidecar a service's pods get (Dapr's `daprd`, from the component's
 /// `sidecar` block: the same values the pods' annotations ask the injector for).
@@ -216,7 +217,7 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
         let fits_count = fits(total.0.millis, count_cpu.millis) && fits(total.1.bytes, count_memory.bytes);
         if provider.kind != ProviderKind::Local && !fits_max {
             cx.error(
-                Diagnostic::new("E0317", "the workload does not fit the node pools, even at maximum scale")
+                Diagnostic::new(codes::E0317, "the workload does not fit the node pools, even at maximum scale")
                     .at(span, "too small for what the services and stack request")
                     .help(smallest_fit(deployment, total).unwrap_or_else(|| {
                         "use larger nodes or more of them, or lower the requests or replica maximums".into()
@@ -225,7 +226,7 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
             );
         } else if provider.kind != ProviderKind::Local && !fits_count {
             cx.error(
-                Diagnostic::new("W0304", "the workload fits only after the cluster autoscaler adds nodes")
+                Diagnostic::new(codes::W0304, "the workload fits only after the cluster autoscaler adds nodes")
                     .at(span, "too small at the declared node count")
                     .help("raise `count`, or accept that new nodes are added as the services scale out")
                     .note(format!("\n{}", table(&demand(deployment), total, &rows))),
@@ -245,7 +246,7 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
             );
             if node_cpu > 0 && (cpu > node_cpu || memory > node_memory) {
                 cx.error(
-                    Diagnostic::new("E0318", format!("one `{}` pod is larger than any node", service.name.value))
+                    Diagnostic::new(codes::E0318, format!("one `{}` pod is larger than any node", service.name.value))
                         .at(service.cpu.span.to(service.memory.span), "requests more than a node can give")
                         .help(format!(
                             "a pod asks for {} and {}; the largest node offers {} and {} allocatable: lower the requests or use a larger size",
@@ -275,7 +276,7 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
         if cost.at_count > budget.value.cents {
             cx.error(
                 Diagnostic::new(
-                    "E0319",
+                    codes::E0319,
                     format!(
                         "the deployment costs {}/mo, over its budget of {}/mo",
                         dollars(cost.at_count),
@@ -289,7 +290,7 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
         } else if cost.at_max > budget.value.cents {
             cx.error(
                 Diagnostic::new(
-                    "W0305",
+                    codes::W0305,
                     format!(
                         "at maximum scale the deployment costs {}/mo, over its budget of {}/mo",
                         dollars(cost.at_max),

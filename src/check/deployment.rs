@@ -7,6 +7,7 @@ use super::model::*;
 use super::reader::{Reader, Schema, free_pairs, free_pairs_except};
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::codes;
 use crate::syntax::ast::{Block, Call, Member, Value, ValueKind};
 
 /// Everything a deployment may refer to by name.
@@ -102,7 +103,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         Some(label) => Spanned::new(label.name.clone(), label.span),
         None => {
             cx.error(
-                Diagnostic::new("E0302", "this deployment has no name")
+                Diagnostic::new(codes::E0302, "this deployment has no name")
                     .at(block.kind.span, "needs a name")
                     .help("write `deployment NAME { … }`; the name becomes the default namespace"),
             );
@@ -126,7 +127,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
             && s.value.split('/').all(|part| part.starts_with(alnum) && part.ends_with(alnum));
         if !valid {
             cx.error(
-                Diagnostic::new("E0314", format!("`{}` is not a registry address", s.value))
+                Diagnostic::new(codes::E0314, format!("`{}` is not a registry address", s.value))
                     .at(s.span, "not a registry host and path")
                     .help("write a registry such as `\"registry.digitalocean.com/my-team\"`: lowercase host, optional port and path"),
             );
@@ -138,7 +139,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
     let targets = r.blocks("target");
     if let [first, second, ..] = targets.as_slice() {
         cx.error(
-            Diagnostic::new("E0202", "a deployment has one `target`")
+            Diagnostic::new(codes::E0202, "a deployment has one `target`")
                 .at(second.head_span(), "second target here")
                 .also(first.head_span(), "first target here")
                 .help("keep one `target` block; make another deployment file for another cluster"),
@@ -148,7 +149,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         Some(target_block) => read_target(cx, target_block, lib)?,
         None => {
             cx.error(
-                Diagnostic::new("E0302", format!("deployment `{}` is missing `target`", name.value))
+                Diagnostic::new(codes::E0302, format!("deployment `{}` is missing `target`", name.value))
                     .at(block.head_span(), "needs a `target` block")
                     .help("add `target doks { region = nyc1 … }` (or hetzner, aks, k3d) inside this block"),
             );
@@ -230,7 +231,7 @@ fn read_settings(cx: &mut Cx, t: &Reader, provider: &Provider, region: Option<&s
                     pairs.push((key, value));
                 } else {
                     cx.error(
-                        Diagnostic::new("E0314", format!("`{key} = \"{value}\"` is not a tag every provider accepts"))
+                        Diagnostic::new(codes::E0314, format!("`{key} = \"{value}\"` is not a tag every provider accepts"))
                             .at(span, "keys and values: up to 63 lowercase letters, digits, `_` and `-`; keys start with a letter")
                             .help("write tags such as `team = \"payments\"` (GKE labels, the strictest rule, are lowercase)"),
                     );
@@ -254,7 +255,7 @@ fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: O
     let name = setting.name.as_str();
     let bad = |cx: &mut Cx, span: crate::source::Span, what: &str, shape: &str, example: &str| {
         cx.error(
-            Diagnostic::new("E0314", format!("`{what}` is not {shape}"))
+            Diagnostic::new(codes::E0314, format!("`{what}` is not {shape}"))
                 .at(span, format!("`{name}` takes {shape}"))
                 .help(format!("{}: write `{name} = {example}`", setting.help)),
         );
@@ -354,7 +355,7 @@ fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: O
             }
             if items.is_empty() {
                 cx.error(
-                    Diagnostic::new("E0314", format!("`{name}` is empty"))
+                    Diagnostic::new(codes::E0314, format!("`{name}` is empty"))
                         .at(value.span, "an empty list")
                         .help(format!("{}; leave `{name}` out for the provider's default", setting.help)),
                 );
@@ -408,9 +409,12 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
     let Some(label) = &block.label else {
         let names: Vec<String> = lib.providers.keys().cloned().collect();
         cx.error(
-            Diagnostic::new("E0302", "this target names no provider").at(block.kind.span, "needs a provider").help(
-                format!("write `target PROVIDER {{ … }}` with one of {}", crate::diagnostics::suggest::one_of(&names)),
-            ),
+            Diagnostic::new(codes::E0302, "this target names no provider")
+                .at(block.kind.span, "needs a provider")
+                .help(format!(
+                    "write `target PROVIDER {{ … }}` with one of {}",
+                    crate::diagnostics::suggest::one_of(&names)
+                )),
         );
         return None;
     };
@@ -418,7 +422,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         let near = cx.did_you_mean(&label.name, lib.providers.keys().map(String::as_str));
         let names: Vec<String> = lib.providers.keys().cloned().collect();
         cx.error(
-            Diagnostic::new("E0203", format!("unknown provider `{}`", label.name))
+            Diagnostic::new(codes::E0203, format!("unknown provider `{}`", label.name))
                 .at(label.span, "no provider with this name")
                 .help(match near {
                     Some(n) => {
@@ -467,7 +471,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
             && !name.value.ends_with('-');
         if !ok {
             cx.error(
-                Diagnostic::new("E0314", format!("`{}` is not a cluster name", name.value))
+                Diagnostic::new(codes::E0314, format!("`{}` is not a cluster name", name.value))
                     .at(name.span, "not a lowercase DNS label of at most 40 characters")
                     .help("use lowercase letters, digits and `-`, starting with a letter, such as `task-api-prod`"),
             );
@@ -477,7 +481,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
     if let Some(value) = t.get("resource_group") {
         if provider.templates != "aks" {
             cx.error(
-                Diagnostic::new("E0201", format!("{} has no resource groups", provider.title))
+                Diagnostic::new(codes::E0201, format!("{} has no resource groups", provider.title))
                     .at(value.span, "only an AKS target takes `resource_group`")
                     .help("delete `resource_group`; the cluster is named by `cluster_name`"),
             );
@@ -492,7 +496,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
                 target.resource_group = Some(group.value);
             } else {
                 cx.error(
-                    Diagnostic::new("E0314", format!("`{}` is not an Azure resource group name", group.value))
+                    Diagnostic::new(codes::E0314, format!("`{}` is not an Azure resource group name", group.value))
                         .at(group.span, "Azure allows 1-90 letters, digits, `_`, `-`, `.` and `()`")
                         .help("write a name such as `task-api-rg`"),
                 );
@@ -510,12 +514,15 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
     // A provider that runs a node image per version must have one for the chosen version.
     if !provider.node_images.is_empty() && provider.node_image(&target.version).is_none() {
         cx.error(
-            Diagnostic::new("E0303", format!("{} has no node image for Kubernetes {}", provider.title, target.version))
-                .at(block.head_span(), "no image runs this version")
-                .help(format!(
-                    "the stdlib pins {}; add an image to `node_images` in the provider",
-                    provider.node_images.join(", ")
-                )),
+            Diagnostic::new(
+                codes::E0303,
+                format!("{} has no node image for Kubernetes {}", provider.title, target.version),
+            )
+            .at(block.head_span(), "no image runs this version")
+            .help(format!(
+                "the stdlib pins {}; add an image to `node_images` in the provider",
+                provider.node_images.join(", ")
+            )),
         );
     }
     if provider.kind == ProviderKind::Local {
@@ -542,7 +549,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
     let pools = t.blocks("pool");
     if pools.is_empty() {
         cx.error(
-            Diagnostic::new("E0302", format!("{what} has no node pool"))
+            Diagnostic::new(codes::E0302, format!("{what} has no node pool"))
                 .at(block.head_span(), "needs a `pool` block")
                 .help(format!(
                     "add `pool default {{ size = {}, count = 3 }}` inside this block",
@@ -557,7 +564,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         })
     {
         cx.error(
-            Diagnostic::new("E0302", format!("{what} has no control-plane pool"))
+            Diagnostic::new(codes::E0302, format!("{what} has no control-plane pool"))
                 .at(block.head_span(), "k3s needs a pool for its servers")
                 .help("add `pool master { role = control-plane, size = …, count = 1 }` (3 for high availability)"),
         );
@@ -566,7 +573,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
     for pool_block in pools {
         let Some(label) = &pool_block.label else {
             cx.error(
-                Diagnostic::new("E0302", "this pool has no name")
+                Diagnostic::new(codes::E0302, "this pool has no name")
                     .at(pool_block.kind.span, "needs a name")
                     .help("write `pool NAME { size = …, count = … }`"),
             );
@@ -600,7 +607,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         };
         if let Some(retired) = &offered.retired {
             cx.error(
-                Diagnostic::new("E0303", format!("{} retired size `{}` on {retired}", provider.title, size.value))
+                Diagnostic::new(codes::E0303, format!("{} retired size `{}` on {retired}", provider.title, size.value))
                     .at(size.span, "no longer orderable")
                     .help(match &offered.successor {
                         Some(successor) => format!("use its successor `{successor}`"),
@@ -628,7 +635,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         for pool in target.pools.iter().filter(|p| p.count % n != 0) {
             cx.error(
                 Diagnostic::new(
-                    "E0314",
+                    codes::E0314,
                     format!("pool `{}` has {} nodes, which do not split evenly over {n} zones", pool.name, pool.count),
                 )
                 .at(span, format!("{n} zones: each gets the same number of nodes"))
@@ -651,7 +658,7 @@ fn not_offered(cx: &mut Cx, what: &str, value: &Spanned<String>, offered: &[Stri
         format!("the nearest offered: {}", crate::diagnostics::suggest::one_of(&nearest))
     };
     cx.error(
-        Diagnostic::new("E0303", format!("{} does not offer {what} `{}`", provider.title, value.value))
+        Diagnostic::new(codes::E0303, format!("{} does not offer {what} `{}`", provider.title, value.value))
             .at(value.span, format!("not a {what} of `{}`", provider.name))
             .help(help)
             .note(format!("`{}` offers {}", provider.name, all.join(", "))),
@@ -666,7 +673,7 @@ pub fn range_backwards(
     high: impl std::fmt::Display,
 ) {
     cx.error(
-        Diagnostic::new("E0305", format!("`{what}` range starts above its end ({low} > {high})"))
+        Diagnostic::new(codes::E0305, format!("`{what}` range starts above its end ({low} > {high})"))
             .at(span, "minimum is greater than maximum")
             .help(format!("write the smaller value first: `{high}..{low}`")),
     );
@@ -674,7 +681,7 @@ pub fn range_backwards(
 
 pub fn duplicate(cx: &mut Cx, what: &str, name: &str, again: crate::source::Span, first: crate::source::Span) {
     cx.error(
-        Diagnostic::new("E0202", format!("{what} `{name}` is defined twice"))
+        Diagnostic::new(codes::E0202, format!("{what} `{name}` is defined twice"))
             .at(again, "defined again here")
             .also(first, "first defined here")
             .help(format!("rename one of them or merge them into one {what}")),
@@ -693,7 +700,7 @@ pub fn check_k8s_name(cx: &mut Cx, name: &str, span: crate::source::Span, what: 
             name.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
         let fixed = fixed.trim_matches('-').to_string();
         cx.error(
-            Diagnostic::new("E0313", format!("`{name}` cannot be a Kubernetes name"))
+            Diagnostic::new(codes::E0313, format!("`{name}` cannot be a Kubernetes name"))
                 .at(span, format!("{what} names become Kubernetes object names"))
                 .help(format!(
                     "use lowercase letters, digits and `-`, at most 63 characters, such as `{}`",
@@ -711,7 +718,7 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
             Member::Block(child) if child.label.is_none() => (child.kind.name.clone(), child.kind.span, Some(child)),
             Member::Block(child) => {
                 cx.error(
-                    Diagnostic::new("E0301", format!("component `{}` takes no label", child.kind.name))
+                    Diagnostic::new(codes::E0301, format!("component `{}` takes no label", child.kind.name))
                         .at(child.head_span(), "unexpected label")
                         .help(format!("write `{} {{ … }}`", child.kind.name)),
                 );
@@ -719,7 +726,7 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
             }
             Member::Bare(value) => {
                 cx.error(
-                    Diagnostic::new("E0301", "expected a component name in `stack`")
+                    Diagnostic::new(codes::E0301, "expected a component name in `stack`")
                         .at(value.span, "not a component name")
                         .help("list components by name, such as `dapr` or `cert-manager { … }`"),
                 );
@@ -727,7 +734,7 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
             }
             Member::Allow(allow) => {
                 cx.error(
-                    Diagnostic::new("E0201", "`allow` is not accepted in `stack`")
+                    Diagnostic::new(codes::E0201, "`allow` is not accepted in `stack`")
                         .at(allow.span, "exceptions belong to a service or the deployment")
                         .help("write `allow …` inside the `service` (or the `deployment`) it applies to"),
                 );
@@ -735,7 +742,7 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
             }
             Member::Attr(attr) => {
                 cx.error(
-                    Diagnostic::new("E0201", format!("unexpected attribute `{}` in `stack`", attr.key()))
+                    Diagnostic::new(codes::E0201, format!("unexpected attribute `{}` in `stack`", attr.key()))
                         .at(attr.key_span(), "`stack` lists components")
                         .help(format!("configure a component in its own block: `{} {{ … }}`", attr.key())),
                 );
@@ -746,7 +753,7 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
             let names: Vec<String> = lib.components.keys().cloned().collect();
             let near = cx.did_you_mean(&name, lib.components.keys().map(String::as_str));
             cx.error(
-                Diagnostic::new("E0203", format!("unknown component `{name}`"))
+                Diagnostic::new(codes::E0203, format!("unknown component `{name}`"))
                     .at(span, "no component with this name")
                     .help(match near {
                         Some(n) => format!(
@@ -768,7 +775,7 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
         }
         if let Some(message) = &component.deprecated {
             cx.error(
-                Diagnostic::new("W0302", format!("`{name}` is deprecated"))
+                Diagnostic::new(codes::W0302, format!("`{name}` is deprecated"))
                     .at(span, "deprecated component")
                     .help(message.clone()),
             );
@@ -805,7 +812,7 @@ fn read_stack(cx: &mut Cx, block: &Block, lib: &Library, stack: &mut Vec<StackEn
                 if let Some(topic) = read_topic(cx, topic_block) {
                     if topics.iter().any(|t: &Topic| t.name == topic.name) {
                         cx.error(
-                            Diagnostic::new("E0202", format!("topic `{}` is defined twice", topic.name))
+                            Diagnostic::new(codes::E0202, format!("topic `{}` is defined twice", topic.name))
                                 .at(topic_block.head_span(), "defined again here")
                                 .help("keep one `topic` block per name"),
                         );
@@ -833,7 +840,7 @@ const TOPIC: Schema<'static> = Schema { what: "topic", attrs: &["partitions", "r
 fn read_topic(cx: &mut Cx, block: &Block) -> Option<Topic> {
     let Some(label) = &block.label else {
         cx.error(
-            Diagnostic::new("E0302", "this topic has no name")
+            Diagnostic::new(codes::E0302, "this topic has no name")
                 .at(block.kind.span, "needs a name")
                 .help("write `topic task-events { partitions = 3, replicas = 3 }`"),
         );
@@ -846,7 +853,7 @@ fn read_topic(cx: &mut Cx, block: &Block) -> Option<Topic> {
     for (what, value) in [("partitions", partitions), ("replicas", replicas)] {
         if value == 0 {
             cx.error(
-                Diagnostic::new("E0314", format!("a topic needs at least one of `{what}`"))
+                Diagnostic::new(codes::E0314, format!("a topic needs at least one of `{what}`"))
                     .at(block.head_span(), format!("`{what}` is 0"))
                     .help(format!("set `{what} = 1` or more")),
             );
@@ -859,7 +866,7 @@ fn read_topic(cx: &mut Cx, block: &Block) -> Option<Topic> {
 fn read_issuer(cx: &mut Cx, block: &Block) -> Option<Issuer> {
     let Some(label) = &block.label else {
         cx.error(
-            Diagnostic::new("E0302", "this issuer has no name")
+            Diagnostic::new(codes::E0302, "this issuer has no name")
                 .at(block.kind.span, "needs a name")
                 .help("write `issuer letsencrypt-prod { email = …, server = production }`"),
         );
@@ -880,7 +887,7 @@ fn read_issuer(cx: &mut Cx, block: &Block) -> Option<Issuer> {
         && !valid_email(&email.value)
     {
         cx.error(
-            Diagnostic::new("E0314", format!("`{}` is not an e-mail address", email.value))
+            Diagnostic::new(codes::E0314, format!("`{}` is not an e-mail address", email.value))
                 .at(email.span, "not an e-mail address")
                 .help("Let's Encrypt sends expiry notices here: write an address such as `\"ops@example.com\"`"),
         );
@@ -911,7 +918,7 @@ fn valid_email(text: &str) -> bool {
 fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
     let Some(label) = &block.label else {
         cx.error(
-            Diagnostic::new("E0302", "this secret has no name")
+            Diagnostic::new(codes::E0302, "this secret has no name")
                 .at(block.kind.span, "needs a name")
                 .help("write `secret NAME { KEY = env(\"VARIABLE\") }`"),
         );
@@ -923,7 +930,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
     for member in &block.members {
         let Member::Attr(attr) = member else {
             cx.error(
-                Diagnostic::new("E0201", format!("unexpected member in secret `{}`", label.name))
+                Diagnostic::new(codes::E0201, format!("unexpected member in secret `{}`", label.name))
                     .at(member_span(member), "a secret holds `KEY = env(\"VARIABLE\")` pairs")
                     .help("write each key as `KEY = env(\"VARIABLE\")`"),
             );
@@ -932,7 +939,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
         let key = attr.key().into_owned();
         if let Some((_, _)) = keys.iter().find(|(k, _): &&(String, String)| *k == key) {
             cx.error(
-                Diagnostic::new("E0202", format!("`{key}` is set twice in secret `{}`", label.name))
+                Diagnostic::new(codes::E0202, format!("`{key}` is set twice in secret `{}`", label.name))
                     .at(attr.key_span(), "set again here")
                     .help(format!("keep one `{key}`")),
             );
@@ -950,7 +957,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
                 }
             }
             ValueKind::Str(_) | ValueKind::Number(..) => cx.error(
-                Diagnostic::new("E0310", format!("secret value for `{key}` written in the file"))
+                Diagnostic::new(codes::E0310, format!("secret value for `{key}` written in the file"))
                     .at(attr.value.span, "a secret value in source control")
                     .help(format!(
                         "read it at deploy time instead: `{key} = env(\"{}\")`, and keep the value out of git",
@@ -959,7 +966,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
             ),
             _ => cx.error(
                 Diagnostic::new(
-                    "E0301",
+                    codes::E0301,
                     format!("`{key}` expects a secret source, found {}", attr.value.kind.describe()),
                 )
                 .at(attr.value.span, "not a secret source")
@@ -969,7 +976,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
     }
     if let Some(other) = external.iter().find(|e| external.first().is_some_and(|first| first.store != e.store)) {
         cx.error(
-            Diagnostic::new("E0301", format!("secret `{}` reads from more than one store", label.name))
+            Diagnostic::new(codes::E0301, format!("secret `{}` reads from more than one store", label.name))
                 .at(other.span, "a second store")
                 .help("an ExternalSecret reads from one store: split the keys into one secret per store"),
         );
@@ -978,7 +985,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
         && let Some(first) = external.first()
     {
         cx.error(
-            Diagnostic::new("E0301", format!("secret `{}` mixes `env(…)` and `external(…)` keys", label.name))
+            Diagnostic::new(codes::E0301, format!("secret `{}` mixes `env(…)` and `external(…)` keys", label.name))
                 .at(first.span, "read from an external store")
                 .help("a Secret is either created at deploy time from the environment or synced by External Secrets: split it into two secrets"),
         );
@@ -991,7 +998,7 @@ fn external_call(cx: &mut Cx, call: &Call, key: String, span: crate::source::Spa
     let usage = "external(\"store\", \"path/in/store\", property = \"field\")";
     if call.args.len() != 2 || call.named.iter().any(|(k, _)| k.name != "property") {
         cx.error(
-            Diagnostic::new("E0301", "`external` takes a store and a path, and optionally `property`")
+            Diagnostic::new(codes::E0301, "`external` takes a store and a path, and optionally `property`")
                 .at(span, "wrong arguments")
                 .help(format!("write `{key} = {usage}`")),
         );
@@ -1025,7 +1032,7 @@ fn env_call(cx: &mut Cx, call: &Call, span: crate::source::Span) -> Option<Strin
         ([only], true) => cx.string(only, "env").map(|s| s.value),
         _ => {
             cx.error(
-                Diagnostic::new("E0301", "`env` takes one argument, the variable's name")
+                Diagnostic::new(codes::E0301, "`env` takes one argument, the variable's name")
                     .at(span, "wrong arguments")
                     .help("write `env(\"VARIABLE\")`"),
             );
@@ -1037,7 +1044,7 @@ fn env_call(cx: &mut Cx, call: &Call, span: crate::source::Span) -> Option<Strin
         && !variable.starts_with(|c: char| c.is_ascii_digit());
     if !valid {
         cx.error(
-            Diagnostic::new("E0314", format!("`{variable}` is not an environment variable name"))
+            Diagnostic::new(codes::E0314, format!("`{variable}` is not an environment variable name"))
                 .at(span, "invalid variable name")
                 .help("use letters, digits and `_`, not starting with a digit, such as `DATABASE_URL`"),
         );
@@ -1049,7 +1056,7 @@ fn env_call(cx: &mut Cx, call: &Call, span: crate::source::Span) -> Option<Strin
 fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
     let Some(label) = &block.label else {
         cx.error(
-            Diagnostic::new("E0302", "this service has no name")
+            Diagnostic::new(codes::E0302, "this service has no name")
                 .at(block.kind.span, "needs a name")
                 .help("write `service NAME { image = \"…\" }`"),
         );
@@ -1063,7 +1070,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
             None => {
                 let near = cx.did_you_mean(&template.name, lib.templates.keys().map(String::as_str));
                 cx.error(
-                    Diagnostic::new("E0203", format!("undefined template `{}`", template.name))
+                    Diagnostic::new(codes::E0203, format!("undefined template `{}`", template.name))
                         .at(template.span, "no template with this name")
                         .help(match near {
                             Some(n) => format!("did you mean `{n}`?"),
@@ -1097,7 +1104,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
                 }
             } else {
                 cx.error(
-                    Diagnostic::new("E0201", "`ports` holds `name = number` pairs")
+                    Diagnostic::new(codes::E0201, "`ports` holds `name = number` pairs")
                         .at(member_span(member), "not a named port")
                         .help("write `ports { http = 8080, metrics = 9090 }`"),
                 );
@@ -1111,7 +1118,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
                 None
             } else if hi.value == 0 {
                 cx.error(
-                    Diagnostic::new("E0314", "`replicas` must be at least 1")
+                    Diagnostic::new(codes::E0314, "`replicas` must be at least 1")
                         .at(v.span, "no replicas")
                         .help("run at least one replica; remove the service to run none"),
                 );
@@ -1176,7 +1183,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         .filter_map(|(k, v, span, _)| {
             if looks_like_secret(&k, &v) {
                 cx.error(
-                    Diagnostic::new("E0310", format!("`{k}` looks like a secret value written in the file"))
+                    Diagnostic::new(codes::E0310, format!("`{k}` looks like a secret value written in the file"))
                         .at(span, "a credential in plain text")
                         .help(format!(
                             "move it into a secret: `secret {} {{ {k} = env(\"{k}\") }}` and add it to `secrets = [...]`",
@@ -1186,7 +1193,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
                 None
             } else if !valid_env_name(&k) {
                 cx.error(
-                    Diagnostic::new("E0314", format!("`{k}` is not an environment variable name"))
+                    Diagnostic::new(codes::E0314, format!("`{k}` is not an environment variable name"))
                         .at(span, "invalid variable name")
                         .help("use letters, digits and `_`, not starting with a digit"),
                 );
@@ -1236,7 +1243,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
     for volume in r.blocks("volume") {
         let Some(volume_label) = &volume.label else {
             cx.error(
-                Diagnostic::new("E0302", "this volume has no name")
+                Diagnostic::new(codes::E0302, "this volume has no name")
                     .at(volume.kind.span, "needs a name")
                     .help("write `volume data { size = 5Gi, mount = \"/data\" }`"),
             );
@@ -1249,7 +1256,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         if let (Some(size), Some(mount)) = (size, mount) {
             if !mount.value.starts_with('/') {
                 cx.error(
-                    Diagnostic::new("E0314", format!("mount path `{}` is not absolute", mount.value))
+                    Diagnostic::new(codes::E0314, format!("mount path `{}` is not absolute", mount.value))
                         .at(mount.span, "must start with `/`")
                         .help("write an absolute path such as `\"/var/lib/data\"`"),
                 );
@@ -1308,7 +1315,7 @@ fn secret_var(cx: &mut Cx, attr: &crate::syntax::ast::Attr, call: &Call) -> Opti
     let variable = attr.key().into_owned();
     if call.args.len() != 2 || !call.named.is_empty() {
         cx.error(
-            Diagnostic::new("E0301", "`secret` takes the secret's name and one of its keys")
+            Diagnostic::new(codes::E0301, "`secret` takes the secret's name and one of its keys")
                 .at(attr.value.span, "wrong arguments")
                 .help(format!("write `{variable} = secret(NAME, KEY)`, such as `{variable} = secret(db, PASSWORD)`")),
         );
@@ -1316,7 +1323,7 @@ fn secret_var(cx: &mut Cx, attr: &crate::syntax::ast::Attr, call: &Call) -> Opti
     }
     if !valid_env_name(&variable) {
         cx.error(
-            Diagnostic::new("E0314", format!("`{variable}` is not an environment variable name"))
+            Diagnostic::new(codes::E0314, format!("`{variable}` is not an environment variable name"))
                 .at(attr.key_span(), "invalid variable name")
                 .help("use letters, digits and `_`, not starting with a digit"),
         );
@@ -1339,7 +1346,7 @@ fn image_contract(cx: &mut Cx, r: &Reader, lib: &Library, image: &Spanned<String
                     let names: Vec<String> = lib.images.keys().cloned().collect();
                     let near = cx.did_you_mean(&wanted.value, lib.images.keys().map(String::as_str));
                     cx.error(
-                        Diagnostic::new("E0203", format!("no image contract named `{}`", wanted.value))
+                        Diagnostic::new(codes::E0203, format!("no image contract named `{}`", wanted.value))
                             .at(wanted.span, "deployc knows no such image")
                             .help(match near {
                                 Some(n) => format!("did you mean `{n}`? The contracts are {}", crate::diagnostics::suggest::one_of(&names)),
@@ -1372,7 +1379,7 @@ fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Ex
             let names: Vec<String> = EXCEPTIONS.iter().map(|(n, _, _)| n.to_string()).collect();
             let near = cx.did_you_mean(name, EXCEPTIONS.iter().map(|(n, _, _)| *n));
             cx.error(
-                Diagnostic::new("E0201", format!("unknown exception `{name}`"))
+                Diagnostic::new(codes::E0201, format!("unknown exception `{name}`"))
                     .at(allow.name.span, "not an exception deployc knows")
                     .help(match near {
                         Some(n) => {
@@ -1386,7 +1393,7 @@ fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Ex
         let Some(reason) = cx.interpolate(&allow.reason) else { continue };
         if reason.trim().len() < 8 {
             cx.error(
-                Diagnostic::new("E0314", format!("the reason for `allow {name}` is too short"))
+                Diagnostic::new(codes::E0314, format!("the reason for `allow {name}` is too short"))
                     .at(allow.reason.span, "say why this exception is needed")
                     .help("write a sentence a reviewer can check, such as `because \"the postgres image runs its entrypoint as root\"`"),
             );
@@ -1406,7 +1413,7 @@ fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Ex
 fn read_egress(cx: &mut Cx, text: Spanned<String>) -> Option<Egress> {
     let bad = |cx: &mut Cx, why: &str| {
         cx.error(
-            Diagnostic::new("E0314", format!("`{}` is not an egress destination", text.value))
+            Diagnostic::new(codes::E0314, format!("`{}` is not an egress destination", text.value))
                 .at(text.span, why.to_string())
                 .help("write `\"api.example.com:443\"` (a host and port) or `\"10.0.0.0/8\"` (a CIDR, optionally `:port`)"),
         );
@@ -1573,7 +1580,7 @@ fn resource<T: Copy + PartialOrd + std::fmt::Debug>(
     let (request, limit, _) = cx.one_or_range(value, &mut each)?;
     if request.value > limit.value {
         cx.error(
-            Diagnostic::new("E0304", format!("`{what}` request is greater than its limit"))
+            Diagnostic::new(codes::E0304, format!("`{what}` request is greater than its limit"))
                 .at(request.span, "this request")
                 .also(limit.span, "is more than this limit")
                 .help("write `request..limit` with the smaller value first"),
@@ -1590,7 +1597,7 @@ fn call_of<'v>(cx: &mut Cx, value: &'v Value, what: &str, allowed: &[&str], exam
             let near = cx.did_you_mean(&call.name.name, allowed.iter().copied());
             let list: Vec<String> = allowed.iter().map(|s| format!("{s}(…)")).collect();
             cx.error(
-                Diagnostic::new("E0203", format!("unknown function `{}` for `{what}`", call.name.name))
+                Diagnostic::new(codes::E0203, format!("unknown function `{}` for `{what}`", call.name.name))
                     .at(call.name.span, "not allowed here")
                     .help(match near {
                         Some(n) => format!(
@@ -1605,7 +1612,7 @@ fn call_of<'v>(cx: &mut Cx, value: &'v Value, what: &str, allowed: &[&str], exam
         other => {
             cx.error(
                 Diagnostic::new(
-                    "E0301",
+                    codes::E0301,
                     format!("`{what}` expects a call such as `{example}`, found {}", other.describe()),
                 )
                 .at(value.span, format!("this is {}", other.describe()))
@@ -1622,7 +1629,7 @@ fn arity(cx: &mut Cx, call: &Call, span: crate::source::Span, positional: usize,
         if !named.contains(&key.name.as_str()) {
             let near = cx.did_you_mean(&key.name, named.iter().copied());
             cx.error(
-                Diagnostic::new("E0201", format!("`{}` takes no argument `{}`", call.name.name, key.name))
+                Diagnostic::new(codes::E0201, format!("`{}` takes no argument `{}`", call.name.name, key.name))
                     .at(key.span, "unknown argument")
                     .help(match near {
                         Some(n) => format!("did you mean `{n}`? Usage: `{usage}`"),
@@ -1635,7 +1642,7 @@ fn arity(cx: &mut Cx, call: &Call, span: crate::source::Span, positional: usize,
     if call.args.len() != positional {
         cx.error(
             Diagnostic::new(
-                "E0301",
+                codes::E0301,
                 format!("`{}` takes {positional} positional argument(s), found {}", call.name.name, call.args.len()),
             )
             .at(span, "wrong number of arguments")
@@ -1659,7 +1666,7 @@ fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe> {
             let path = cx.string(call.args.first()?, "path")?;
             if !path.value.starts_with('/') {
                 cx.error(
-                    Diagnostic::new("E0314", format!("probe path `{}` must start with `/`", path.value))
+                    Diagnostic::new(codes::E0314, format!("probe path `{}` must start with `/`", path.value))
                         .at(path.span, "not an absolute path")
                         .help(format!("write `http(\"/{}\")`", path.value)),
                 );
@@ -1681,7 +1688,7 @@ fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe> {
             let command = cx.list(call.args.first()?, "exec", |cx, item| cx.scalar_text(item, "exec"))?;
             if command.is_empty() {
                 cx.error(
-                    Diagnostic::new("E0314", "`exec` needs a command")
+                    Diagnostic::new(codes::E0314, "`exec` needs a command")
                         .at(value.span, "empty command")
                         .help("write `exec([\"pg_isready\", \"-U\", \"app\"])`"),
                 );
@@ -1704,7 +1711,7 @@ fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
     let host = cx.string(call.args.first()?, "host")?;
     if !valid_host(&host.value) {
         cx.error(
-            Diagnostic::new("E0314", format!("`{}` is not a host name", host.value))
+            Diagnostic::new(codes::E0314, format!("`{}` is not a host name", host.value))
                 .at(host.span, "not a DNS name")
                 .help("write a host such as `\"app.example.com\"`, without scheme, port or path"),
         );
@@ -1715,7 +1722,7 @@ fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
             let p = cx.string(v, "path")?;
             if !p.value.starts_with('/') {
                 cx.error(
-                    Diagnostic::new("E0314", format!("route path `{}` must start with `/`", p.value))
+                    Diagnostic::new(codes::E0314, format!("route path `{}` must start with `/`", p.value))
                         .at(p.span, "not an absolute path")
                         .help(format!("write `path = \"/{}\"`", p.value)),
                 );
@@ -1741,7 +1748,7 @@ fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
             }
             (Some(_), Some(tls)) => {
                 cx.error(
-                    Diagnostic::new("E0301", "a route takes `issuer` or `tls`, not both")
+                    Diagnostic::new(codes::E0301, "a route takes `issuer` or `tls`, not both")
                         .at(tls.span, "second certificate source")
                         .help("use `issuer = NAME` for a cert-manager certificate, or `tls = secret(\"name\")` for an existing one"),
                 );
@@ -1749,7 +1756,7 @@ fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
             }
             (None, None) => {
                 cx.error(
-                    Diagnostic::new("E0308", "HTTPS route has no certificate source")
+                    Diagnostic::new(codes::E0308, "HTTPS route has no certificate source")
                         .at(value.span, "no `issuer` or `tls`")
                         .help("add `issuer = NAME` (a cert-manager issuer in `stack`) or `tls = secret(\"name\")`"),
                 );
@@ -1781,7 +1788,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
                 "nodes_ready" => out.push(Criterion::NodesReady { within_seconds: DEFAULT_WITHIN_SECONDS }),
                 "rollout" => out.push(Criterion::Rollout { within_seconds: DEFAULT_WITHIN_SECONDS }),
                 other => cx.error(
-                    Diagnostic::new("E0302", format!("`{other}` needs a block"))
+                    Diagnostic::new(codes::E0302, format!("`{other}` needs a block"))
                         .at(bare.span, "missing `{ … }`")
                         .help(format!("write `{other} {{ … }}`")),
                 ),
@@ -1806,7 +1813,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
             "http" => {
                 let Some(label) = child.label.as_ref().filter(|l| l.is_string) else {
                     cx.error(
-                        Diagnostic::new("E0302", "this http check names no URL")
+                        Diagnostic::new(codes::E0302, "this http check names no URL")
                             .at(child.kind.span, "needs a URL")
                             .help("write `http \"https://app.example.com/health\" { status = 200 }`"),
                     );
@@ -1814,7 +1821,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
                 };
                 if !(label.name.starts_with("https://") || label.name.starts_with("http://")) {
                     cx.error(
-                        Diagnostic::new("E0314", format!("`{}` is not an http(s) URL", label.name))
+                        Diagnostic::new(codes::E0314, format!("`{}` is not an http(s) URL", label.name))
                             .at(label.span, "not a URL")
                             .help("write a full URL such as `\"https://app.example.com/health\"`"),
                     );
@@ -1825,7 +1832,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
                 if !(100..=599).contains(&status) {
                     if let Some(v) = c.get("status") {
                         cx.error(
-                            Diagnostic::new("E0314", format!("HTTP status {status} does not exist"))
+                            Diagnostic::new(codes::E0314, format!("HTTP status {status} does not exist"))
                                 .at(v.span, "not between 100 and 599")
                                 .help("write a status such as `200`"),
                         );
@@ -1851,7 +1858,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
             "certificate" => {
                 let Some(label) = &child.label else {
                     cx.error(
-                        Diagnostic::new("E0302", "this certificate check names no certificate")
+                        Diagnostic::new(codes::E0302, "this certificate check names no certificate")
                             .at(child.kind.span, "needs a name")
                             .help("write `certificate \"api-tls\" { within = 10m }`"),
                     );

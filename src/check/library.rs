@@ -5,6 +5,7 @@ use super::model::*;
 use super::reader::{Reader, Schema, free_pairs};
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::codes;
 use crate::syntax::ast::Block;
 
 const PROVIDER: Schema<'static> = Schema {
@@ -111,7 +112,7 @@ fn label_or_error(cx: &mut Cx, block: &Block, what: &str) -> Option<String> {
         Some(label) => Some(label.name.clone()),
         None => {
             cx.error(
-                Diagnostic::new("E0302", format!("this {what} has no name"))
+                Diagnostic::new(codes::E0302, format!("this {what} has no name"))
                     .at(block.kind.span, "needs a name")
                     .help(format!("write `{what} NAME {{ … }}`")),
             );
@@ -142,7 +143,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
             .map(|(set, _, _)| set.to_string())
             .collect();
         cx.error(
-            Diagnostic::new("E0203", format!("no script templates named `{templates}`"))
+            Diagnostic::new(codes::E0203, format!("no script templates named `{templates}`"))
                 .at(span, "deployc ships no such template set")
                 .help(format!("reuse the set of a provider that works the same way, such as `templates = \"doks\"`; the sets are {}", crate::diagnostics::suggest::one_of(&sets))),
         );
@@ -208,7 +209,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         };
         if crate::date::days(&date.value).is_none() {
             cx.error(
-                Diagnostic::new("E0301", format!("`{}` is not a date", date.value))
+                Diagnostic::new(codes::E0301, format!("`{}` is not a date", date.value))
                     .at(date.span, "expected `YYYY-MM-DD`")
                     .help("write the date as `\"2027-02-28\"`"),
             );
@@ -240,7 +241,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
                     Some("service") => load_balancer_on_service_address = true,
                     Some("localhost") | None => {}
                     Some(other) => cx.error(
-                        Diagnostic::new("E0302", format!("`address = \"{other}\"` is not `\"localhost\"` or `\"service\"`"))
+                        Diagnostic::new(codes::E0302, format!("`address = \"{other}\"` is not `\"localhost\"` or `\"service\"`"))
                             .at(value.span, "not an address kind")
                             .help("`localhost`: the cluster publishes its ports on this machine; `service`: the Service's address is reachable"),
                     ),
@@ -250,7 +251,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         }
         None => {
             cx.error(
-                Diagnostic::new("E0302", format!("provider `{name}` is missing `load_balancer`"))
+                Diagnostic::new(codes::E0302, format!("provider `{name}` is missing `load_balancer`"))
                     .at(block.head_span(), "needs `load_balancer { price = … }`")
                     .help("add `load_balancer { price = $12/mo }` inside this block"),
             );
@@ -352,7 +353,7 @@ pub fn read_component(cx: &mut Cx, block: &Block) -> Option<Component> {
         }
         None => {
             cx.error(
-                Diagnostic::new("E0302", format!("component `{name}` is missing `helm`"))
+                Diagnostic::new(codes::E0302, format!("component `{name}` is missing `helm`"))
                     .at(block.head_span(), "needs `helm { repo, chart, version }`")
                     .help("add a `helm { … }` block naming the chart and its pinned version"),
             );
@@ -426,7 +427,7 @@ fn read_sidecar(cx: &mut Cx, block: &Block) -> Option<Sidecar> {
                 annotations.push((role, annotation));
             } else {
                 cx.error(
-                    Diagnostic::new("E0201", format!("unknown sidecar annotation role `{role}`"))
+                    Diagnostic::new(codes::E0201, format!("unknown sidecar annotation role `{role}`"))
                         .at(span, "deployc sets no such annotation")
                         .help(format!(
                             "the roles are {}",
@@ -453,7 +454,7 @@ fn read_sidecar(cx: &mut Cx, block: &Block) -> Option<Sidecar> {
                 Some((key, value)) if !key.is_empty() => Some((key.to_string(), value.to_string())),
                 _ => {
                     cx.error(
-                        Diagnostic::new("E0301", format!("`{}` is not an annotation", text.value))
+                        Diagnostic::new(codes::E0301, format!("`{}` is not an annotation", text.value))
                             .at(text.span, "expected `key=value`")
                             .help("write `\"dapr.io/disable-builtin-k8s-secret-store=true\"`"),
                     );
@@ -504,7 +505,7 @@ pub fn read_image(cx: &mut Cx, block: &Block) -> Option<ImageContract> {
             && list.iter().any(|p| !p.starts_with('/'))
         {
             cx.error(
-                Diagnostic::new("E0314", "`writes` holds absolute paths")
+                Diagnostic::new(codes::E0314, "`writes` holds absolute paths")
                     .at(value.span, "a path here is not absolute")
                     .help("write paths such as `\"/var/run/postgresql\"`"),
             );

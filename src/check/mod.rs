@@ -16,6 +16,7 @@ pub mod value;
 
 use std::collections::BTreeMap;
 
+use crate::diagnostics::codes;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Block, Item, Let, Module};
@@ -95,7 +96,7 @@ fn parse_files(
             let Item::Import(import) = item else { continue };
             let Some(path) = import.path.plain() else {
                 sink.push(
-                    Diagnostic::new("E0204", "an import path cannot use `${}`")
+                    Diagnostic::new(codes::E0204, "an import path cannot use `${}`")
                         .at(import.path.span, "interpolated path")
                         .help("write the path literally: `import \"lib/web.deploy\"`"),
                 );
@@ -103,7 +104,7 @@ fn parse_files(
             };
             let Some(imported_directory) = confined(&directory, &path) else {
                 sink.push(
-                    Diagnostic::new("E0204", format!("cannot import `{path}`: it is outside the project"))
+                    Diagnostic::new(codes::E0204, format!("cannot import `{path}`: it is outside the project"))
                         .at(import.path.span, "an absolute path, or one that leaves the deployment file's directory")
                         .help("import `.deploy` files from the deployment file's directory or below it, by a relative path such as `\"lib/web.deploy\"`"),
                 );
@@ -111,7 +112,7 @@ fn parse_files(
             };
             if depth >= MAX_IMPORT_DEPTH {
                 sink.push(
-                    Diagnostic::new("E0204", format!("imports nested deeper than {MAX_IMPORT_DEPTH} files"))
+                    Diagnostic::new(codes::E0204, format!("imports nested deeper than {MAX_IMPORT_DEPTH} files"))
                         .at(import.span, "too deep")
                         .help("import the library files directly from the deployment file"),
                 );
@@ -128,7 +129,7 @@ fn parse_files(
                     queue.push((imported, depth + 1, imported_directory));
                 }
                 Err(reason) => sink.push(
-                    Diagnostic::new("E0204", format!("cannot import `{path}`"))
+                    Diagnostic::new(codes::E0204, format!("cannot import `{path}`"))
                         .at(import.path.span, reason)
                         .help("import paths are relative to the importing file"),
                 ),
@@ -190,10 +191,13 @@ fn check_modules(
                     Item::Let(binding) => {
                         if let Some(first) = lets.get(&binding.name.name) {
                             sink.push(
-                                Diagnostic::new("E0202", format!("constant `{}` is defined twice", binding.name.name))
-                                    .at(binding.name.span, "defined again here")
-                                    .also(first.name.span, "first defined here")
-                                    .help("rename one of them; constants cannot be redefined"),
+                                Diagnostic::new(
+                                    codes::E0202,
+                                    format!("constant `{}` is defined twice", binding.name.name),
+                                )
+                                .at(binding.name.span, "defined again here")
+                                .also(first.name.span, "first defined here")
+                                .help("rename one of them; constants cannot be redefined"),
                             );
                             continue;
                         }
@@ -204,7 +208,7 @@ fn check_modules(
                         if !TOP_LEVEL.contains(&kind) {
                             let near = crate::diagnostics::suggest::did_you_mean(kind, TOP_LEVEL);
                             sink.push(
-                                Diagnostic::new("E0201", format!("unknown top-level block `{kind}`"))
+                                Diagnostic::new(codes::E0201, format!("unknown top-level block `{kind}`"))
                                     .at(block.kind.span, "not a top-level block")
                                     .help(match near {
                                         Some(n) => format!("did you mean `{n}`? A file holds `deployment`, `template`, `provider`, `component`, `image`, `let` and `import`"),
@@ -215,7 +219,7 @@ fn check_modules(
                         }
                         let Some(label) = block.label.as_ref() else {
                             sink.push(
-                                Diagnostic::new("E0302", format!("this {kind} has no name"))
+                                Diagnostic::new(codes::E0302, format!("this {kind} has no name"))
                                     .at(block.kind.span, "needs a name")
                                     .help(format!("write `{kind} NAME {{ … }}`")),
                             );
@@ -227,7 +231,7 @@ fn check_modules(
                         let key = (kind.to_string(), label.name.clone());
                         if let Some(first) = seen_here.get(&key) {
                             sink.push(
-                                Diagnostic::new("E0202", format!("{kind} `{}` is defined twice", label.name))
+                                Diagnostic::new(codes::E0202, format!("{kind} `{}` is defined twice", label.name))
                                     .at(label.span, "defined again here")
                                     .also(*first, "first defined here")
                                     .help(format!("rename one of them or merge them into one {kind}")),
@@ -290,7 +294,7 @@ fn check_modules(
             None => {
                 let names: Vec<String> = deployments.iter().filter_map(|d| d.label_name().map(String::from)).collect();
                 cx.error(
-                    Diagnostic::new("E0205", format!("no deployment named `{wanted}` in {root_name}"))
+                    Diagnostic::new(codes::E0205, format!("no deployment named `{wanted}` in {root_name}"))
                         .help(format!("the file defines {}", crate::diagnostics::suggest::one_of(&names))),
                 );
                 None
@@ -299,7 +303,7 @@ fn check_modules(
         (None, []) => {
             if !cx.sink.has_errors() {
                 cx.error(
-                    Diagnostic::new("E0205", format!("{root_name} defines no deployment"))
+                    Diagnostic::new(codes::E0205, format!("{root_name} defines no deployment"))
                         .help("add `deployment NAME { target … }`; a library file is imported, not built"),
                 );
             }
@@ -309,7 +313,7 @@ fn check_modules(
         (None, [first, second, ..]) => {
             let names: Vec<String> = deployments.iter().filter_map(|d| d.label_name().map(String::from)).collect();
             cx.error(
-                Diagnostic::new("E0205", format!("{root_name} defines {} deployments", deployments.len()))
+                Diagnostic::new(codes::E0205, format!("{root_name} defines {} deployments", deployments.len()))
                     .at(second.head_span(), "second deployment")
                     .also(first.head_span(), "first deployment")
                     .help(format!("choose one with `--name`: {}", crate::diagnostics::suggest::one_of(&names))),

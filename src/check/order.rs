@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::model::{Component, Deployment, Origin, Replicas, StackEntry};
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::codes;
 
 /// Mark bundled components, add implied ones and compute `deployment.stages`.
 pub fn install_order(cx: &mut Cx, deployment: &mut Deployment, components: &BTreeMap<String, Component>) {
@@ -16,7 +17,7 @@ pub fn install_order(cx: &mut Cx, deployment: &mut Deployment, components: &BTre
         if provider.bundles.contains(&entry.component.name) {
             entry.origin = Origin::Bundled;
             cx.error(
-                Diagnostic::new("W0303", format!("`{}` is bundled with {}", entry.component.name, provider.title))
+                Diagnostic::new(codes::W0303, format!("`{}` is bundled with {}", entry.component.name, provider.title))
                     .at(entry.span, "already running on this cluster")
                     .help(format!(
                         "the bundled `{}` is used and not installed a second time; remove it from `stack` to silence this",
@@ -104,9 +105,12 @@ fn report_cycle(cx: &mut Cx, stack: &[StackEntry], needs: &BTreeMap<usize, BTree
             names.push(format!("`{}`", name(next)));
             let Some(first) = stack.get(next) else { return };
             cx.error(
-                Diagnostic::new("E0315", format!("the stack has a dependency cycle: {}", names.join(" requires ")))
-                    .at(first.span, "part of the cycle")
-                    .help("break the cycle: remove one `requires` entry in these components' definitions"),
+                Diagnostic::new(
+                    codes::E0315,
+                    format!("the stack has a dependency cycle: {}", names.join(" requires ")),
+                )
+                .at(first.span, "part of the cycle")
+                .help("break the cycle: remove one `requires` entry in these components' definitions"),
             );
             return;
         }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::codes;
 use crate::syntax::ast::{Attr, Block, Member, Value};
 
 /// What a block kind accepts.
@@ -56,9 +57,12 @@ impl<'b> Reader<'b> {
                 let key = attr.key();
                 reader.attrs.retain(|(k, _)| *k != key);
                 cx.error(
-                    Diagnostic::new("E0301", format!("`{number}{word}` is not a quantity: `{word}` is not a unit"))
-                        .at(attr.value.span.to(value.span), "unknown unit")
-                        .help(unit_help(&key, number, word)),
+                    Diagnostic::new(
+                        codes::E0301,
+                        format!("`{number}{word}` is not a quantity: `{word}` is not a unit"),
+                    )
+                    .at(attr.value.span.to(value.span), "unknown unit")
+                    .help(unit_help(&key, number, word)),
                 );
                 continue;
             }
@@ -68,7 +72,7 @@ impl<'b> Reader<'b> {
                         reader.allows.push(allow);
                     } else {
                         cx.error(
-                            Diagnostic::new("E0201", format!("`allow` is not accepted in {}", schema.what))
+                            Diagnostic::new(codes::E0201, format!("`allow` is not accepted in {}", schema.what))
                                 .at(allow.span, "exceptions belong to a service or the deployment")
                                 .help("write `allow …` inside the `service` (or the `deployment`) it applies to"),
                         );
@@ -82,7 +86,7 @@ impl<'b> Reader<'b> {
                     }
                     if let Some(first) = reader.attr(&key) {
                         cx.error(
-                            Diagnostic::new("E0202", format!("`{key}` is set twice in this {}", schema.what))
+                            Diagnostic::new(codes::E0202, format!("`{key}` is set twice in this {}", schema.what))
                                 .at(attr.key_span(), "set again here")
                                 .also(first.key_span(), "first set here")
                                 .help(format!("keep one `{key}` and delete the other")),
@@ -96,9 +100,12 @@ impl<'b> Reader<'b> {
                         own_blocks.push(child);
                     } else if schema.attrs.contains(&child.kind.name.as_str()) {
                         cx.error(
-                            Diagnostic::new("E0301", format!("`{}` is an attribute, not a block", child.kind.name))
-                                .at(child.head_span(), "written as a block")
-                                .help(format!("write `{} = …`", child.kind.name)),
+                            Diagnostic::new(
+                                codes::E0301,
+                                format!("`{}` is an attribute, not a block", child.kind.name),
+                            )
+                            .at(child.head_span(), "written as a block")
+                            .help(format!("write `{} = …`", child.kind.name)),
                         );
                     } else {
                         unknown(cx, &child.kind.name, child.kind.span, schema, "block");
@@ -131,7 +138,7 @@ impl<'b> Reader<'b> {
                             }
                         };
                         cx.error(
-                            Diagnostic::new("E0201", format!("unexpected `{text}` in {}", schema.what))
+                            Diagnostic::new(codes::E0201, format!("unexpected `{text}` in {}", schema.what))
                                 .at(value.span, "not an attribute or block here")
                                 .help(help),
                         );
@@ -186,7 +193,7 @@ impl<'b> Reader<'b> {
         });
         if value.is_none() && !synonym_written {
             cx.error(
-                Diagnostic::new("E0302", format!("{} is missing `{name}`", self.what))
+                Diagnostic::new(codes::E0302, format!("{} is missing `{name}`", self.what))
                     .at(self.block.head_span(), format!("needs `{name}`"))
                     .help(format!("add `{name} = {example}` inside this block")),
             );
@@ -270,7 +277,7 @@ const POOL_WORDS: [&str; 3] = ["size", "count", "autoscale"];
 fn unknown(cx: &mut Cx, name: &str, span: crate::source::Span, schema: &Schema<'_>, thing: &str) {
     if let Some(help) = synonym_help(name, schema) {
         cx.error(
-            Diagnostic::new("E0201", format!("unknown {thing} `{name}` in {}", schema.what))
+            Diagnostic::new(codes::E0201, format!("unknown {thing} `{name}` in {}", schema.what))
                 .at(span, format!("not a known {thing} here"))
                 .help(help),
         );
@@ -282,7 +289,7 @@ fn unknown(cx: &mut Cx, name: &str, span: crate::source::Span, schema: &Schema<'
         None => format!("{} accepts {}", capitalise(schema.what), valid_set(schema)),
     };
     cx.error(
-        Diagnostic::new("E0201", format!("unknown {thing} `{name}` in {}", schema.what))
+        Diagnostic::new(codes::E0201, format!("unknown {thing} `{name}` in {}", schema.what))
             .at(span, format!("not a known {thing} here"))
             .help(help),
     );
@@ -317,7 +324,7 @@ pub fn free_pairs_except(
                 let key = attr.key();
                 if let Some(first) = seen.get(&key) {
                     cx.error(
-                        Diagnostic::new("E0202", format!("`{key}` is set twice in `{what}`"))
+                        Diagnostic::new(codes::E0202, format!("`{key}` is set twice in `{what}`"))
                             .at(attr.key_span(), "set again here")
                             .also(*first, "first set here")
                             .help(format!("keep one `{key}` and delete the other")),
@@ -331,17 +338,17 @@ pub fn free_pairs_except(
                 seen.insert(key, attr.key_span());
             }
             Member::Allow(allow) => cx.error(
-                Diagnostic::new("E0201", format!("`allow` is not accepted in `{what}`"))
+                Diagnostic::new(codes::E0201, format!("`allow` is not accepted in `{what}`"))
                     .at(allow.span, "exceptions belong to a service or the deployment")
                     .help("write `allow …` inside the `service` (or the `deployment`) it applies to"),
             ),
             Member::Block(child) => cx.error(
-                Diagnostic::new("E0201", format!("unexpected block `{}` in `{what}`", child.kind.name))
+                Diagnostic::new(codes::E0201, format!("unexpected block `{}` in `{what}`", child.kind.name))
                     .at(child.head_span(), "blocks are not allowed here")
                     .help(format!("`{what}` holds `NAME = value` pairs")),
             ),
             Member::Bare(value) => cx.error(
-                Diagnostic::new("E0201", format!("unexpected bare value in `{what}`"))
+                Diagnostic::new(codes::E0201, format!("unexpected bare value in `{what}`"))
                     .at(value.span, "needs a name and a value")
                     .help(format!("`{what}` holds `NAME = value` pairs")),
             ),

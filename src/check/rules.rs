@@ -7,6 +7,7 @@ use super::deployment::{check_k8s_name, duplicate};
 use super::model::*;
 use super::value::Cx;
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::codes;
 use crate::source::Span;
 
 /// Run every check on `deployment` (its `ingress` already resolved).
@@ -54,7 +55,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
                 }
                 Some(other) if other.ports.is_empty() && !other.ports_incomplete => cx.error(
                     Diagnostic::new(
-                        "E0306",
+                        codes::E0306,
                         format!("`{}` uses `{}`, which exposes no port", service.name.value, used.value),
                     )
                     .at(used.span, "nothing to connect to")
@@ -62,7 +63,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
                     .help(format!("give `{}` a `port = …`, or remove it from `uses`", used.value)),
                 ),
                 Some(_) if used.value == service.name.value => cx.error(
-                    Diagnostic::new("E0203", format!("`{}` uses itself", used.value))
+                    Diagnostic::new(codes::E0203, format!("`{}` uses itself", used.value))
                         .at(used.span, "a service does not depend on itself")
                         .help("remove it from `uses`"),
                 ),
@@ -77,7 +78,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
             && !service.incomplete
         {
             cx.error(
-                Diagnostic::new("E0312", format!("`min_available = {}` blocks every eviction of `{}`", min.value, service.name.value))
+                Diagnostic::new(codes::E0312, format!("`min_available = {}` blocks every eviction of `{}`", min.value, service.name.value))
                     .at(min.span, format!("with {} replica(s), no pod may ever be evicted", service.replicas.min()))
                     .help(format!(
                         "set `min_available` below the replica count ({}), or raise `replicas`; node drains and upgrades wait forever otherwise",
@@ -90,7 +91,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
         {
             cx.error(
                 Diagnostic::new(
-                    "E0309",
+                    codes::E0309,
                     format!("`{}` asks for a Dapr sidecar, but Dapr is not in the stack", service.name.value),
                 )
                 .at(dapr.span, "needs Dapr")
@@ -120,7 +121,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
     for secret in &deployment.secrets {
         if let (Some(first), false) = (secret.external.first(), external_secrets) {
             cx.error(
-                Diagnostic::new("E0320", format!("secret `{}` reads from an external store, but External Secrets is not in the stack", secret.name.value))
+                Diagnostic::new(codes::E0320, format!("secret `{}` reads from an external store, but External Secrets is not in the stack", secret.name.value))
                     .at(first.span, "needs the External Secrets operator")
                     .help("add `external-secrets` to `stack { … }`, or read the value at deploy time with `env(\"VARIABLE\")`"),
             );
@@ -131,7 +132,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
             if !in_stack(required) && !deployment.provider.bundles.contains(required) {
                 cx.error(
                     Diagnostic::new(
-                        "E0203",
+                        codes::E0203,
                         format!(
                             "component `{}` requires `{required}`, which is not in the stack",
                             entry.component.name
@@ -172,7 +173,7 @@ pub fn check_support(cx: &mut Cx, deployment: &Deployment, today: &str) {
     if end_days <= today_days {
         cx.error(
             Diagnostic::new(
-                "E0324",
+                codes::E0324,
                 format!("Kubernetes {version} reached its end of life on {} on {end}", provider.title),
             )
             .at(
@@ -188,7 +189,7 @@ pub fn check_support(cx: &mut Cx, deployment: &Deployment, today: &str) {
     } else if end_days - today_days <= END_OF_LIFE_WARNING_DAYS {
         cx.error(
             Diagnostic::new(
-                "W0307",
+                codes::W0307,
                 format!("Kubernetes {version} reaches its end of life on {} on {end}", provider.title),
             )
             .at(deployment.target.version_span, format!("{} days of support left", end_days - today_days))
@@ -219,8 +220,7 @@ pub fn check_data_age(cx: &mut Cx, deployment: &Deployment, today: &str) {
         return;
     }
     cx.error(
-        Diagnostic::new(
-            "W0308",
+        Diagnostic::new(codes::W0308,
             format!("the {} prices deployc uses are {age} days old", provider.title),
         )
         .at(deployment.budget.as_ref().map_or(deployment.target.span, |b| b.span), format!("checked with prices as of {}", provider.prices_as_of))
@@ -279,7 +279,7 @@ fn undefined<'a>(
 ) {
     let near = cx.did_you_mean(name, known);
     cx.error(
-        Diagnostic::new("E0203", format!("undefined {what} `{name}`"))
+        Diagnostic::new(codes::E0203, format!("undefined {what} `{name}`"))
             .at(span, format!("no {what} with this name"))
             .help(match near {
                 Some(n) => format!("did you mean `{n}`?"),
@@ -293,10 +293,13 @@ fn check_ports(cx: &mut Cx, service: &Service) {
     for port in &service.ports {
         if let Some(first) = seen.get(&port.number) {
             cx.error(
-                Diagnostic::new("E0202", format!("port {} is declared twice in `{}`", port.number, service.name.value))
-                    .at(port.span, "declared again here")
-                    .also(*first, "first declared here")
-                    .help("give each port a different number"),
+                Diagnostic::new(
+                    codes::E0202,
+                    format!("port {} is declared twice in `{}`", port.number, service.name.value),
+                )
+                .at(port.span, "declared again here")
+                .also(*first, "first declared here")
+                .help("give each port a different number"),
             );
         }
         seen.insert(port.number, port.span);
@@ -308,7 +311,7 @@ fn check_ports(cx: &mut Cx, service: &Service) {
             && port.name.chars().any(|c| c.is_ascii_lowercase());
         if !valid {
             cx.error(
-                Diagnostic::new("E0313", format!("`{}` cannot be a Kubernetes port name", port.name))
+                Diagnostic::new(codes::E0313, format!("`{}` cannot be a Kubernetes port name", port.name))
                     .at(port.span, "port names are IANA service names")
                     .help("use at most 15 lowercase letters, digits and `-`, with at least one letter, such as `http`"),
             );
@@ -316,7 +319,7 @@ fn check_ports(cx: &mut Cx, service: &Service) {
         if let Some(first) = names.get(port.name.as_str()) {
             cx.error(
                 Diagnostic::new(
-                    "E0202",
+                    codes::E0202,
                     format!("port name `{}` is used twice in `{}`", port.name, service.name.value),
                 )
                 .at(port.span, "named again here")
@@ -331,7 +334,7 @@ fn check_ports(cx: &mut Cx, service: &Service) {
         && let Some(clash) = service.ports.iter().find(|p| p.name == "http" || p.name == "tcp")
     {
         cx.error(
-            Diagnostic::new("E0202", format!("port name `{}` clashes with the name given to `port`", clash.name))
+            Diagnostic::new(codes::E0202, format!("port name `{}` clashes with the name given to `port`", clash.name))
                 .at(clash.span, "`port = …` is already named `http` or `tcp`")
                 .help("list every port in `ports { … }` with its own name instead of using `port` as well"),
         );
@@ -344,7 +347,7 @@ fn check_ports(cx: &mut Cx, service: &Service) {
                 if exposed.is_empty() {
                     cx.error(
                         Diagnostic::new(
-                            "E0306",
+                            codes::E0306,
                             format!("HTTP probe on `{}`, which exposes no port", service.name.value),
                         )
                         .at(probe.span, "which port should this probe call?")
@@ -359,7 +362,7 @@ fn check_ports(cx: &mut Cx, service: &Service) {
             let list: Vec<String> = exposed.iter().map(|p| p.number.to_string()).collect();
             cx.error(
                 Diagnostic::new(
-                    "E0306",
+                    codes::E0306,
                     format!("probe on port {}, which `{}` does not expose", port.value, service.name.value),
                 )
                 .at(port.span, "not a port of this service")
@@ -389,8 +392,7 @@ fn check_localhost_route(cx: &mut Cx, deployment: &Deployment, service: &Service
     let suggestion = format!("{}.test", host.trim_end_matches("localhost").trim_end_matches('.'));
     let suggestion = if suggestion == ".test" { "app.test".to_string() } else { suggestion };
     cx.error(
-        Diagnostic::new(
-            "E0327",
+        Diagnostic::new(codes::E0327,
             format!("`{}` resolves to 127.0.0.1, where {} has no load balancer", route.host.value, deployment.provider.title),
         )
         .at(route.host.span, "every *.localhost name is this machine")
@@ -410,8 +412,7 @@ fn check_certificate_source(cx: &mut Cx, deployment: &Deployment, service: &Serv
     let Some(issuer) = deployment.issuers.iter().find(|i| i.name.value == name.value) else { return };
     if issuer.server.is_acme() {
         cx.error(
-            Diagnostic::new(
-                "E0325",
+            Diagnostic::new(codes::E0325,
                 format!("Let's Encrypt cannot issue a certificate for `{}` on a local cluster", route.host.value),
             )
             .at(name.span, "its HTTP-01 challenge must reach this cluster from the internet")
@@ -443,7 +444,7 @@ fn check_trusted_certificates(cx: &mut Cx, deployment: &Deployment) {
             IssuerServer::Production => continue,
         };
         cx.error(
-            Diagnostic::new("E0326", format!("`tls = valid` can never pass for `{host}`"))
+            Diagnostic::new(codes::E0326, format!("`tls = valid` can never pass for `{host}`"))
                 .at(*span, why)
                 .also(issuer.name.span, format!("`{}` issues its certificate", issuer.name.value))
                 .help("write `tls = insecure` in this check, or use an issuer with `server = production`"),
@@ -475,7 +476,7 @@ fn check_pull_address(cx: &mut Cx, deployment: &Deployment, service: &Service) {
         ),
     };
     cx.error(
-        Diagnostic::new("E0323", format!("pods of `{}` cannot pull `{image}`", service.name.value))
+        Diagnostic::new(codes::E0323, format!("pods of `{}` cannot pull `{image}`", service.name.value))
             .at(service.image.span, format!("`{host}` inside the cluster is the node, not this machine"))
             .help(help),
     );
@@ -485,7 +486,7 @@ fn check_image(cx: &mut Cx, service: &Service) {
     let image = &service.image.value;
     if image.is_empty() || image.chars().any(|c| c.is_whitespace()) {
         cx.error(
-            Diagnostic::new("E0314", format!("`{image}` is not an image reference"))
+            Diagnostic::new(codes::E0314, format!("`{image}` is not an image reference"))
                 .at(service.image.span, "not an image reference")
                 .help("write an image such as `\"registry.example.com/team/app:1.4.2\"`"),
         );
@@ -499,8 +500,7 @@ fn check_image(cx: &mut Cx, service: &Service) {
     let tag = last.split_once(':').map(|(_, tag)| tag);
     match tag {
         None | Some("latest") if !allows_latest => cx.error(
-            Diagnostic::new(
-                "E0316",
+            Diagnostic::new(codes::E0316,
                 match tag {
                     None => format!("image `{image}` has no tag"),
                     Some(_) => format!("image `{image}` uses the `latest` tag"),
@@ -515,7 +515,7 @@ fn check_image(cx: &mut Cx, service: &Service) {
         None | Some("latest") => {}
         // A tag without a `major.minor` version (`7-alpine`, `stable`) moves under you.
         Some(tag) if !has_version(tag) => cx.error(
-            Diagnostic::new("W0301", format!("image tag `{tag}` is not a pinned version"))
+            Diagnostic::new(codes::W0301, format!("image tag `{tag}` is not a pinned version"))
                 .at(service.image.span, "this tag can point at a different image tomorrow")
                 .help("pin a full version such as `:7.4.2-alpine`, or a digest `@sha256:…`"),
         ),
@@ -539,7 +539,7 @@ fn check_route(
 ) {
     if service.ports.is_empty() && !service.ports_incomplete {
         cx.error(
-            Diagnostic::new("E0306", format!("route to `{}`, which exposes no port", service.name.value))
+            Diagnostic::new(codes::E0306, format!("route to `{}`, which exposes no port", service.name.value))
                 .at(route.span, "nothing to route to")
                 .help("add `port = …` to the service"),
         );
@@ -550,7 +550,7 @@ fn check_route(
             host == &domain.value || host.strip_suffix(domain.value.as_str()).is_some_and(|sub| sub.ends_with('.'));
         if !inside {
             cx.error(
-                Diagnostic::new("E0307", format!("route host `{host}` is outside the domain `{}`", domain.value))
+                Diagnostic::new(codes::E0307, format!("route host `{host}` is outside the domain `{}`", domain.value))
                     .at(route.host.span, "not in the deployment's domain")
                     // A note, not a second label: miette heads the snippet with the earliest
                     // label, and the route must be the location a user clicks through to.
@@ -572,7 +572,7 @@ fn check_route(
         let inside = host == zone || host.strip_suffix(zone.as_str()).is_some_and(|sub| sub.ends_with('.'));
         if !inside {
             cx.error(
-                Diagnostic::new("E0307", format!("route host `{host}` is outside the DNS domain `{zone}`"))
+                Diagnostic::new(codes::E0307, format!("route host `{host}` is outside the DNS domain `{zone}`"))
                     .at(route.host.span, format!("`{}` keeps records only in `{zone}`", setting.name))
                     .note(format!("`{}`: {}", setting.name, setting.help))
                     .help(format!(
@@ -585,7 +585,7 @@ fn check_route(
     if ingress.is_none() {
         cx.error(
             Diagnostic::new(
-                "E0311",
+                codes::E0311,
                 format!("route on `{}`, but no ingress controller is installed", service.name.value),
             )
             .at(route.span, "nothing will serve this route")
@@ -598,7 +598,7 @@ fn check_route(
     if let RouteTls::Issuer(issuer) = &route.tls {
         match cert_manager {
             None => cx.error(
-                Diagnostic::new("E0308", format!("route uses issuer `{}`, but cert-manager is not in the stack", issuer.value))
+                Diagnostic::new(codes::E0308, format!("route uses issuer `{}`, but cert-manager is not in the stack", issuer.value))
                     .at(issuer.span, "no cert-manager to issue this certificate")
                     .help(format!(
                         "add `cert-manager {{ issuer {} {{ email = \"…\", server = production }} }}` to `stack`, or use `tls = secret(\"name\")`",
@@ -656,7 +656,7 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
                     let near = cx.did_you_mean(&var.key.value, keys.iter().copied());
                     cx.error(
                         Diagnostic::new(
-                            "E0203",
+                            codes::E0203,
                             format!("secret `{}` has no key `{}`", var.secret.value, var.key.value),
                         )
                         .at(var.key.span, "no such key")
@@ -696,7 +696,7 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
             let options: Vec<String> = contract.requires_one_of.iter().map(|v| format!("`{v}`")).collect();
             cx.error(
                 Diagnostic::new(
-                    "E0321",
+                    codes::E0321,
                     format!(
                         "`{}` runs {}, which needs {} to start",
                         service.name.value,
@@ -722,7 +722,7 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
         let span = service.secrets.first().map(|s| s.span).or(service.secret_vars.first().map(|v| v.span));
         if let Some(span) = span {
             cx.error(
-                Diagnostic::new("W0306", format!("`{}` gets its secrets as files: it sees `{variable}_FILE`, not `{variable}`", service.name.value))
+                Diagnostic::new(codes::W0306, format!("`{}` gets its secrets as files: it sees `{variable}_FILE`, not `{variable}`", service.name.value))
                     .at(span, "mounted as files under /var/run/secrets/deployc")
                     .help(format!(
                         "if the app reads `{variable}_FILE`, say so with `secrets_as = files`; if it reads `{variable}` itself, write `allow secret_env because \"…\"`"
@@ -748,7 +748,7 @@ fn check_sidecar_ports(cx: &mut Cx, service: &Service, dapr: &Dapr, sidecar: &Si
         };
         cx.error(
             Diagnostic::new(
-                "E0322",
+                codes::E0322,
                 format!(
                     "port {number} of `{}` is taken by its `{}` sidecar ({name})",
                     service.name.value, sidecar.name

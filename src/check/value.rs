@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::model::{Cpu, Memory, Money, Spanned};
+use crate::diagnostics::codes;
 use crate::diagnostics::suggest::Budget;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::syntax::ast::{Let, StrLit, StrPart, Value, ValueKind};
@@ -63,7 +64,7 @@ impl Cx<'_> {
 
     fn wrong_type(&mut self, value: &Value, what: &str, expected: &str, example: &str) {
         let found = value.kind.describe();
-        let mut diagnostic = Diagnostic::new("E0301", format!("`{what}` expects {expected}, found {found}"))
+        let mut diagnostic = Diagnostic::new(codes::E0301, format!("`{what}` expects {expected}, found {found}"))
             .at(value.span, format!("this is {found}"))
             .help(format!("write {expected} here, such as `{example}`"));
         if let ValueKind::Ident(name) = &value.kind
@@ -72,7 +73,7 @@ impl Cx<'_> {
             let lets = self.lets;
             let near = self.did_you_mean(name, lets.keys().map(String::as_str));
             diagnostic = match near {
-                Some(near) => Diagnostic::new("E0203", format!("undefined constant `{name}`"))
+                Some(near) => Diagnostic::new(codes::E0203, format!("undefined constant `{name}`"))
                     .at(value.span, "no `let` with this name")
                     .help(format!("did you mean `{near}`? To write text, quote it: `\"{name}\"`")),
                 None => diagnostic.help(format!("quote it to make it a string: `\"{name}\"`")),
@@ -108,9 +109,12 @@ impl Cx<'_> {
                     Some(ValueKind::Ident(text)) => out.push_str(&text),
                     Some(_) => {
                         self.error(
-                            Diagnostic::new("E0301", format!("`{}` cannot be interpolated into a string", name.name))
-                                .at(name.span, "not a string, number or name")
-                                .help("interpolate only `let` constants that hold text or numbers"),
+                            Diagnostic::new(
+                                codes::E0301,
+                                format!("`{}` cannot be interpolated into a string", name.name),
+                            )
+                            .at(name.span, "not a string, number or name")
+                            .help("interpolate only `let` constants that hold text or numbers"),
                         );
                         ok = false;
                     }
@@ -118,7 +122,7 @@ impl Cx<'_> {
                         let lets = self.lets;
                         let near = self.did_you_mean(&name.name, lets.keys().map(String::as_str));
                         self.error(
-                            Diagnostic::new("E0203", format!("undefined constant `{}`", name.name))
+                            Diagnostic::new(codes::E0203, format!("undefined constant `{}`", name.name))
                                 .at(name.span, "no `let` with this name")
                                 .help(match near {
                                     Some(n) => format!("did you mean `{n}`?"),
@@ -155,7 +159,7 @@ impl Cx<'_> {
         let list: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
         self.error(
             Diagnostic::new(
-                "E0301",
+                codes::E0301,
                 format!(
                     "`{what}` expects one of {}, found `{}`",
                     crate::diagnostics::suggest::one_of(&list),
@@ -192,7 +196,7 @@ impl Cx<'_> {
         }
         if let ValueKind::Number(..) = value.kind {
             self.error(
-                Diagnostic::new("E0314", format!("`{what}` must be a whole number"))
+                Diagnostic::new(codes::E0314, format!("`{what}` must be a whole number"))
                     .at(value.span, "not a whole number")
                     .help("write a whole number such as `2`"),
             );
@@ -209,7 +213,7 @@ impl Cx<'_> {
             Ok(port) if port > 0 => Some(Spanned::new(port, count.span)),
             _ => {
                 self.error(
-                    Diagnostic::new("E0314", format!("port {} is out of range", count.value))
+                    Diagnostic::new(codes::E0314, format!("port {} is out of range", count.value))
                         .at(count.span, "not between 1 and 65535")
                         .help("ports are numbers from 1 to 65535, such as `8080`"),
                 );
@@ -228,7 +232,7 @@ impl Cx<'_> {
                 let found = value.kind.describe();
                 let shown = self.shown(&value);
                 self.error(
-                    Diagnostic::new("E0301", format!("`{what}` expects CPU, found {found}"))
+                    Diagnostic::new(codes::E0301, format!("`{what}` expects CPU, found {found}"))
                         .at(value.span, format!("this is {found}"))
                         .help(format!("`{shown}` is {found}; `{what}` expects CPU such as `500m` or `2`")),
                 );
@@ -237,7 +241,7 @@ impl Cx<'_> {
         };
         if millis.fract() != 0.0 || millis < 1.0 {
             self.error(
-                Diagnostic::new("E0314", format!("`{what}` must be at least one millicore"))
+                Diagnostic::new(codes::E0314, format!("`{what}` must be at least one millicore"))
                     .at(value.span, "not a whole number of millicores")
                     .help("write CPU as whole millicores (`250m`) or cores (`0.5`, `2`)"),
             );
@@ -247,7 +251,7 @@ impl Cx<'_> {
         // bound (1e18 bytes).
         if millis > MAX_MILLICORES {
             self.error(
-                Diagnostic::new("E0314", format!("`{what}` is out of range"))
+                Diagnostic::new(codes::E0314, format!("`{what}` is out of range"))
                     .at(value.span, "more than 1,000,000,000,000,000 cores")
                     .help("write CPU such as `250m` or `2`"),
             );
@@ -284,7 +288,7 @@ impl Cx<'_> {
                 let bytes = (number * factor).round();
                 if !(1.0..=1e18).contains(&bytes) {
                     self.error(
-                        Diagnostic::new("E0314", format!("`{what}` is out of range"))
+                        Diagnostic::new(codes::E0314, format!("`{what}` is out of range"))
                             .at(value.span, "too small or too large")
                             .help("write memory such as `256Mi` or `2Gi`"),
                     );
@@ -300,7 +304,7 @@ impl Cx<'_> {
             _ => format!("`{shown}` is {found}; `{what}` expects memory such as `512Mi` or `2Gi`"),
         };
         self.error(
-            Diagnostic::new("E0301", format!("`{what}` expects memory, found {found}"))
+            Diagnostic::new(codes::E0301, format!("`{what}` expects memory, found {found}"))
                 .at(value.span, format!("this is {found}"))
                 .help(help),
         );
@@ -330,7 +334,7 @@ impl Cx<'_> {
             _ => format!("`{shown}` is {found}; `{what}` expects a duration such as `30s` or `10m`"),
         };
         self.error(
-            Diagnostic::new("E0301", format!("`{what}` expects a duration, found {found}"))
+            Diagnostic::new(codes::E0301, format!("`{what}` expects a duration, found {found}"))
                 .at(value.span, format!("this is {found}"))
                 .help(help),
         );
@@ -347,7 +351,7 @@ impl Cx<'_> {
                 return Some(Spanned::new(*number as u32, value.span));
             }
             self.error(
-                Diagnostic::new("E0314", format!("`{what}` must be a whole percentage from 1% to 100%"))
+                Diagnostic::new(codes::E0314, format!("`{what}` must be a whole percentage from 1% to 100%"))
                     .at(value.span, "out of range")
                     .help("write a percentage such as `70%`"),
             );

@@ -7,70 +7,94 @@
 #[derive(Debug, Clone, Copy)]
 pub struct CodeInfo {
     pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: &'static str,
     pub title: &'static str,
     pub phase: &'static str,
     pub explanation: &'static str,
 }
 
+/// A registered code: only this module makes one, so a call site cannot name a code that is
+/// not in the registry (a typo does not compile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code(&'static str);
+
+impl Code {
+    /// The code's text (`E0301`).
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// Warnings are the `W` codes of the registry; everything else is an error.
+    pub fn is_warning(self) -> bool {
+        lookup(self.0).is_some_and(|info| info.severity == "warning")
+    }
+}
+
 macro_rules! codes {
-    ($( $code:literal, $phase:literal, $title:literal; )*) => {
+    ($( $code:ident, $severity:literal, $phase:literal, $title:literal; )*) => {
         /// Every code `deployc` can emit, in order.
         pub static CODES: &[CodeInfo] = &[
             $( CodeInfo {
-                code: $code,
+                code: stringify!($code),
+                severity: $severity,
                 title: $title,
                 phase: $phase,
-                explanation: include_str!(concat!("explain/", $code, ".md")),
+                explanation: include_str!(concat!("explain/", stringify!($code), ".md")),
             }, )*
         ];
+        $(
+            #[doc = $title]
+            pub const $code: Code = Code(stringify!($code));
+        )*
     };
 }
 
 codes! {
-    "E0101", "syntax", "syntax error";
-    "E0102", "syntax", "source file is not UTF-8";
-    "E0103", "syntax", "invisible control or bidirectional character";
-    "E0201", "resolve", "unknown attribute or block";
-    "E0202", "resolve", "duplicate definition";
-    "E0203", "resolve", "undefined name";
-    "E0204", "resolve", "cannot import file";
-    "E0205", "resolve", "no deployment to build";
-    "E0301", "types", "wrong type";
-    "E0302", "types", "missing required attribute";
-    "E0303", "types", "not offered by the provider";
-    "E0304", "types", "request greater than limit";
-    "E0305", "types", "range minimum above maximum";
-    "E0306", "types", "probe on a port the service does not expose";
-    "E0307", "types", "route host outside the domain";
-    "E0308", "types", "TLS route without a certificate source";
-    "E0309", "types", "Dapr sidecar without Dapr in the stack";
-    "E0310", "types", "secret value written in the file";
-    "E0311", "types", "route without an ingress controller";
-    "E0312", "types", "disruption budget blocks every eviction";
-    "E0313", "types", "name is not a valid Kubernetes name";
-    "E0314", "types", "value out of range";
-    "E0315", "types", "dependency cycle in the stack";
-    "E0316", "types", "image not pinned";
-    "E0317", "analysis", "workload does not fit the node pools";
-    "E0318", "analysis", "pod larger than any node";
-    "E0319", "analysis", "cost over budget";
-    "E0320", "types", "external secret without External Secrets in the stack";
-    "E0321", "types", "image started without what its entrypoint requires";
-    "E0322", "types", "app port taken by an injected sidecar";
-    "E0323", "types", "image pulled from localhost on a local cluster";
-    "E0324", "types", "Kubernetes version past its end of life";
-    "E0325", "types", "Let's Encrypt certificate on a local cluster";
-    "E0326", "types", "certificate check that can never pass";
-    "E0327", "types", "localhost route where the load balancer is not on localhost";
-    "E0501", "emit", "internal error while writing the output";
-    "W0301", "types", "image tag is not a pinned version";
-    "W0302", "types", "deprecated component";
-    "W0303", "types", "component already bundled by the provider";
-    "W0304", "analysis", "workload fits only after the autoscaler adds nodes";
-    "W0305", "analysis", "cost over budget at maximum scale";
-    "W0306", "types", "secrets reach the app as files";
-    "W0307", "types", "Kubernetes version near its end of life";
-    "W0308", "types", "provider prices older than 180 days";
+    E0101, "error", "syntax", "syntax error";
+    E0102, "error", "syntax", "source file is not UTF-8";
+    E0103, "error", "syntax", "invisible control or bidirectional character";
+    E0201, "error", "resolve", "unknown attribute or block";
+    E0202, "error", "resolve", "duplicate definition";
+    E0203, "error", "resolve", "undefined name";
+    E0204, "error", "resolve", "cannot import file";
+    E0205, "error", "resolve", "no deployment to build";
+    E0301, "error", "types", "wrong type";
+    E0302, "error", "types", "missing required attribute";
+    E0303, "error", "types", "not offered by the provider";
+    E0304, "error", "types", "request greater than limit";
+    E0305, "error", "types", "range minimum above maximum";
+    E0306, "error", "types", "probe on a port the service does not expose";
+    E0307, "error", "types", "route host outside the domain";
+    E0308, "error", "types", "TLS route without a certificate source";
+    E0309, "error", "types", "Dapr sidecar without Dapr in the stack";
+    E0310, "error", "types", "secret value written in the file";
+    E0311, "error", "types", "route without an ingress controller";
+    E0312, "error", "types", "disruption budget blocks every eviction";
+    E0313, "error", "types", "name is not a valid Kubernetes name";
+    E0314, "error", "types", "value out of range";
+    E0315, "error", "types", "dependency cycle in the stack";
+    E0316, "error", "types", "image not pinned";
+    E0317, "error", "analysis", "workload does not fit the node pools";
+    E0318, "error", "analysis", "pod larger than any node";
+    E0319, "error", "analysis", "cost over budget";
+    E0320, "error", "types", "external secret without External Secrets in the stack";
+    E0321, "error", "types", "image started without what its entrypoint requires";
+    E0322, "error", "types", "app port taken by an injected sidecar";
+    E0323, "error", "types", "image pulled from localhost on a local cluster";
+    E0324, "error", "types", "Kubernetes version past its end of life";
+    E0325, "error", "types", "Let's Encrypt certificate on a local cluster";
+    E0326, "error", "types", "certificate check that can never pass";
+    E0327, "error", "types", "localhost route where the load balancer is not on localhost";
+    E0501, "error", "emit", "internal error while writing the output";
+    W0301, "warning", "types", "image tag is not a pinned version";
+    W0302, "warning", "types", "deprecated component";
+    W0303, "warning", "types", "component already bundled by the provider";
+    W0304, "warning", "analysis", "workload fits only after the autoscaler adds nodes";
+    W0305, "warning", "analysis", "cost over budget at maximum scale";
+    W0306, "warning", "types", "secrets reach the app as files";
+    W0307, "warning", "types", "Kubernetes version near its end of life";
+    W0308, "warning", "types", "provider prices older than 180 days";
 }
 
 /// The registry entry for `code` (case-insensitive).

@@ -40,10 +40,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with code `code` (its severity comes from the code's first letter).
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        let severity = if code.starts_with('W') { Severity::Warning } else { Severity::Error };
+    /// A diagnostic with a registered `code` (`codes::E0301`); its severity is the registry's.
+    pub fn new(code: codes::Code, message: impl Into<String>) -> Self {
+        let severity = if code.is_warning() { Severity::Warning } else { Severity::Error };
         Diagnostic {
-            code,
+            code: code.as_str(),
             severity,
             message: message.into(),
             primary: None,

@@ -82,7 +82,7 @@ fn level(severity: Severity) -> &'static str {
 }
 
 fn rule(info: &CodeInfo) -> Value {
-    let severity = if info.code.starts_with('W') { Severity::Warning } else { Severity::Error };
+    let severity = if info.severity == "warning" { Severity::Warning } else { Severity::Error };
     json!({
         "id": info.code,
         "name": rule_name(info.title),

@@ -5,6 +5,8 @@
 //! which `parse` turns into an E0101 diagnostic in plain words, returning an empty module so
 //! that later phases see nothing from that file.
 
+use crate::diagnostics::codes;
+
 pub mod ast;
 mod descent;
 mod parser;
@@ -48,8 +50,7 @@ pub fn check_characters(sink: &mut crate::diagnostics::Diagnostics, file: crate:
     let Some((at, c)) = found.next() else { return };
     let others = found.count();
     let name = character_name(c);
-    let mut diagnostic = crate::diagnostics::Diagnostic::new(
-        "E0103",
+    let mut diagnostic = crate::diagnostics::Diagnostic::new(codes::E0103,
         format!("invisible character U+{:04X} ({name}) in the file", u32::from(c)),
     )
     .at(crate::source::Span::new(file, at, at + c.len_utf8()), format!("U+{:04X} is here", u32::from(c)))

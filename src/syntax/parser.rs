@@ -6,6 +6,7 @@ use pest::iterators::Pair;
 
 use super::MAX_NESTING;
 use super::ast::*;
+use crate::diagnostics::codes;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
@@ -17,7 +18,7 @@ struct DeployParser;
 pub fn parse(sink: &mut Diagnostics, file: FileId, text: &str) -> Module {
     if let Some(offset) = too_deep(text) {
         sink.push(
-            Diagnostic::new("E0101", format!("nesting deeper than {MAX_NESTING} levels"))
+            Diagnostic::new(codes::E0101, format!("nesting deeper than {MAX_NESTING} levels"))
                 .at(Span::new(file, offset, offset + 1), "too deeply nested")
                 .help("flatten the structure; no deployment needs this much nesting"),
         );
@@ -50,7 +51,7 @@ fn syntax_error_at(file: FileId, text: &str, start: usize) -> Diagnostic {
     let end = text.get(start..).and_then(|rest| rest.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start);
     let found = describe_found(text, start);
     let diagnostic =
-        Diagnostic::new("E0101", format!("unexpected {found}")).at(Span::new(file, start, end), "unexpected here");
+        Diagnostic::new(codes::E0101, format!("unexpected {found}")).at(Span::new(file, start, end), "unexpected here");
     with_open_blocks(diagnostic, file, text, start, |d| d.help_opt(hint(text, start, &[])))
 }
 
@@ -187,14 +188,14 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
         && lead.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
     let wants_brace = expected.iter().any(|w| *w == "`{`" || *w == "`:`");
     if lone_name && text.get(start..).is_some_and(|rest| rest.starts_with('=')) {
-        return Diagnostic::new("E0101", format!("attribute `{lead}` outside any block"))
+        return Diagnostic::new(codes::E0101, format!("attribute `{lead}` outside any block"))
             .at(Span::new(file, start, end), "an attribute cannot stand at the top level")
             .help(
                 "attributes go inside a block such as `deployment NAME { … }`: look for an extra `}` above this line",
             );
     }
     if lone_name && wants_brace {
-        return Diagnostic::new("E0101", format!("expected `=` or `{{` after `{lead}`, found {found}"))
+        return Diagnostic::new(codes::E0101, format!("expected `=` or `{{` after `{lead}`, found {found}"))
             .at(Span::new(file, start, end), "expected `=` or `{` before this")
             .help(format!("write `{lead} = value` for an attribute, or `{lead} {{ … }}` for a block"));
     }
@@ -203,7 +204,7 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
     if wants_brace && !first_word.is_empty() && lead.len() > first_word.len() && !lead.contains('{') {
         let after =
             line_start + (text.get(line_start..).unwrap_or("").find(&first_word).unwrap_or(0)) + first_word.len();
-        return Diagnostic::new("E0101", format!("expected `=` after `{first_word}`"))
+        return Diagnostic::new(codes::E0101, format!("expected `=` after `{first_word}`"))
             .at(Span::new(file, after, after + 1), "missing `=` here")
             .help(format!("write `{first_word} = …`; a block would need `{{` at the end of this line"));
     }
@@ -212,7 +213,7 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
     } else {
         format!("expected {}, found {found}", join_or(&expected))
     };
-    let diagnostic = Diagnostic::new("E0101", message).at(Span::new(file, start, end), "unexpected here");
+    let diagnostic = Diagnostic::new(codes::E0101, message).at(Span::new(file, start, end), "unexpected here");
     with_open_blocks(diagnostic, file, text, start, |d| d.help_opt(hint(text, start, &expected)))
 }
 
