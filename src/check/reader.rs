@@ -215,7 +215,7 @@ fn valid_set(schema: &Schema<'_>) -> String {
 
 /// Words the providers' own tools use, and ours for them: (their word, ours, whose word).
 /// Spelling distance cannot find these (`vm_size` is nowhere near `size`).
-const SYNONYMS: [(&str, &str, &str); 20] = [
+const SYNONYMS: [(&str, &str, &str); 34] = [
     ("location", "region", "az's and gcloud's"),
     ("zone", "region", "gcloud's"),
     ("node_count", "count", "az's (`--node-count`)"),
@@ -236,6 +236,21 @@ const SYNONYMS: [(&str, &str, &str); 20] = [
     ("cluster_version", "version", "gcloud's"),
     ("k3s_version", "version", "hetzner-k3s's"),
     ("name", "cluster_name", "the providers'"),
+    // Kubernetes, Helm, Compose and Terraform words for a service's and a pool's attributes.
+    ("containerPort", "port", "Kubernetes'"),
+    ("targetPort", "port", "Kubernetes'"),
+    ("replicaCount", "replicas", "Helm charts'"),
+    ("livenessProbe", "liveness", "Kubernetes'"),
+    ("readinessProbe", "readiness", "Kubernetes'"),
+    ("startupProbe", "startup", "Kubernetes'"),
+    ("healthcheck", "health", "Compose's"),
+    ("depends_on", "uses", "Compose's"),
+    ("environment", "env", "Compose's"),
+    ("desired_size", "count", "Terraform's (`aws_eks_node_group`)"),
+    ("min_size", "autoscale", "Terraform's (`scaling_config`)"),
+    ("max_size", "autoscale", "Terraform's (`scaling_config`)"),
+    ("initial_node_count", "count", "Terraform's (`google_container_node_pool`)"),
+    ("node_locations", "zones", "Terraform's and gcloud's"),
 ];
 
 /// What a misspelt unit was probably meant to be, for the attribute `key`.
@@ -261,8 +276,13 @@ fn unit_help(key: &str, number: &str, word: &str) -> String {
 fn synonym_help(name: &str, schema: &Schema<'_>) -> Option<String> {
     let (_, ours, whose) = SYNONYMS.iter().find(|(theirs, ours, _)| {
         *theirs == name
-            && (schema.attrs.contains(ours) || (schema.what.starts_with("target") && POOL_WORDS.contains(ours)))
+            && (schema.attrs.contains(ours)
+                || schema.blocks.contains(ours)
+                || (schema.what.starts_with("target") && POOL_WORDS.contains(ours)))
     })?;
+    if schema.blocks.contains(ours) {
+        return Some(format!("`{name}` is {whose} word; here it is the block `{ours} {{ KEY = \"value\" }}`"));
+    }
     let example = if *ours == "autoscale" { "autoscale = 2..5".to_string() } else { format!("{ours} = …") };
     Some(if schema.attrs.contains(ours) {
         format!("`{name}` is {whose} word; here it is `{ours}`: write `{example}`")
