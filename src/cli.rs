@@ -213,6 +213,8 @@ pub enum Provider {
     Eks,
     /// Google Kubernetes Engine.
     Gke,
+    /// kind: Kubernetes in Docker on this machine.
+    Kind,
 }
 
 impl Provider {
@@ -224,6 +226,7 @@ impl Provider {
             Provider::Aks => "aks",
             Provider::Eks => "eks",
             Provider::Gke => "gke",
+            Provider::Kind => "kind",
         }
     }
 }

@@ -4,7 +4,7 @@
 //! without a diagnostic and is already formatted (`tests/cli.rs` checks both).
 
 /// The providers `init` has a starter for, the default first.
-pub const PROVIDERS: [&str; 6] = ["k3d", "doks", "hetzner", "aks", "eks", "gke"];
+pub const PROVIDERS: [&str; 7] = ["k3d", "doks", "hetzner", "aks", "eks", "gke", "kind"];
 
 /// The starter for `provider`, with the deployment (and the names derived from it) called
 /// `name`; `None` for a provider without a starter.
@@ -16,6 +16,7 @@ pub fn starter(provider: &str, name: &str) -> Option<String> {
         "aks" => include_str!("init/aks.deploy"),
         "eks" => include_str!("init/eks.deploy"),
         "gke" => include_str!("init/gke.deploy"),
+        "kind" => include_str!("init/kind.deploy"),
         _ => return None,
     };
     let env_name = name.to_ascii_uppercase().replace('-', "_");

@@ -111,3 +111,24 @@ fn stdlib_checks_clean() {
         deployc::testing::compile_text("stdlib-probe.deploy", "deployment probe { target k3d { servers = 1 } }");
     assert!(result.diagnostics.is_empty(), "{}", result.rendered);
 }
+
+/// The providers are named in one place, the stdlib: `init` has a starter, the CLI a
+/// `--provider` value and the emitter a script-template set for exactly its providers.
+#[test]
+fn every_stdlib_provider_has_a_starter_and_a_template_set() {
+    let mut stdlib: Vec<&str> = deployc::stdlib::FILES
+        .iter()
+        .filter_map(|(path, _)| path.strip_prefix("providers/").and_then(|p| p.strip_suffix(".deploy")))
+        .collect();
+    stdlib.sort_unstable();
+    let mut starters = deployc::init::PROVIDERS.to_vec();
+    starters.sort_unstable();
+    assert_eq!(starters, stdlib, "deployc init's providers are not the stdlib's");
+    let mut sets: Vec<&str> = deployc::stdlib::PROVIDER_TEMPLATES.iter().map(|(set, _, _)| *set).collect();
+    sets.sort_unstable();
+    sets.dedup();
+    assert_eq!(sets, stdlib, "the script-template sets are not the stdlib's providers");
+    for provider in &stdlib {
+        assert!(deployc::init::starter(provider, "x").is_some(), "{provider} has no starter");
+    }
+}
