@@ -132,3 +132,36 @@ fn every_stdlib_provider_has_a_starter_and_a_template_set() {
         assert!(deployc::init::starter(provider, "x").is_some(), "{provider} has no starter");
     }
 }
+
+/// Every explain page's `## Example` produces its own code. A page may show a fragment (a
+/// `service` or a `target` block): it is checked inside a deployment, with a k3d target and a
+/// plain service added when it has none. Three codes cannot be shown as text: a file that is
+/// not UTF-8 (E0102), an invisible character (E0103) and an internal error (E0501).
+#[test]
+fn every_explain_example_produces_its_code() {
+    let mut wrong = Vec::new();
+    for info in CODES.iter().filter(|c| !["E0102", "E0103", "E0501"].contains(&c.code)) {
+        let example = info.explanation.split("## Example").nth(1).and_then(|e| e.split("## How to fix").next());
+        let Some(source) = example.and_then(|e| e.split("```deploy\n").nth(1)).and_then(|e| e.split("```").next())
+        else {
+            wrong.push(format!("{}: no ```deploy block under `## Example`", info.code));
+            continue;
+        };
+        let has = |kind: &str| source.lines().any(|l| l.trim_start().starts_with(&format!("{kind} ")));
+        // E0205 is "no deployment": its example is a file without one.
+        let text = if has("deployment") || info.code == "E0205" {
+            source.to_string()
+        } else {
+            let target = if has("target") { "" } else { "target k3d { servers = 1 }\n" };
+            let service =
+                if has("service") { "" } else { "service web {\n  image = \"nginx:1.29.8-alpine\"\n  port  = 80\n}\n" };
+            format!("deployment example {{\n{target}{source}{service}}}\n")
+        };
+        let result = deployc::testing::compile_text("example.deploy", &text);
+        if !result.diagnostics.iter().any(|d| d.code == info.code) {
+            let got: Vec<&str> = result.diagnostics.iter().map(|d| d.code).collect();
+            wrong.push(format!("{}: its example gives {got:?}", info.code));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
