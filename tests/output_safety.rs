@@ -215,3 +215,38 @@ fn an_interrupted_build_leaves_no_staging_and_the_old_output() {
         }
     }
 }
+
+/// A build whose new output is in place has succeeded, even when the old output cannot be
+/// removed afterwards (here a file in it is immutable, `chattr +i`): it used to report failure
+/// after replacing the output. Skipped where `chattr` cannot set the flag (not root, or a file
+/// system without it).
+#[test]
+fn a_build_that_replaced_the_output_reports_success() {
+    let temp = TempDir::new("replaced");
+    let root = Path::new(temp.path());
+    fs::write(root.join("app.deploy"), example_text(EXAMPLE)).expect("input");
+    let first = build(root, "app.deploy", "out", &[]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let stuck = root.join("out/manifests/zz-old.yaml");
+    fs::write(&stuck, "# an old file\n").expect("old file");
+    let set = Command::new("chattr").arg("+i").arg(&stuck).output();
+    if !set.as_ref().is_ok_and(|o| o.status.success()) {
+        let _ = fs::remove_file(&stuck);
+        eprintln!("skipped: chattr +i is not available here");
+        return;
+    }
+    let second = build(root, "app.deploy", "out", &[]);
+    let backups: Vec<_> = fs::read_dir(root)
+        .expect("root")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".deployc-old-"))
+        .map(|e| e.path())
+        .collect();
+    for backup in &backups {
+        let _ = Command::new("chattr").arg("-i").arg(backup.join("manifests/zz-old.yaml")).status();
+    }
+    let _ = Command::new("chattr").arg("-i").arg(&stuck).status();
+    assert!(second.status.success(), "the output was replaced, yet: {}", String::from_utf8_lossy(&second.stderr));
+    assert!(!stuck.exists(), "the new output is not in place");
+    assert!(root.join("out/RUNBOOK.md").exists());
+}
