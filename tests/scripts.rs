@@ -387,3 +387,18 @@ fn secrets_survive_xtrace_name_collisions_and_a_failing_kubectl() {
     let left: Vec<_> = fs::read_dir(&tmp).expect("tmp").flatten().map(|e| e.path()).collect();
     assert!(left.is_empty(), "plaintext secret files left behind: {left:?}");
 }
+
+/// `contains` on a page larger than a pipe's buffer: grep stops reading at the first match, so
+/// curl writing into the closed pipe failed, and with `pipefail` a page that held the text
+/// was reported as a FAIL (issue 20, finding 11).
+#[test]
+fn a_contains_check_passes_on_a_large_page() {
+    let sandbox = Sandbox::new("tests/fixtures/verify-contains.deploy", "large-page");
+    // A curl that serves the text first, then two megabytes, as a large page does.
+    let curl = "#!/usr/bin/env bash\nfor a in \"$@\"; do [ \"$a\" = --write-out ] && { printf 200; exit 0; }; done\nprintf 'podinfo\\n'\nhead -c 2000000 /dev/zero | tr '\\0' x\necho\n";
+    fs::write(sandbox.root.join("bin/curl"), curl).expect("curl stand-in");
+    let output = sandbox.run("verify.sh", &[], &[]);
+    let out = text(&output);
+    assert!(out.contains("PASS  http://page.localhost:8080/ returns 200"), "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+}

@@ -517,7 +517,13 @@ fn criteria(plan: &Plan) -> Vec<Value> {
                         t = tls_word,
                         c = q(contains.as_deref().unwrap_or("")),
                         ok = q(&what),
-                        bad = q(&format!("{url} did not return {status} within {}", human_duration(*within_seconds))),
+                        bad = q(&match contains {
+                            Some(text) => format!(
+                                "{url} did not return {status} with `{text}` in the page within {}",
+                                human_duration(*within_seconds)
+                            ),
+                            None => format!("{url} did not return {status} within {}", human_duration(*within_seconds)),
+                        }),
                     ),
                 )
             }

@@ -94,11 +94,13 @@ fi
 
 step "checking the environment for secret values"
 # Read from the environment with printenv, never as shell variables: a name such as NAMESPACE
-# would otherwise read this script's own variable, and `bash -x` would print the value.
+# would otherwise read this script's own variable, and `bash -x` would print the value. Its
+# bytes are counted (more than the newline printenv adds), not grepped: `grep -q` would stop
+# reading a value longer than a pipe's buffer and fail printenv under pipefail.
 missing=()
-printenv 'DB_PASSWORD' | grep -q . || missing+=('DB_PASSWORD')
-printenv 'REDIS_PASSWORD' | grep -q . || missing+=('REDIS_PASSWORD')
-printenv 'JWT_SECRET' | grep -q . || missing+=('JWT_SECRET')
+[ "$(printenv 'DB_PASSWORD' | wc -c)" -gt 1 ] || missing+=('DB_PASSWORD')
+[ "$(printenv 'REDIS_PASSWORD' | wc -c)" -gt 1 ] || missing+=('REDIS_PASSWORD')
+[ "$(printenv 'JWT_SECRET' | wc -c)" -gt 1 ] || missing+=('JWT_SECRET')
 if [ "${#missing[@]}" -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
   echo "note: a real run stops here until these are set: ${missing[*]}" >&2
 elif [ "${#missing[@]}" -gt 0 ]; then

@@ -93,9 +93,11 @@ fi
 
 step "checking the environment for secret values"
 # Read from the environment with printenv, never as shell variables: a name such as NAMESPACE
-# would otherwise read this script's own variable, and `bash -x` would print the value.
+# would otherwise read this script's own variable, and `bash -x` would print the value. Its
+# bytes are counted (more than the newline printenv adds), not grepped: `grep -q` would stop
+# reading a value longer than a pipe's buffer and fail printenv under pipefail.
 missing=()
-printenv 'TASK_API_DATABASE_URL' | grep -q . || missing+=('TASK_API_DATABASE_URL')
+[ "$(printenv 'TASK_API_DATABASE_URL' | wc -c)" -gt 1 ] || missing+=('TASK_API_DATABASE_URL')
 if [ "${#missing[@]}" -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
   echo "note: a real run stops here until these are set: ${missing[*]}" >&2
 elif [ "${#missing[@]}" -gt 0 ]; then

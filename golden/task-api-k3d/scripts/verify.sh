@@ -119,7 +119,11 @@ http_check() {
   if [ -n "$contains" ]; then
     local flags=(--silent --max-time 20)
     [ "$tls" = insecure ] && flags+=(--insecure)
-    curl "${flags[@]}" "$url" | grep -qF -- "$contains" || return 1
+    # The whole page first: `grep -q` stops reading at the first match, and curl writing into
+    # the closed pipe then fails the check under pipefail, on a page that has the text.
+    local page
+    page="$(curl "${flags[@]}" "$url")" || return 1
+    grep -qF -- "$contains" <<< "$page" || return 1
   fi
 }
 
