@@ -21,11 +21,7 @@ const FAILED: u8 = 1;
 /// Usage or I/O error.
 const IO_ERROR: u8 = 2;
 
-/// The largest `.deploy` file (or import, or standard input of `fmt -`) deployc reads: 64 MiB,
-/// three times the largest input it is tested on (`tests/large_input.rs`, 20 MB, 52,000
-/// services). A larger input is not a hand-written deployment, and reading it whole (as
-/// `/dev/zero` was, until memory ran out) helps nobody.
-const MAX_INPUT_BYTES: u64 = 64 << 20;
+use deployc::source::MAX_INPUT_BYTES;
 
 fn main() -> ExitCode {
     // Output into a closed pipe (`deployc check --format sarif x | head`) ends the process
@@ -37,12 +33,6 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): no staging directory is left behind, and an output
-    // being swapped in is first made whole (`output::interrupted`). 130 is 128 + SIGINT.
-    let _ = ctrlc::set_handler(|| {
-        deployc::output::interrupted();
-        std::process::exit(130);
-    });
     let cli = Cli::parse();
     let colour = Colour(cli.color);
     let code = match cli.command {
@@ -127,6 +117,13 @@ fn check(files: &[PathBuf], name: Option<String>, format: Format, colour: Colour
 }
 
 fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colour: Colour, force: bool) -> u8 {
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): no staging directory is left behind, and an output
+    // being swapped in is first made whole (`output::interrupted`). 130 is 128 + SIGINT. Only a
+    // build stages anything, so only a build starts the handler's thread.
+    let _ = ctrlc::set_handler(|| {
+        deployc::output::interrupted();
+        std::process::exit(130);
+    });
     let options = CompileOptions { deployment: name, today: today() };
     // One build at a time per output directory; then make sure it is ours to replace.
     let _lock = match output::OutputLock::acquire(output) {

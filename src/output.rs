@@ -426,9 +426,6 @@ fn unchanged(old: &Path, text: &str, executable: bool) -> bool {
         && bytes == text.as_bytes()
 }
 
-/// The largest file [`read_tree`] reads (the inputs' limit too).
-const READ_TREE_MAX_BYTES: u64 = 64 << 20;
-
 /// Read every file under `dir` into a tree (for `diff` and the golden tests), leaving out the
 /// scripts' state directory.
 pub fn read_tree(dir: &Path) -> io::Result<OutputTree> {
@@ -452,7 +449,7 @@ pub fn read_tree(dir: &Path) -> io::Result<OutputTree> {
                 let metadata = fs::metadata(&path)?;
                 let text = if !metadata.is_file() {
                     "(not a regular file)\n".to_string()
-                } else if metadata.len() > READ_TREE_MAX_BYTES {
+                } else if metadata.len() > crate::source::MAX_INPUT_BYTES {
                     "(larger than 64 MiB)\n".to_string()
                 } else {
                     fs::read_to_string(&path)?

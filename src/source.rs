@@ -34,6 +34,12 @@ impl From<Span> for miette::SourceSpan {
     }
 }
 
+/// The largest `.deploy` file (or import, or standard input of `fmt -`, or file of an output
+/// directory `diff` reads) deployc reads: 64 MiB, three times the largest input it is tested on
+/// (`tests/large_input.rs`, 20 MB, 52,000 services). A larger input is not a hand-written
+/// deployment, and reading it whole (as `/dev/zero` was, until memory ran out) helps nobody.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
 /// One source file: a display name (a repository-relative path, or `<stdlib/NAME.deploy>`)
 /// and its text.
 #[derive(Debug, Clone)]

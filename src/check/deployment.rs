@@ -260,13 +260,6 @@ fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: O
                 .help(format!("{}: write `{name} = {example}`", setting.help)),
         );
     };
-    let lowercase_name = |text: &str, max: usize| {
-        !text.is_empty()
-            && text.len() <= max
-            && text.starts_with(|c: char| c.is_ascii_lowercase())
-            && !text.ends_with('-')
-            && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
     match setting.kind {
         SettingKind::Bool => cx.boolean(value, name).map(SettingValue::Bool),
         SettingKind::Uuid
@@ -276,14 +269,15 @@ fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: O
         | SettingKind::Window
         | SettingKind::Domain => {
             let text = cx.string(value, name)?;
+            let parsed_window = if setting.kind == SettingKind::Window { window(&text.value) } else { None };
             let (ok, shape, example) = match setting.kind {
                 SettingKind::Uuid => (is_uuid(&text.value), "a UUID", "\"3b2f1c9e-8d4a-4f6b-9c0d-1e2f3a4b5c6d\""),
                 SettingKind::GcpProject => (
-                    text.value.len() >= 6 && lowercase_name(&text.value, 30),
+                    text.value.len() >= 6 && lowercase_label(&text.value, 30),
                     "a Google Cloud project ID (6-30 lowercase letters, digits and `-`)",
                     "\"task-api-prod\"",
                 ),
-                SettingKind::Name => (lowercase_name(&text.value, 63), "a lowercase name", "\"task-api-net\""),
+                SettingKind::Name => (lowercase_label(&text.value, 63), "a lowercase name", "\"task-api-net\""),
                 SettingKind::Path => (
                     // It lands in double-quoted YAML too (hetzner-k3s's config).
                     !text.value.is_empty() && !text.value.chars().any(|c| c.is_control() || c == '"' || c == '\\'),
@@ -304,14 +298,13 @@ fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: O
                     "a DNS domain",
                     "\"example.com\"",
                 ),
-                _ => (window(&text.value).is_some(), "a weekly window start in UTC", "\"saturday 02:00\""),
+                _ => (parsed_window.is_some(), "a weekly window start in UTC", "\"saturday 02:00\""),
             };
             if !ok {
                 bad(cx, text.span, &text.value, shape, example);
                 return None;
             }
-            if setting.kind == SettingKind::Window {
-                let (day, start) = window(&text.value)?;
+            if let Some((day, start)) = parsed_window {
                 return Some(SettingValue::Window { day, start });
             }
             Some(SettingValue::Text(text.value))
@@ -376,14 +369,22 @@ fn is_uuid(text: &str) -> bool {
 
 /// An IPv4 (`a.b.c.d/n`, n ≤ 32) or IPv6 (`x::y/n`, n ≤ 128) address range.
 fn is_cidr(text: &str) -> bool {
-    let Some((address, bits)) = text.split_once('/') else { return false };
-    let Ok(bits) = bits.parse::<u8>() else { return false };
-    if let Ok(v4) = address.parse::<std::net::Ipv4Addr>() {
-        // The network address itself: providers refuse host bits set below the prefix.
-        let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits.min(32))) };
-        return bits <= 32 && u32::from(v4) & !mask == 0;
+    // IPv4: the network address itself; providers refuse host bits set below the prefix.
+    if let Some(network) = network_of(text) {
+        return network == text;
     }
-    address.parse::<std::net::Ipv6Addr>().is_ok() && bits <= 128
+    let Some((address, bits)) = text.split_once('/') else { return false };
+    address.parse::<std::net::Ipv6Addr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= 128)
+}
+
+/// 1 to `max` lowercase letters, digits and `-`, from a letter, not ending in `-` (a DNS label
+/// as cluster names, GCP project IDs and Hetzner network names take it).
+fn lowercase_label(text: &str, max: usize) -> bool {
+    !text.is_empty()
+        && text.len() <= max
+        && text.starts_with(|c: char| c.is_ascii_lowercase())
+        && !text.ends_with('-')
+        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// The network an IPv4 range with a valid prefix belongs to (`10.0.0.1/24` → `10.0.0.0/24`).
@@ -465,10 +466,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
     target.cluster_name = t.get("cluster_name").and_then(|v| cx.string(v, "cluster_name")).and_then(|name| {
         // A DNS label: what every provider's cluster name accepts (AKS 1-63 characters, DOKS,
         // EKS, GKE 1-40 lowercase; k3d and kind name Docker containers after it).
-        let ok = name.value.len() <= 40
-            && name.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && name.value.starts_with(|c: char| c.is_ascii_lowercase())
-            && !name.value.ends_with('-');
+        let ok = lowercase_label(&name.value, 40);
         if !ok {
             cx.error(
                 Diagnostic::new(codes::E0314, format!("`{}` is not a cluster name", name.value))

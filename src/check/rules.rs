@@ -546,9 +546,7 @@ fn check_route(
     }
     if let Some(domain) = &deployment.domain {
         let host = &route.host.value;
-        let inside =
-            host == &domain.value || host.strip_suffix(domain.value.as_str()).is_some_and(|sub| sub.ends_with('.'));
-        if !inside {
+        if !in_domain(host, &domain.value) {
             cx.error(
                 Diagnostic::new(codes::E0307, format!("route host `{host}` is outside the domain `{}`", domain.value))
                     .at(route.host.span, "not in the deployment's domain")
@@ -569,8 +567,7 @@ fn check_route(
             continue;
         };
         let host = &route.host.value;
-        let inside = host == zone || host.strip_suffix(zone.as_str()).is_some_and(|sub| sub.ends_with('.'));
-        if !inside {
+        if !in_domain(host, zone) {
             cx.error(
                 Diagnostic::new(codes::E0307, format!("route host `{host}` is outside the DNS domain `{zone}`"))
                     .at(route.host.span, format!("`{}` keeps records only in `{zone}`", setting.name))
@@ -771,4 +768,9 @@ fn free_port(service: &Service, sidecar: &Sidecar, from: u16) -> u16 {
     (from.saturating_add(1)..u16::MAX)
         .find(|p| !service.ports.iter().any(|x| x.number == *p) && !sidecar.ports.iter().any(|(_, x)| x == p))
         .unwrap_or(from)
+}
+
+/// Whether `host` is `domain` or a name under it.
+fn in_domain(host: &str, domain: &str) -> bool {
+    host == domain || host.strip_suffix(domain).is_some_and(|sub| sub.ends_with('.'))
 }

@@ -196,9 +196,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
         _ => "clusters and registries",
     };
     // How the routes' names come to point at the load balancer (deploy.sh's DNS step).
-    let mut hosts: Vec<&str> = plan.services.iter().filter_map(|s| s.route.as_ref().map(|r| r.host.as_str())).collect();
-    hosts.sort_unstable();
-    hosts.dedup();
+    let hosts = plan.route_hosts();
     let host_list = hosts.iter().map(|h| code(h)).collect::<Vec<_>>().join(", ");
     let dns_step = (!hosts.is_empty()).then(|| match (&target.dns_domain, target.kind.as_str()) {
         (Some(zone), _) => format!(

@@ -190,9 +190,7 @@ fn dns(plan: &Plan) -> Option<Value> {
     let local = plan.target.kind == "local";
     // On this machine's published ports (k3d), or at the Service's own address (kind).
     let localhost = local && !plan.target.lb_on_service_address;
-    let mut hosts: Vec<&str> = plan.services.iter().filter_map(|s| s.route.as_ref().map(|r| r.host.as_str())).collect();
-    hosts.sort_unstable();
-    hosts.dedup();
+    let mut hosts = plan.route_hosts();
     if localhost {
         hosts.retain(|h| *h != "localhost" && !h.ends_with(".localhost"));
     }

@@ -172,6 +172,15 @@ pub struct ArgoApplication {
 }
 
 impl Plan {
+    /// The routes' hosts, sorted, each once.
+    pub fn route_hosts(&self) -> Vec<&str> {
+        let mut hosts: Vec<&str> =
+            self.services.iter().filter_map(|s| s.route.as_ref().map(|r| r.host.as_str())).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        hosts
+    }
+
     /// The Argo CD sync wave of objects provided by a component at `stage` (the namespace is
     /// wave 0; the app's own objects come after every stage).
     pub fn wave_after(stage: usize) -> String {
