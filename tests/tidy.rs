@@ -165,3 +165,15 @@ fn every_explain_example_produces_its_code() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The code table of docs/language.md is the registry, row for row and in its order.
+#[test]
+fn the_language_reference_lists_every_code() {
+    let docs = read("docs/language.md");
+    let table =
+        docs.split("This table is `deployc explain --list`:").nth(1).expect("docs/language.md has the code table");
+    let rows: Vec<&str> =
+        table.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).skip(2).collect();
+    let want: Vec<String> = CODES.iter().map(|c| format!("| {} | {} | {} |", c.code, c.phase, c.title)).collect();
+    assert_eq!(rows, want, "docs/language.md's code table differs from the registry (src/diagnostics/codes.rs)");
+}

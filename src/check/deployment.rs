@@ -103,7 +103,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         Some(label) => Spanned::new(label.name.clone(), label.span),
         None => {
             cx.error(
-                Diagnostic::new(codes::E0302, "this deployment has no name")
+                Diagnostic::new(codes::E0206, "this deployment has no name")
                     .at(block.kind.span, "needs a name")
                     .help("write `deployment NAME { … }`; the name becomes the default namespace"),
             );
@@ -127,7 +127,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
             && s.value.split('/').all(|part| part.starts_with(alnum) && part.ends_with(alnum));
         if !valid {
             cx.error(
-                Diagnostic::new(codes::E0314, format!("`{}` is not a registry address", s.value))
+                Diagnostic::new(codes::E0328, format!("`{}` is not a registry address", s.value))
                     .at(s.span, "not a registry host and path")
                     .help("write a registry such as `\"registry.digitalocean.com/my-team\"`: lowercase host, optional port and path"),
             );
@@ -231,7 +231,7 @@ fn read_settings(cx: &mut Cx, t: &Reader, provider: &Provider, region: Option<&s
                     pairs.push((key, value));
                 } else {
                     cx.error(
-                        Diagnostic::new(codes::E0314, format!("`{key} = \"{value}\"` is not a tag every provider accepts"))
+                        Diagnostic::new(codes::E0328, format!("`{key} = \"{value}\"` is not a tag every provider accepts"))
                             .at(span, "keys and values: up to 63 lowercase letters, digits, `_` and `-`; keys start with a letter")
                             .help("write tags such as `team = \"payments\"` (GKE labels, the strictest rule, are lowercase)"),
                     );
@@ -255,7 +255,7 @@ fn read_setting(cx: &mut Cx, value: &Value, setting: &ProviderSetting, region: O
     let name = setting.name.as_str();
     let bad = |cx: &mut Cx, span: crate::source::Span, what: &str, shape: &str, example: &str| {
         cx.error(
-            Diagnostic::new(codes::E0314, format!("`{what}` is not {shape}"))
+            Diagnostic::new(codes::E0328, format!("`{what}` is not {shape}"))
                 .at(span, format!("`{name}` takes {shape}"))
                 .help(format!("{}: write `{name} = {example}`", setting.help)),
         );
@@ -469,7 +469,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         let ok = lowercase_label(&name.value, 40);
         if !ok {
             cx.error(
-                Diagnostic::new(codes::E0314, format!("`{}` is not a cluster name", name.value))
+                Diagnostic::new(codes::E0328, format!("`{}` is not a cluster name", name.value))
                     .at(name.span, "not a lowercase DNS label of at most 40 characters")
                     .help("use lowercase letters, digits and `-`, starting with a letter, such as `task-api-prod`"),
             );
@@ -494,7 +494,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
                 target.resource_group = Some(group.value);
             } else {
                 cx.error(
-                    Diagnostic::new(codes::E0314, format!("`{}` is not an Azure resource group name", group.value))
+                    Diagnostic::new(codes::E0328, format!("`{}` is not an Azure resource group name", group.value))
                         .at(group.span, "Azure allows 1-90 letters, digits, `_`, `-`, `.` and `()`")
                         .help("write a name such as `task-api-rg`"),
                 );
@@ -571,7 +571,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
     for pool_block in pools {
         let Some(label) = &pool_block.label else {
             cx.error(
-                Diagnostic::new(codes::E0302, "this pool has no name")
+                Diagnostic::new(codes::E0206, "this pool has no name")
                     .at(pool_block.kind.span, "needs a name")
                     .help("write `pool NAME { size = …, count = … }`"),
             );
@@ -633,7 +633,7 @@ fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(Provider, T
         for pool in target.pools.iter().filter(|p| p.count % n != 0) {
             cx.error(
                 Diagnostic::new(
-                    codes::E0314,
+                    codes::E0331,
                     format!("pool `{}` has {} nodes, which do not split evenly over {n} zones", pool.name, pool.count),
                 )
                 .at(span, format!("{n} zones: each gets the same number of nodes"))
@@ -838,7 +838,7 @@ const TOPIC: Schema<'static> = Schema { what: "topic", attrs: &["partitions", "r
 fn read_topic(cx: &mut Cx, block: &Block) -> Option<Topic> {
     let Some(label) = &block.label else {
         cx.error(
-            Diagnostic::new(codes::E0302, "this topic has no name")
+            Diagnostic::new(codes::E0206, "this topic has no name")
                 .at(block.kind.span, "needs a name")
                 .help("write `topic task-events { partitions = 3, replicas = 3 }`"),
         );
@@ -864,7 +864,7 @@ fn read_topic(cx: &mut Cx, block: &Block) -> Option<Topic> {
 fn read_issuer(cx: &mut Cx, block: &Block) -> Option<Issuer> {
     let Some(label) = &block.label else {
         cx.error(
-            Diagnostic::new(codes::E0302, "this issuer has no name")
+            Diagnostic::new(codes::E0206, "this issuer has no name")
                 .at(block.kind.span, "needs a name")
                 .help("write `issuer letsencrypt-prod { email = …, server = production }`"),
         );
@@ -885,7 +885,7 @@ fn read_issuer(cx: &mut Cx, block: &Block) -> Option<Issuer> {
         && !valid_email(&email.value)
     {
         cx.error(
-            Diagnostic::new(codes::E0314, format!("`{}` is not an e-mail address", email.value))
+            Diagnostic::new(codes::E0328, format!("`{}` is not an e-mail address", email.value))
                 .at(email.span, "not an e-mail address")
                 .help("Let's Encrypt sends expiry notices here: write an address such as `\"ops@example.com\"`"),
         );
@@ -916,7 +916,7 @@ fn valid_email(text: &str) -> bool {
 fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
     let Some(label) = &block.label else {
         cx.error(
-            Diagnostic::new(codes::E0302, "this secret has no name")
+            Diagnostic::new(codes::E0206, "this secret has no name")
                 .at(block.kind.span, "needs a name")
                 .help("write `secret NAME { KEY = env(\"VARIABLE\") }`"),
         );
@@ -925,6 +925,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
     check_k8s_name(cx, &label.name, label.span, "secret");
     let mut keys = Vec::new();
     let mut external: Vec<ExternalKey> = Vec::new();
+    let mut unreadable = Vec::new();
     for member in &block.members {
         let Member::Attr(attr) = member else {
             cx.error(
@@ -944,32 +945,38 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
             continue;
         }
         match &attr.value.kind {
-            ValueKind::Call(call) if call.name.name == "env" => {
-                if let Some(variable) = env_call(cx, call, attr.value.span) {
-                    keys.push((key, variable));
-                }
-            }
+            ValueKind::Call(call) if call.name.name == "env" => match env_call(cx, call, attr.value.span) {
+                Some(variable) => keys.push((key, variable)),
+                None => unreadable.push(key),
+            },
             ValueKind::Call(call) if call.name.name == "external" => {
-                if let Some(external_key) = external_call(cx, call, key, attr.value.span) {
-                    external.push(external_key);
+                match external_call(cx, call, key.clone(), attr.value.span) {
+                    Some(external_key) => external.push(external_key),
+                    None => unreadable.push(key),
                 }
             }
-            ValueKind::Str(_) | ValueKind::Number(..) => cx.error(
-                Diagnostic::new(codes::E0310, format!("secret value for `{key}` written in the file"))
-                    .at(attr.value.span, "a secret value in source control")
-                    .help(format!(
-                        "read it at deploy time instead: `{key} = env(\"{}\")`, and keep the value out of git",
-                        env_name(&label.name, &key)
-                    )),
-            ),
-            _ => cx.error(
-                Diagnostic::new(
-                    codes::E0301,
-                    format!("`{key}` expects a secret source, found {}", attr.value.kind.describe()),
+            ValueKind::Str(_) | ValueKind::Number(..) => {
+                unreadable.push(key.clone());
+                cx.error(
+                    Diagnostic::new(codes::E0310, format!("secret value for `{key}` written in the file"))
+                        .at(attr.value.span, "a secret value in source control")
+                        .help(format!(
+                            "read it at deploy time instead: `{key} = env(\"{}\")`, and keep the value out of git",
+                            env_name(&label.name, &key)
+                        )),
                 )
-                .at(attr.value.span, "not a secret source")
-                .help(format!("write `{key} = env(\"VARIABLE\")` to read it from the environment at deploy time")),
-            ),
+            }
+            _ => {
+                unreadable.push(key.clone());
+                cx.error(
+                    Diagnostic::new(
+                        codes::E0301,
+                        format!("`{key}` expects a secret source, found {}", attr.value.kind.describe()),
+                    )
+                    .at(attr.value.span, "not a secret source")
+                    .help(format!("write `{key} = env(\"VARIABLE\")` to read it from the environment at deploy time")),
+                )
+            }
         }
     }
     if let Some(other) = external.iter().find(|e| external.first().is_some_and(|first| first.store != e.store)) {
@@ -988,7 +995,7 @@ fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
                 .help("a Secret is either created at deploy time from the environment or synced by External Secrets: split it into two secrets"),
         );
     }
-    Some(Secret { name: Spanned::new(label.name.clone(), label.span), keys, external })
+    Some(Secret { name: Spanned::new(label.name.clone(), label.span), keys, external, unreadable })
 }
 
 /// `external("store", "path")` or `external("store", "path", property = "field")`.
@@ -1042,7 +1049,7 @@ fn env_call(cx: &mut Cx, call: &Call, span: crate::source::Span) -> Option<Strin
         && !variable.starts_with(|c: char| c.is_ascii_digit());
     if !valid {
         cx.error(
-            Diagnostic::new(codes::E0314, format!("`{variable}` is not an environment variable name"))
+            Diagnostic::new(codes::E0329, format!("`{variable}` is not an environment variable name"))
                 .at(span, "invalid variable name")
                 .help("use letters, digits and `_`, not starting with a digit, such as `DATABASE_URL`"),
         );
@@ -1054,7 +1061,7 @@ fn env_call(cx: &mut Cx, call: &Call, span: crate::source::Span) -> Option<Strin
 fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
     let Some(label) = &block.label else {
         cx.error(
-            Diagnostic::new(codes::E0302, "this service has no name")
+            Diagnostic::new(codes::E0206, "this service has no name")
                 .at(block.kind.span, "needs a name")
                 .help("write `service NAME { image = \"…\" }`"),
         );
@@ -1191,7 +1198,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
                 None
             } else if !valid_env_name(&k) {
                 cx.error(
-                    Diagnostic::new(codes::E0314, format!("`{k}` is not an environment variable name"))
+                    Diagnostic::new(codes::E0329, format!("`{k}` is not an environment variable name"))
                         .at(span, "invalid variable name")
                         .help("use letters, digits and `_`, not starting with a digit"),
                 );
@@ -1241,7 +1248,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
     for volume in r.blocks("volume") {
         let Some(volume_label) = &volume.label else {
             cx.error(
-                Diagnostic::new(codes::E0302, "this volume has no name")
+                Diagnostic::new(codes::E0206, "this volume has no name")
                     .at(volume.kind.span, "needs a name")
                     .help("write `volume data { size = 5Gi, mount = \"/data\" }`"),
             );
@@ -1254,7 +1261,7 @@ fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
         if let (Some(size), Some(mount)) = (size, mount) {
             if !mount.value.starts_with('/') {
                 cx.error(
-                    Diagnostic::new(codes::E0314, format!("mount path `{}` is not absolute", mount.value))
+                    Diagnostic::new(codes::E0328, format!("mount path `{}` is not absolute", mount.value))
                         .at(mount.span, "must start with `/`")
                         .help("write an absolute path such as `\"/var/lib/data\"`"),
                 );
@@ -1321,7 +1328,7 @@ fn secret_var(cx: &mut Cx, attr: &crate::syntax::ast::Attr, call: &Call) -> Opti
     }
     if !valid_env_name(&variable) {
         cx.error(
-            Diagnostic::new(codes::E0314, format!("`{variable}` is not an environment variable name"))
+            Diagnostic::new(codes::E0329, format!("`{variable}` is not an environment variable name"))
                 .at(attr.key_span(), "invalid variable name")
                 .help("use letters, digits and `_`, not starting with a digit"),
         );
@@ -1391,7 +1398,7 @@ fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Ex
         let Some(reason) = cx.interpolate(&allow.reason) else { continue };
         if reason.trim().len() < 8 {
             cx.error(
-                Diagnostic::new(codes::E0314, format!("the reason for `allow {name}` is too short"))
+                Diagnostic::new(codes::E0330, format!("the reason for `allow {name}` is too short"))
                     .at(allow.reason.span, "say why this exception is needed")
                     .help("write a sentence a reviewer can check, such as `because \"the postgres image runs its entrypoint as root\"`"),
             );
@@ -1411,7 +1418,7 @@ fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Ex
 fn read_egress(cx: &mut Cx, text: Spanned<String>) -> Option<Egress> {
     let bad = |cx: &mut Cx, why: &str| {
         cx.error(
-            Diagnostic::new(codes::E0314, format!("`{}` is not an egress destination", text.value))
+            Diagnostic::new(codes::E0328, format!("`{}` is not an egress destination", text.value))
                 .at(text.span, why.to_string())
                 .help("write `\"api.example.com:443\"` (a host and port) or `\"10.0.0.0/8\"` (a CIDR, optionally `:port`)"),
         );
@@ -1664,7 +1671,7 @@ fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe> {
             let path = cx.string(call.args.first()?, "path")?;
             if !path.value.starts_with('/') {
                 cx.error(
-                    Diagnostic::new(codes::E0314, format!("probe path `{}` must start with `/`", path.value))
+                    Diagnostic::new(codes::E0328, format!("probe path `{}` must start with `/`", path.value))
                         .at(path.span, "not an absolute path")
                         .help(format!("write `http(\"/{}\")`", path.value)),
                 );
@@ -1709,7 +1716,7 @@ fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
     let host = cx.string(call.args.first()?, "host")?;
     if !valid_host(&host.value) {
         cx.error(
-            Diagnostic::new(codes::E0314, format!("`{}` is not a host name", host.value))
+            Diagnostic::new(codes::E0328, format!("`{}` is not a host name", host.value))
                 .at(host.span, "not a DNS name")
                 .help("write a host such as `\"app.example.com\"`, without scheme, port or path"),
         );
@@ -1720,7 +1727,7 @@ fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
             let p = cx.string(v, "path")?;
             if !p.value.starts_with('/') {
                 cx.error(
-                    Diagnostic::new(codes::E0314, format!("route path `{}` must start with `/`", p.value))
+                    Diagnostic::new(codes::E0328, format!("route path `{}` must start with `/`", p.value))
                         .at(p.span, "not an absolute path")
                         .help(format!("write `path = \"/{}\"`", p.value)),
                 );
@@ -1811,7 +1818,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
             "http" => {
                 let Some(label) = child.label.as_ref().filter(|l| l.is_string) else {
                     cx.error(
-                        Diagnostic::new(codes::E0302, "this http check names no URL")
+                        Diagnostic::new(codes::E0206, "this http check names no URL")
                             .at(child.kind.span, "needs a URL")
                             .help("write `http \"https://app.example.com/health\" { status = 200 }`"),
                     );
@@ -1819,7 +1826,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
                 };
                 if !(label.name.starts_with("https://") || label.name.starts_with("http://")) {
                     cx.error(
-                        Diagnostic::new(codes::E0314, format!("`{}` is not an http(s) URL", label.name))
+                        Diagnostic::new(codes::E0328, format!("`{}` is not an http(s) URL", label.name))
                             .at(label.span, "not a URL")
                             .help("write a full URL such as `\"https://app.example.com/health\"`"),
                     );
@@ -1856,7 +1863,7 @@ fn read_success(cx: &mut Cx, block: &Block, out: &mut Vec<Criterion>) {
             "certificate" => {
                 let Some(label) = &child.label else {
                     cx.error(
-                        Diagnostic::new(codes::E0302, "this certificate check names no certificate")
+                        Diagnostic::new(codes::E0206, "this certificate check names no certificate")
                             .at(child.kind.span, "needs a name")
                             .help("write `certificate \"api-tls\" { within = 10m }`"),
                     );

@@ -112,7 +112,7 @@ fn label_or_error(cx: &mut Cx, block: &Block, what: &str) -> Option<String> {
         Some(label) => Some(label.name.clone()),
         None => {
             cx.error(
-                Diagnostic::new(codes::E0302, format!("this {what} has no name"))
+                Diagnostic::new(codes::E0206, format!("this {what} has no name"))
                     .at(block.kind.span, "needs a name")
                     .help(format!("write `{what} NAME {{ … }}`")),
             );
@@ -241,7 +241,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
                     Some("service") => load_balancer_on_service_address = true,
                     Some("localhost") | None => {}
                     Some(other) => cx.error(
-                        Diagnostic::new(codes::E0302, format!("`address = \"{other}\"` is not `\"localhost\"` or `\"service\"`"))
+                        Diagnostic::new(codes::E0301, format!("`address = \"{other}\"` is not `\"localhost\"` or `\"service\"`"))
                             .at(value.span, "not an address kind")
                             .help("`localhost`: the cluster publishes its ports on this machine; `service`: the Service's address is reachable"),
                     ),
@@ -505,7 +505,7 @@ pub fn read_image(cx: &mut Cx, block: &Block) -> Option<ImageContract> {
             && list.iter().any(|p| !p.starts_with('/'))
         {
             cx.error(
-                Diagnostic::new(codes::E0314, "`writes` holds absolute paths")
+                Diagnostic::new(codes::E0328, "`writes` holds absolute paths")
                     .at(value.span, "a path here is not absolute")
                     .help("write paths such as `\"/var/run/postgresql\"`"),
             );

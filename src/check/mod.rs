@@ -219,7 +219,7 @@ fn check_modules(
                         }
                         let Some(label) = block.label.as_ref() else {
                             sink.push(
-                                Diagnostic::new(codes::E0302, format!("this {kind} has no name"))
+                                Diagnostic::new(codes::E0206, format!("this {kind} has no name"))
                                     .at(block.kind.span, "needs a name")
                                     .help(format!("write `{kind} NAME {{ … }}`")),
                             );

@@ -562,6 +562,9 @@ pub struct Secret {
     pub keys: Vec<(String, String)>,
     /// Keys read from an external store through External Secrets.
     pub external: Vec<ExternalKey>,
+    /// Keys written in the file whose source was reported as an error: a reference to one is
+    /// not reported again as a missing key.
+    pub unreadable: Vec<String>,
 }
 
 impl Secret {

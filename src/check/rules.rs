@@ -486,7 +486,7 @@ fn check_image(cx: &mut Cx, service: &Service) {
     let image = &service.image.value;
     if image.is_empty() || image.chars().any(|c| c.is_whitespace()) {
         cx.error(
-            Diagnostic::new(codes::E0314, format!("`{image}` is not an image reference"))
+            Diagnostic::new(codes::E0328, format!("`{image}` is not an image reference"))
                 .at(service.image.span, "not an image reference")
                 .help("write an image such as `\"registry.example.com/team/app:1.4.2\"`"),
         );
@@ -649,7 +649,7 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
             ),
             Some(secret) => {
                 let keys: Vec<&str> = secret.key_names().collect();
-                if !keys.contains(&var.key.value.as_str()) {
+                if !keys.contains(&var.key.value.as_str()) && !secret.unreadable.contains(&var.key.value) {
                     let near = cx.did_you_mean(&var.key.value, keys.iter().copied());
                     cx.error(
                         Diagnostic::new(

@@ -59,6 +59,7 @@ codes! {
     E0203, "error", "resolve", "undefined name";
     E0204, "error", "resolve", "cannot import file";
     E0205, "error", "resolve", "no deployment to build";
+    E0206, "error", "resolve", "block without a name";
     E0301, "error", "types", "wrong type";
     E0302, "error", "types", "missing required attribute";
     E0303, "error", "types", "not offered by the provider";
@@ -86,6 +87,10 @@ codes! {
     E0325, "error", "types", "Let's Encrypt certificate on a local cluster";
     E0326, "error", "types", "certificate check that can never pass";
     E0327, "error", "types", "localhost route where the load balancer is not on localhost";
+    E0328, "error", "types", "text not in the form the attribute takes";
+    E0329, "error", "types", "not an environment variable name";
+    E0330, "error", "types", "exception without a reason";
+    E0331, "error", "types", "node pool does not split evenly over the zones";
     E0501, "error", "emit", "internal error while writing the output";
     W0301, "warning", "types", "image tag is not a pinned version";
     W0302, "warning", "types", "deprecated component";

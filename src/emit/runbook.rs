@@ -6,7 +6,7 @@
 //! Every value from the plan reaches the runbook Markdown-escaped: the context holds strings
 //! made by [`super::markdown`] (text, code spans, the HTML comment), composed with fixed text,
 //! and the template adds no backticks around a value. The reviewed exceptions are the
-//! environment variable names (E0314 allows only `[A-Z_][A-Z0-9_]*`), the Mermaid diagram
+//! environment variable names (E0329 allows only `[A-Z_][A-Z0-9_]*`), the Mermaid diagram
 //! (escaped by `crate::graph`, in a fence longer than any backtick run in it) and numbers;
 //! `tests/runbook_escape.rs` holds every string of the context to that.
 
