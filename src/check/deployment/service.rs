@@ -1,0 +1,567 @@
+//! `service` blocks: image and contract, ports, replicas, resources, probes, routes, volumes,
+//! egress and exceptions.
+
+use super::*;
+
+/// Service attributes (also the attributes a `template` may set).
+pub const SERVICE: Schema<'static> = Schema {
+    what: "service",
+    attrs: &[
+        "image",
+        "port",
+        "replicas",
+        "cpu",
+        "memory",
+        "health",
+        "liveness",
+        "readiness",
+        "startup",
+        "secrets",
+        "route",
+        "uses",
+        "command",
+        "args",
+        "min_available",
+        "egress",
+        "based_on",
+        "secrets_as",
+    ],
+    blocks: &["ports", "autoscale", "env", "dapr", "annotations", "labels", "volume"],
+    bare: false,
+};
+
+pub(super) const AUTOSCALE: Schema<'static> =
+    Schema { what: "autoscale", attrs: &["cpu", "memory"], blocks: &[], bare: false };
+
+pub(super) const DAPR: Schema<'static> =
+    Schema { what: "dapr", attrs: &["app_id", "app_port", "metrics_port"], blocks: &[], bare: false };
+
+pub(super) const VOLUME: Schema<'static> =
+    Schema { what: "volume", attrs: &["size", "mount"], blocks: &[], bare: false };
+
+/// Default CPU and memory when a service sets none, so that every pod has requests and limits.
+pub const DEFAULT_CPU: (u64, u64) = (100, 500);
+
+pub const DEFAULT_MEMORY_MI: (u64, u64) = (128, 256);
+
+pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<Service> {
+    let Some(label) = &block.label else {
+        cx.error(
+            Diagnostic::new(codes::E0206, "this service has no name")
+                .at(block.kind.span, "needs a name")
+                .help("write `service NAME { image = \"…\" }`"),
+        );
+        return None;
+    };
+    let name = Spanned::new(label.name.clone(), label.span);
+    check_k8s_name(cx, &name.value, name.span, "service");
+    let base = match &block.template {
+        Some(template) => match lib.templates.get(&template.name) {
+            Some(t) => Some(*t),
+            None => {
+                let near = cx.did_you_mean(&template.name, lib.templates.keys().map(String::as_str));
+                cx.error(
+                    Diagnostic::new(codes::E0203, format!("undefined template `{}`", template.name))
+                        .at(template.span, "no template with this name")
+                        .help(match near {
+                            Some(n) => format!("did you mean `{n}`?"),
+                            None => format!("define it with `template {} {{ … }}` at the top level", template.name),
+                        }),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    let r = Reader::new(cx, block, base, &SERVICE, &format!("service `{}`", name.value));
+    let image = r.required(cx, "image", "\"registry/app:1.0.0\"").and_then(|v| cx.string(v, "image"));
+    let mut ports = Vec::new();
+    // A port with a mistake drops the service, so that port checks do not cascade from it.
+    let mut ports_ok = true;
+    if let Some(value) = r.get("port") {
+        match cx.port(value, "port") {
+            Some(port) => ports.push(Port { name: String::new(), number: port.value, span: port.span }),
+            None => ports_ok = false,
+        }
+    }
+    for ports_block in r.blocks("ports") {
+        for member in &ports_block.members {
+            if let Member::Attr(attr) = member {
+                match cx.port(&attr.value, &attr.key()) {
+                    Some(port) => {
+                        ports.push(Port { name: attr.key().into_owned(), number: port.value, span: attr.span })
+                    }
+                    None => ports_ok = false,
+                }
+            } else {
+                cx.error(
+                    Diagnostic::new(codes::E0201, "`ports` holds `name = number` pairs")
+                        .at(member_span(member), "not a named port")
+                        .help("write `ports { http = 8080, metrics = 9090 }`"),
+                );
+            }
+        }
+    }
+    let replicas = match r.get("replicas") {
+        Some(v) => cx.one_or_range(v, |cx, x| cx.count(x, "replicas")).and_then(|(lo, hi, is_range)| {
+            if lo.value > hi.value {
+                range_backwards(cx, v.span, "replicas", lo.value, hi.value);
+                None
+            } else if hi.value == 0 {
+                cx.error(
+                    Diagnostic::new(codes::E0314, "`replicas` must be at least 1")
+                        .at(v.span, "no replicas")
+                        .help("run at least one replica; remove the service to run none"),
+                );
+                None
+            } else if is_range {
+                Some(Replicas::Range(lo.value.max(1), hi.value))
+            } else {
+                Some(Replicas::Fixed(lo.value))
+            }
+        }),
+        None => Some(Replicas::Fixed(1)),
+    };
+    let cpu = resource(
+        cx,
+        r.get("cpu"),
+        "cpu",
+        |cx, v| cx.cpu(v, "cpu"),
+        Cpu { millis: DEFAULT_CPU.0 },
+        Cpu { millis: DEFAULT_CPU.1 },
+        block,
+    );
+    let memory = resource(
+        cx,
+        r.get("memory"),
+        "memory",
+        |cx, v| cx.memory(v, "memory"),
+        Memory { bytes: DEFAULT_MEMORY_MI.0 << 20 },
+        Memory { bytes: DEFAULT_MEMORY_MI.1 << 20 },
+        block,
+    );
+    let (mut autoscale_cpu, mut autoscale_memory) = (70, None);
+    for autoscale in r.blocks("autoscale") {
+        let a = Reader::new(cx, autoscale, None, &AUTOSCALE, "autoscale");
+        if let Some(p) = a.get("cpu").and_then(|v| cx.percent(v, "cpu")) {
+            autoscale_cpu = p.value;
+        }
+        autoscale_memory = a.get("memory").and_then(|v| cx.percent(v, "memory")).map(|p| p.value).or(autoscale_memory);
+    }
+    let probe = |cx: &mut Cx, key: &str| r.get(key).and_then(|v| read_probe(cx, v, key));
+    let health = probe(cx, "health");
+    let liveness = probe(cx, "liveness").or_else(|| health.clone());
+    let readiness = probe(cx, "readiness").or_else(|| health.clone());
+    let startup = probe(cx, "startup");
+    let is_secret_call =
+        |attr: &crate::syntax::ast::Attr| matches!(&attr.value.kind, ValueKind::Call(c) if c.name.name == "secret");
+    let mut secret_vars = Vec::new();
+    let mut env_pairs = Vec::new();
+    for b in r.blocks("env") {
+        env_pairs.extend(free_pairs_except(cx, b, "env", is_secret_call));
+        for member in &b.members {
+            if let Member::Attr(attr) = member
+                && let ValueKind::Call(call) = &attr.value.kind
+                && call.name.name == "secret"
+                && let Some(var) = secret_var(cx, attr, call)
+            {
+                secret_vars.push(var);
+            }
+        }
+    }
+    let env = env_pairs
+        .into_iter()
+        .filter_map(|(k, v, span, _)| {
+            if looks_like_secret(&k, &v) {
+                cx.error(
+                    Diagnostic::new(codes::E0310, format!("`{k}` looks like a secret value written in the file"))
+                        .at(span, "a credential in plain text")
+                        .help(format!(
+                            "move it into a secret: `secret {} {{ {k} = env(\"{k}\") }}` and add it to `secrets = [...]`",
+                            name.value
+                        )),
+                );
+                None
+            } else if !valid_env_name(&k) {
+                cx.error(
+                    Diagnostic::new(codes::E0329, format!("`{k}` is not an environment variable name"))
+                        .at(span, "invalid variable name")
+                        .help("use letters, digits and `_`, not starting with a digit"),
+                );
+                None
+            } else {
+                Some((k, v))
+            }
+        })
+        .collect();
+    let names = |cx: &mut Cx, key: &str| {
+        r.get(key).and_then(|v| cx.list(v, key, |cx, item| cx.name(item, key))).unwrap_or_default()
+    };
+    let secrets = names(cx, "secrets");
+    let uses = names(cx, "uses");
+    let strings = |cx: &mut Cx, key: &str| {
+        r.get(key).and_then(|v| cx.list(v, key, |cx, item| cx.scalar_text(item, key))).unwrap_or_default()
+    };
+    let command = strings(cx, "command");
+    let args = strings(cx, "args");
+    let min_available = r.get("min_available").and_then(|v| cx.count(v, "min_available"));
+    let exceptions = read_exceptions(cx, &r.allows);
+    let egress = r
+        .get("egress")
+        .and_then(|v| cx.list(v, "egress", |cx, item| cx.string(item, "egress").and_then(|s| read_egress(cx, s))))
+        .unwrap_or_default();
+    let route = r.get("route").and_then(|v| read_route(cx, v));
+    let dapr = r.blocks("dapr").last().map(|d| {
+        let a = Reader::new(cx, d, None, &DAPR, "dapr");
+        let app_id =
+            a.get("app_id").and_then(|v| cx.string(v, "app_id")).map(|s| s.value).unwrap_or_else(|| name.value.clone());
+        let app_port = a.get("app_port").and_then(|v| cx.port(v, "app_port")).map(|p| p.value);
+        let metrics_port = a.get("metrics_port").and_then(|v| cx.port(v, "metrics_port"));
+        Dapr { app_id, app_port, metrics_port, span: d.kind.span }
+    });
+    let secrets_as = r.get("secrets_as").and_then(|v| cx.word(v, "secrets_as", &["files", "env"]));
+    let contract = image.as_ref().and_then(|image| image_contract(cx, &r, lib, image));
+    let pairs = |cx: &mut Cx, key: &str| -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for b in r.blocks(key) {
+            out.extend(free_pairs(cx, b, key).into_iter().map(|(k, v, _, _)| (k, v)));
+        }
+        out
+    };
+    let annotations = pairs(cx, "annotations");
+    let labels = pairs(cx, "labels");
+    let mut volumes = Vec::new();
+    for volume in r.blocks("volume") {
+        let Some(volume_label) = &volume.label else {
+            cx.error(
+                Diagnostic::new(codes::E0206, "this volume has no name")
+                    .at(volume.kind.span, "needs a name")
+                    .help("write `volume data { size = 5Gi, mount = \"/data\" }`"),
+            );
+            continue;
+        };
+        check_k8s_name(cx, &volume_label.name, volume_label.span, "volume");
+        let v = Reader::new(cx, volume, None, &VOLUME, &format!("volume `{}`", volume_label.name));
+        let size = v.required(cx, "size", "5Gi").and_then(|x| cx.memory(x, "size"));
+        let mount = v.required(cx, "mount", "\"/data\"").and_then(|x| cx.string(x, "mount"));
+        if let (Some(size), Some(mount)) = (size, mount) {
+            if !mount.value.starts_with('/') {
+                cx.error(
+                    Diagnostic::new(codes::E0328, format!("mount path `{}` is not absolute", mount.value))
+                        .at(mount.span, "must start with `/`")
+                        .help("write an absolute path such as `\"/var/lib/data\"`"),
+                );
+                continue;
+            }
+            volumes.push(Volume { name: volume_label.name.clone(), size: size.value, mount: mount.value });
+        }
+    }
+    // A mistake in one of these is reported; the service stays, with stand-ins, so that its
+    // names and references are still checked (every independent error in one run).
+    let incomplete = !ports_ok || image.is_none() || replicas.is_none() || cpu.is_none() || memory.is_none();
+    let head = block.head_span();
+    Some(Service {
+        incomplete,
+        ports_incomplete: !ports_ok,
+        name,
+        image: image.unwrap_or_else(|| Spanned::new(String::new(), head)),
+        ports,
+        replicas: replicas.unwrap_or(Replicas::Fixed(1)),
+        autoscale_cpu,
+        autoscale_memory,
+        cpu: cpu.unwrap_or(Resource {
+            request: Cpu { millis: DEFAULT_CPU.0 },
+            limit: Cpu { millis: DEFAULT_CPU.1 },
+            span: head,
+        }),
+        memory: memory.unwrap_or(Resource {
+            request: Memory { bytes: DEFAULT_MEMORY_MI.0 << 20 },
+            limit: Memory { bytes: DEFAULT_MEMORY_MI.1 << 20 },
+            span: head,
+        }),
+        liveness,
+        readiness,
+        startup,
+        env,
+        secrets,
+        secret_vars,
+        secrets_as,
+        contract,
+        route,
+        dapr,
+        uses,
+        command,
+        args,
+        min_available,
+        egress,
+        exceptions,
+        annotations,
+        labels,
+        volumes,
+    })
+}
+
+/// The contract of a service's image: the one `based_on` names, else the one whose
+/// repositories list the image's.
+pub(super) fn image_contract(
+    cx: &mut Cx,
+    r: &Reader,
+    lib: &Library,
+    image: &Spanned<String>,
+) -> Option<Box<AppliedContract>> {
+    let contract = match r.get("based_on") {
+        Some(value) => {
+            let wanted = cx.name(value, "based_on")?;
+            match lib.images.get(&wanted.value) {
+                Some(contract) => contract,
+                None => {
+                    let names: Vec<String> = lib.images.keys().cloned().collect();
+                    let near = cx.did_you_mean(&wanted.value, lib.images.keys().map(String::as_str));
+                    cx.error(
+                        Diagnostic::new(codes::E0203, format!("no image contract named `{}`", wanted.value))
+                            .at(wanted.span, "deployc knows no such image")
+                            .help(match near {
+                                Some(n) => format!("did you mean `{n}`? The contracts are {}", crate::diagnostics::suggest::one_of(&names)),
+                                None => format!("name the image your image is built from: {}; or describe it with `image NAME {{ … }}` in a library", crate::diagnostics::suggest::one_of(&names)),
+                            }),
+                    );
+                    return None;
+                }
+            }
+        }
+        None => lib.images.values().find(|c| c.matches(&image.value))?,
+    };
+    Some(Box::new(AppliedContract {
+        name: contract.name.clone(),
+        title: contract.title.clone(),
+        source: contract.source.clone(),
+        as_of: contract.as_of.clone(),
+        facts: contract.facts_for(image_tag(&image.value)),
+        file_env: contract.file_env.clone(),
+        requires_one_of: contract.requires_one_of.clone(),
+    }))
+}
+
+/// Check `allow NAME because "reason"` members against the known exceptions.
+pub(super) fn read_exceptions(cx: &mut Cx, allows: &[&crate::syntax::ast::Allow]) -> Vec<Exception> {
+    let mut out: Vec<Exception> = Vec::new();
+    for allow in allows {
+        let name = &allow.name.name;
+        if !EXCEPTIONS.iter().any(|(n, _, _)| n == name) {
+            let names: Vec<String> = EXCEPTIONS.iter().map(|(n, _, _)| n.to_string()).collect();
+            let near = cx.did_you_mean(name, EXCEPTIONS.iter().map(|(n, _, _)| *n));
+            cx.error(
+                Diagnostic::new(codes::E0201, format!("unknown exception `{name}`"))
+                    .at(allow.name.span, "not an exception deployc knows")
+                    .help(match near {
+                        Some(n) => {
+                            format!("did you mean `{n}`? Exceptions: {}", crate::diagnostics::suggest::one_of(&names))
+                        }
+                        None => format!("exceptions: {}", crate::diagnostics::suggest::one_of(&names)),
+                    }),
+            );
+            continue;
+        }
+        let Some(reason) = cx.interpolate(&allow.reason) else { continue };
+        if reason.trim().len() < 8 {
+            cx.error(
+                Diagnostic::new(codes::E0330, format!("the reason for `allow {name}` is too short"))
+                    .at(allow.reason.span, "say why this exception is needed")
+                    .help("write a sentence a reviewer can check, such as `because \"the postgres image runs its entrypoint as root\"`"),
+            );
+            continue;
+        }
+        if let Some(first) = out.iter().find(|e| &e.name == name) {
+            let first_span = first.span;
+            duplicate(cx, "exception", name, allow.span, first_span);
+            continue;
+        }
+        out.push(Exception { name: name.clone(), reason, span: allow.span, chosen: false });
+    }
+    out
+}
+
+/// `host:port`, `a.b.c.d/n` or `a.b.c.d/n:port`.
+pub(super) fn read_egress(cx: &mut Cx, text: Spanned<String>) -> Option<Egress> {
+    let bad = |cx: &mut Cx, why: &str| {
+        cx.error(
+            Diagnostic::new(codes::E0328, format!("`{}` is not an egress destination", text.value))
+                .at(text.span, why.to_string())
+                .help("write `\"api.example.com:443\"` (a host and port) or `\"10.0.0.0/8\"` (a CIDR, optionally `:port`)"),
+        );
+        None
+    };
+    let (address, port) = match text.value.rsplit_once(':') {
+        Some((address, port)) => match port.parse::<u16>() {
+            Ok(p) if p > 0 => (address.to_string(), Some(p)),
+            _ => return bad(cx, "the port is not a number from 1 to 65535"),
+        },
+        None => (text.value.clone(), None),
+    };
+    if let Some((ip, bits)) = address.split_once('/') {
+        let octets: Vec<&str> = ip.split('.').collect();
+        let ip_ok = octets.len() == 4 && octets.iter().all(|o| o.parse::<u8>().is_ok());
+        let bits_ok = bits.parse::<u8>().is_ok_and(|b| b <= 32);
+        if !ip_ok || !bits_ok {
+            return bad(cx, "not an IPv4 CIDR such as 10.0.0.0/8");
+        }
+        return Some(Egress { cidr: Some(address), host: None, port, text: text.value.clone() });
+    }
+    if port.is_none() {
+        return bad(cx, "a host needs a port");
+    }
+    if !valid_host(&address) {
+        return bad(cx, "not a host name");
+    }
+    Some(Egress { cidr: None, host: Some(address), port, text: text.value.clone() })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn resource<T: Copy + PartialOrd + std::fmt::Debug>(
+    cx: &mut Cx,
+    value: Option<&Value>,
+    what: &str,
+    mut each: impl FnMut(&mut Cx, &Value) -> Option<Spanned<T>>,
+    default_request: T,
+    default_limit: T,
+    block: &Block,
+) -> Option<Resource<T>> {
+    let Some(value) = value else {
+        return Some(Resource { request: default_request, limit: default_limit, span: block.head_span() });
+    };
+    let (request, limit, _) = cx.one_or_range(value, &mut each)?;
+    if request.value > limit.value {
+        cx.error(
+            Diagnostic::new(codes::E0304, format!("`{what}` request is greater than its limit"))
+                .at(request.span, "this request")
+                .also(limit.span, "is more than this limit")
+                .help("write `request..limit` with the smaller value first"),
+        );
+        return None;
+    }
+    Some(Resource { request: request.value, limit: limit.value, span: value.span })
+}
+
+pub(super) fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe> {
+    let call = call_of(cx, value, what, &["http", "tcp", "exec"], "http(\"/health\")")?;
+    let kind = match call.name.name.as_str() {
+        "http" => {
+            if !arity(cx, call, value.span, 1, &["port"], "http(\"/path\", port = 8080)") {
+                return None;
+            }
+            let path = cx.string(call.args.first()?, "path")?;
+            if !path.value.starts_with('/') {
+                cx.error(
+                    Diagnostic::new(codes::E0328, format!("probe path `{}` must start with `/`", path.value))
+                        .at(path.span, "not an absolute path")
+                        .help(format!("write `http(\"/{}\")`", path.value)),
+                );
+                return None;
+            }
+            let port = named(call, "port").and_then(|v| cx.port(v, "port"));
+            ProbeKind::Http { path: path.value, port }
+        }
+        "tcp" => {
+            if !arity(cx, call, value.span, 1, &[], "tcp(5432)") {
+                return None;
+            }
+            ProbeKind::Tcp { port: cx.port(call.args.first()?, "tcp")? }
+        }
+        _ => {
+            if !arity(cx, call, value.span, 1, &[], "exec([\"cmd\", \"arg\"])") {
+                return None;
+            }
+            let command = cx.list(call.args.first()?, "exec", |cx, item| cx.scalar_text(item, "exec"))?;
+            if command.is_empty() {
+                cx.error(
+                    Diagnostic::new(codes::E0314, "`exec` needs a command")
+                        .at(value.span, "empty command")
+                        .help("write `exec([\"pg_isready\", \"-U\", \"app\"])`"),
+                );
+                return None;
+            }
+            ProbeKind::Exec { command }
+        }
+    };
+    Some(Probe { kind, span: value.span })
+}
+
+pub(super) fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
+    let call = call_of(cx, value, "route", &["https", "http"], "https(\"app.example.com\", path = \"/\")")?;
+    let https = call.name.name == "https";
+    let allowed: &[&str] = if https { &["path", "issuer", "tls"] } else { &["path"] };
+    let usage = if https { "https(\"host\", path = \"/\", issuer = NAME)" } else { "http(\"host\", path = \"/\")" };
+    if !arity(cx, call, value.span, 1, allowed, usage) {
+        return None;
+    }
+    let host = cx.string(call.args.first()?, "host")?;
+    if !valid_host(&host.value) {
+        cx.error(
+            Diagnostic::new(codes::E0328, format!("`{}` is not a host name", host.value))
+                .at(host.span, "not a DNS name")
+                .help("write a host such as `\"app.example.com\"`, without scheme, port or path"),
+        );
+        return None;
+    }
+    let path = match named(call, "path") {
+        Some(v) => {
+            let p = cx.string(v, "path")?;
+            if !p.value.starts_with('/') {
+                cx.error(
+                    Diagnostic::new(codes::E0328, format!("route path `{}` must start with `/`", p.value))
+                        .at(p.span, "not an absolute path")
+                        .help(format!("write `path = \"/{}\"`", p.value)),
+                );
+                return None;
+            }
+            p.value
+        }
+        None => "/".to_string(),
+    };
+    let tls = if !https {
+        RouteTls::None
+    } else {
+        match (named(call, "issuer"), named(call, "tls")) {
+            (Some(issuer), None) => RouteTls::Issuer(cx.name(issuer, "issuer")?),
+            (None, Some(tls)) => {
+                let inner = call_of(cx, tls, "tls", &["secret"], "secret(\"my-tls\")")?;
+                if !arity(cx, inner, tls.span, 1, &[], "secret(\"my-tls\")") {
+                    return None;
+                }
+                let secret = cx.string(inner.args.first()?, "secret")?;
+                check_k8s_name(cx, &secret.value, secret.span, "TLS secret");
+                RouteTls::Secret(secret.value)
+            }
+            (Some(_), Some(tls)) => {
+                cx.error(
+                    Diagnostic::new(codes::E0301, "a route takes `issuer` or `tls`, not both")
+                        .at(tls.span, "second certificate source")
+                        .help("use `issuer = NAME` for a cert-manager certificate, or `tls = secret(\"name\")` for an existing one"),
+                );
+                return None;
+            }
+            (None, None) => {
+                cx.error(
+                    Diagnostic::new(codes::E0308, "HTTPS route has no certificate source")
+                        .at(value.span, "no `issuer` or `tls`")
+                        .help("add `issuer = NAME` (a cert-manager issuer in `stack`) or `tls = secret(\"name\")`"),
+                );
+                return None;
+            }
+        }
+    };
+    Some(Route { host, path, tls, span: value.span })
+}
+
+pub(super) fn valid_host(host: &str) -> bool {
+    // Bytes, not chars: every accepted character is ASCII, and no byte of another character is.
+    !host.is_empty()
+        && host.len() <= 253
+        && host.as_bytes().split(|&b| b == b'.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label.first() != Some(&b'-')
+                && label.last() != Some(&b'-')
+        })
+}
