@@ -221,13 +221,14 @@ exit 0
 "#;
 
 /// The project's virtual environment of real clients (`target/clients/bin`, absolute), installed
-/// by `tools/install-clients.sh` when missing: azure-cli and awscli at pinned versions, and the
-/// Python (with PyYAML, which awscli needs) the stand-in cloud of `tests/cloud.rs` runs on.
+/// by `tools/install-clients.sh` when missing: azure-cli and awscli at pinned versions, the
+/// Python (with PyYAML, which awscli needs) the stand-in cloud of `tests/cloud.rs` runs on, and
+/// promtool from Debian's prometheus package (`tests/promtool.rs`).
 #[allow(clippy::panic)]
 pub fn client_venv() -> PathBuf {
     let venv = Path::new("target/clients/bin");
     let install = "tools/install-clients.sh";
-    if !venv.join("az").exists() || !venv.join("aws").exists() || !venv.join("python").exists() {
+    if ["az", "aws", "python", "promtool"].iter().any(|tool| !venv.join(tool).exists()) {
         let status = std::process::Command::new("bash").arg(install).status();
         if !status.is_ok_and(|s| s.success()) {
             panic!("installing the real clients failed: run `{install}` and read its output");

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the cloud CLIs the test suite replays the generated scripts through
-# (tests/real_clients.rs) into a project-owned virtual environment, target/clients.
-# The versions are pinned here; kubectl and gcloud come with the machine image.
+# Installs the real tools the test suite checks the output with, at pinned versions, into
+# target/clients: the cloud CLIs the generated scripts are replayed through
+# (tests/real_clients.rs), in a virtual environment, and promtool, which checks the emitted
+# PrometheusRules (tests/promtool.rs), from Debian's prometheus package. kubectl and gcloud
+# come with the machine image.
 #
 #   tools/install-clients.sh            # idempotent: does nothing when the pins are installed
 set -euo pipefail
@@ -13,11 +15,28 @@ venv=target/clients
 stamp="$venv/.pins"
 want="azure-cli==$AZURE_CLI awscli==$AWSCLI"
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/az" ] && [ -x "$venv/bin/aws" ]; then
-  exit 0
+# Debian 12's prometheus package (https://packages.debian.org/bookworm/prometheus), whose
+# promtool is the upstream one at 2.42.0; the digest is the one in the archive's Packages index.
+PROMETHEUS_DEB=2.42.0+ds-5+b6
+PROMETHEUS_SHA256=3b0e0255b059a7696bd4a139a4a4eb24d71df067936a61ece5093559cbc7991c
+
+if ! { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/az" ] && [ -x "$venv/bin/aws" ]; }; then
+  python3 -m venv "$venv"
+  # shellcheck disable=SC2086 # $want is two requirement words
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $want
+  printf '%s' "$want" > "$stamp"
+  echo "installed $want into $venv"
 fi
-python3 -m venv "$venv"
-# shellcheck disable=SC2086 # $want is two requirement words
-"$venv/bin/pip" install --quiet --disable-pip-version-check $want
-printf '%s' "$want" > "$stamp"
-echo "installed $want into $venv"
+
+prom="$venv/prometheus"
+if ! { [ -x "$venv/bin/promtool" ] && [ "$(cat "$prom/.pin" 2>/dev/null)" = "$PROMETHEUS_DEB" ]; }; then
+  rm -rf "$prom" && mkdir -p "$prom/deb" "$venv/bin"
+  (cd "$prom/deb" && apt-get download --quiet=2 "prometheus=$PROMETHEUS_DEB" 2>/dev/null)
+  deb=$(ls "$prom"/deb/prometheus_*.deb)
+  echo "$PROMETHEUS_SHA256  $deb" | sha256sum --check --quiet
+  dpkg-deb -x "$deb" "$prom/root"
+  ln -sf "$(cd "$prom/root/usr/bin" && pwd)/promtool" "$venv/bin/promtool"
+  rm -rf "$prom/deb"
+  printf '%s' "$PROMETHEUS_DEB" > "$prom/.pin"
+  echo "installed promtool $("$venv/bin/promtool" --version 2>&1 | head -1) into $venv"
+fi

@@ -1,0 +1,97 @@
+//! The PrometheusRules every golden holds, checked by the real promtool (Debian's prometheus
+//! 2.42.0 package, installed by `tools/install-clients.sh`): `promtool check rules` on each
+//! rule file, then `promtool test rules` with the unit tests in `tests/data/promtool/`, which
+//! make each built-in alert fire on a broken pod and stay silent on a healthy one.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+use serde_yaml::Value;
+
+/// Each golden's PrometheusRules: (golden, namespace, the `groups` of every rule, as a rule file).
+fn rule_files() -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut goldens: Vec<PathBuf> =
+        std::fs::read_dir("golden").expect("golden/").flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    goldens.sort();
+    for golden in goldens {
+        let mut groups = Vec::new();
+        let mut namespace = None;
+        let Ok(entries) = std::fs::read_dir(golden.join("manifests")) else { continue };
+        let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "yaml")) {
+            let text = std::fs::read_to_string(file).expect("readable manifest");
+            for document in serde_yaml::Deserializer::from_str(&text) {
+                let value = Value::deserialize(document).expect("YAML");
+                if value["kind"].as_str() == Some("PrometheusRule") {
+                    namespace = value["metadata"]["namespace"].as_str().map(String::from);
+                    groups.extend(value["spec"]["groups"].as_sequence().cloned().unwrap_or_default());
+                }
+            }
+        }
+        if let Some(namespace) = namespace {
+            let mut file = serde_yaml::Mapping::new();
+            file.insert("groups".into(), Value::Sequence(groups));
+            let text = serde_yaml::to_string(&file).expect("serialisable");
+            out.push((golden.file_name().unwrap_or_default().to_string_lossy().into_owned(), namespace, text));
+        }
+    }
+    out
+}
+
+fn promtool(dir: &Path, args: &[&str]) -> (bool, String) {
+    let tool = deployc::testing::client_venv().join("promtool");
+    let output = Command::new(tool).args(args).current_dir(dir).output().expect("promtool runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+/// Write the rule file and the unit tests for one golden into a directory of their own.
+fn prepare(golden: &str, namespace: &str, rules: &str) -> PathBuf {
+    let dir = PathBuf::from("target/promtool").join(golden);
+    std::fs::create_dir_all(&dir).expect("target/promtool is writable");
+    std::fs::write(dir.join("rules.yaml"), rules).expect("write rules");
+    let tests = std::fs::read_to_string("tests/data/promtool/built-in-alerts.test.yaml").expect("unit tests");
+    let tests = tests.replace("NAMESPACE", namespace).replace("RULES", "rules.yaml");
+    std::fs::write(dir.join("alerts.test.yaml"), tests).expect("write tests");
+    dir
+}
+
+#[test]
+fn every_golden_rule_passes_promtool_check_and_its_unit_tests() {
+    let files = rule_files();
+    assert!(files.len() >= 3, "only {} goldens with PrometheusRules", files.len());
+    let mut failures = Vec::new();
+    for (golden, namespace, rules) in &files {
+        let dir = prepare(golden, namespace, rules);
+        let (ok, text) = promtool(&dir, &["check", "rules", "rules.yaml"]);
+        if !ok {
+            failures.push(format!("{golden}: promtool check rules:\n{text}"));
+        }
+        let (ok, text) = promtool(&dir, &["test", "rules", "alerts.test.yaml"]);
+        if !ok {
+            failures.push(format!("{golden}: promtool test rules:\n{text}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The unit tests see a broken rule: a threshold, a namespace and a `for` changed in the
+/// emitted rules each make `promtool test rules` fail, and a syntax error fails `check`.
+#[test]
+fn a_broken_rule_fails_promtool() {
+    let (golden, namespace, rules) = rule_files().into_iter().next().expect("a golden with rules");
+    for (from, to) in
+        [("> 3", "> 30"), (&format!("namespace=\"{namespace}\""), "namespace=\"other\""), ("for: 10m", "for: 30m")]
+    {
+        assert!(rules.contains(from), "the rules no longer contain {from:?}");
+        let dir = prepare(&format!("{golden}-mutated"), &namespace, &rules.replacen(from, to, 1));
+        let (ok, text) = promtool(&dir, &["test", "rules", "alerts.test.yaml"]);
+        assert!(!ok, "changing {from:?} to {to:?} went unnoticed:\n{text}");
+    }
+    let dir = prepare(&format!("{golden}-broken"), &namespace, &rules.replacen("increase(", "increase((", 1));
+    let (ok, _) = promtool(&dir, &["check", "rules", "rules.yaml"]);
+    assert!(!ok, "an unbalanced parenthesis passed promtool check rules");
+}
