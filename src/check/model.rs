@@ -731,7 +731,22 @@ impl Replicas {
 #[derive(Debug, Clone)]
 pub struct Probe {
     pub kind: ProbeKind,
+    pub timing: ProbeTiming,
     pub span: Span,
+}
+
+/// The timings a probe call sets (`http("/health", period = 30s)`), in seconds; `None` keeps the
+/// default of the probe's role (liveness, readiness or startup).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProbeTiming {
+    /// `periodSeconds`: how often the kubelet probes.
+    pub period: Option<u32>,
+    /// `timeoutSeconds`: how long one probe may take.
+    pub timeout: Option<u32>,
+    /// `failureThreshold`: failures in a row before the probe counts as failed.
+    pub failures: Option<u32>,
+    /// `initialDelaySeconds`: the wait after the container starts.
+    pub delay: Option<u32>,
 }
 
 #[derive(Debug, Clone)]

@@ -215,7 +215,7 @@ fn valid_set(schema: &Schema<'_>) -> String {
 
 /// Words the providers' own tools use, and ours for them: (their word, ours, whose word).
 /// Spelling distance cannot find these (`vm_size` is nowhere near `size`).
-const SYNONYMS: [(&str, &str, &str); 34] = [
+const SYNONYMS: [(&str, &str, &str); 40] = [
     ("location", "region", "az's and gcloud's"),
     ("zone", "region", "gcloud's"),
     ("node_count", "count", "az's (`--node-count`)"),
@@ -251,7 +251,23 @@ const SYNONYMS: [(&str, &str, &str); 34] = [
     ("max_size", "autoscale", "Terraform's (`scaling_config`)"),
     ("initial_node_count", "count", "Terraform's (`google_container_node_pool`)"),
     ("node_locations", "zones", "Terraform's and gcloud's"),
+    // core/v1 Probe's fields, for the arguments of `http(…)`, `tcp(…)` and `exec(…)`.
+    ("periodSeconds", "period", "Kubernetes'"),
+    ("interval", "period", "Compose's (`healthcheck`)"),
+    ("timeoutSeconds", "timeout", "Kubernetes'"),
+    ("failureThreshold", "failures", "Kubernetes'"),
+    ("retries", "failures", "Compose's (`healthcheck`)"),
+    ("initialDelaySeconds", "delay", "Kubernetes'"),
 ];
+
+/// Our word for `name` among `ours` (a call's arguments), when `name` is another tool's word
+/// for it: (our word, whose word).
+pub fn synonym_among(name: &str, ours: &[&str]) -> Option<(&'static str, &'static str)> {
+    SYNONYMS
+        .iter()
+        .find(|(theirs, word, _)| *theirs == name && ours.contains(word))
+        .map(|(_, word, whose)| (*word, *whose))
+}
 
 /// What a misspelt unit was probably meant to be, for the attribute `key`.
 fn unit_help(key: &str, number: &str, word: &str) -> String {

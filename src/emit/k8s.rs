@@ -225,27 +225,31 @@ fn kube_service(plan: &Plan, service: &plan::Service) -> Service {
     }
 }
 
+/// A probe: what the file set, else the defaults (every 10 s, 3 s each, 3 failures, and the
+/// role's initial delay).
 fn probe(probe: &plan::Probe, service: &plan::Service, initial_delay: i32) -> Probe {
     let port_ref = |port: u16| match service.ports.iter().find(|(_, n)| *n == port) {
         Some((name, _)) => IntOrString::String(name.clone()),
         None => IntOrString::Int(i32::from(port)),
     };
+    let seconds = |set: Option<u32>, default: i32| set.and_then(|s| i32::try_from(s).ok()).unwrap_or(default);
+    let timing = &probe.timing;
     let mut out = Probe {
-        initial_delay_seconds: Some(initial_delay),
-        period_seconds: Some(10),
-        timeout_seconds: Some(3),
-        failure_threshold: Some(3),
+        initial_delay_seconds: Some(seconds(timing.delay, initial_delay)),
+        period_seconds: Some(seconds(timing.period, 10)),
+        timeout_seconds: Some(seconds(timing.timeout, 3)),
+        failure_threshold: Some(seconds(timing.failures, 3)),
         ..Probe::default()
     };
-    match probe {
-        plan::Probe::Http { path, port } => {
+    match &probe.action {
+        plan::ProbeAction::Http { path, port } => {
             out.http_get =
                 Some(HTTPGetAction { path: Some(path.clone()), port: port_ref(*port), ..HTTPGetAction::default() })
         }
-        plan::Probe::Tcp { port } => {
+        plan::ProbeAction::Tcp { port } => {
             out.tcp_socket = Some(TCPSocketAction { port: port_ref(*port), ..TCPSocketAction::default() })
         }
-        plan::Probe::Exec { command } => out.exec = Some(ExecAction { command: Some(command.clone()) }),
+        plan::ProbeAction::Exec { command } => out.exec = Some(ExecAction { command: Some(command.clone()) }),
     }
     out
 }

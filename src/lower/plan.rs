@@ -282,7 +282,14 @@ pub enum PodBudget {
 }
 
 #[derive(Debug, Clone)]
-pub enum Probe {
+pub struct Probe {
+    pub action: ProbeAction,
+    /// What the file set; emit fills the rest from the role's defaults.
+    pub timing: model::ProbeTiming,
+}
+
+#[derive(Debug, Clone)]
+pub enum ProbeAction {
     Http { path: String, port: u16 },
     Tcp { port: u16 },
     Exec { command: Vec<String> },
@@ -551,10 +558,15 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
     let first_port = ports.first().map(|p| p.1);
     let main_port = first_port.unwrap_or(80);
     let probe = |p: Option<model::Probe>| {
-        p.map(|p| match p.kind {
-            ProbeKind::Http { path, port } => Probe::Http { path, port: port.map(|x| x.value).unwrap_or(main_port) },
-            ProbeKind::Tcp { port } => Probe::Tcp { port: port.value },
-            ProbeKind::Exec { command } => Probe::Exec { command },
+        p.map(|p| Probe {
+            action: match p.kind {
+                ProbeKind::Http { path, port } => {
+                    ProbeAction::Http { path, port: port.map(|x| x.value).unwrap_or(main_port) }
+                }
+                ProbeKind::Tcp { port } => ProbeAction::Tcp { port: port.value },
+                ProbeKind::Exec { command } => ProbeAction::Exec { command },
+            },
+            timing: p.timing,
         })
     };
     let as_file = !service.exceptions.iter().any(|e| e.name == "secret_env");

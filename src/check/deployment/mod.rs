@@ -258,14 +258,22 @@ fn arity(cx: &mut Cx, call: &Call, span: crate::source::Span, positional: usize,
     let mut ok = call.args.len() == positional;
     for (key, _) in &call.named {
         if !named.contains(&key.name.as_str()) {
-            let near = cx.did_you_mean(&key.name, named.iter().copied());
+            let help = match super::reader::synonym_among(&key.name, named) {
+                Some((ours, whose)) => {
+                    format!(
+                        "`{}` is {whose} word; here it is `{ours}`: write `{}(…, {ours} = …)`",
+                        key.name, call.name.name
+                    )
+                }
+                None => match cx.did_you_mean(&key.name, named.iter().copied()) {
+                    Some(n) => format!("did you mean `{n}`? Usage: `{usage}`"),
+                    None => format!("usage: `{usage}`"),
+                },
+            };
             cx.error(
                 Diagnostic::new(codes::E0201, format!("`{}` takes no argument `{}`", call.name.name, key.name))
                     .at(key.span, "unknown argument")
-                    .help(match near {
-                        Some(n) => format!("did you mean `{n}`? Usage: `{usage}`"),
-                        None => format!("usage: `{usage}`"),
-                    }),
+                    .help(help),
             );
             ok = false;
         }

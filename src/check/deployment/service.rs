@@ -446,7 +446,7 @@ pub(super) fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe
     let call = call_of(cx, value, what, &["http", "tcp", "exec"], "http(\"/health\")")?;
     let kind = match call.name.name.as_str() {
         "http" => {
-            if !arity(cx, call, value.span, 1, &["port"], "http(\"/path\", port = 8080)") {
+            if !arity(cx, call, value.span, 1, &HTTP_ARGS, "http(\"/path\", port = 8080, period = 30s)") {
                 return None;
             }
             let path = cx.string(call.args.first()?, "path")?;
@@ -462,13 +462,13 @@ pub(super) fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe
             ProbeKind::Http { path: path.value, port }
         }
         "tcp" => {
-            if !arity(cx, call, value.span, 1, &[], "tcp(5432)") {
+            if !arity(cx, call, value.span, 1, &TIMINGS, "tcp(5432, period = 30s)") {
                 return None;
             }
             ProbeKind::Tcp { port: cx.port(call.args.first()?, "tcp")? }
         }
         _ => {
-            if !arity(cx, call, value.span, 1, &[], "exec([\"cmd\", \"arg\"])") {
+            if !arity(cx, call, value.span, 1, &TIMINGS, "exec([\"cmd\", \"arg\"], period = 30s)") {
                 return None;
             }
             let command = cx.list(call.args.first()?, "exec", |cx, item| cx.scalar_text(item, "exec"))?;
@@ -483,7 +483,59 @@ pub(super) fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe
             ProbeKind::Exec { command }
         }
     };
-    Some(Probe { kind, span: value.span })
+    let timing = probe_timing(cx, call)?;
+    Some(Probe { kind, timing, span: value.span })
+}
+
+/// The timing arguments every probe call takes, and `http`'s (its port, then the timings).
+const TIMINGS: [&str; 4] = ["period", "timeout", "failures", "delay"];
+const HTTP_ARGS: [&str; 5] = ["port", "period", "timeout", "failures", "delay"];
+
+/// The longest probe timing accepted: a probe that waits longer than a day is a mistake, and
+/// this keeps every value well inside the API's 32-bit seconds.
+const MAX_PROBE_SECONDS: u64 = 86_400;
+
+/// `period`, `timeout` and `delay` (durations) and `failures` (a count) of a probe call.
+/// Kubernetes requires `periodSeconds`, `timeoutSeconds` and `failureThreshold` of at least 1
+/// (core/v1 Probe; `delay` may be 0).
+fn probe_timing(cx: &mut Cx, call: &Call) -> Option<ProbeTiming> {
+    let mut timing = ProbeTiming::default();
+    let mut ok = true;
+    for (key, value) in &call.named {
+        let name = key.name.as_str();
+        let (slot, read) = match name {
+            "period" => (&mut timing.period, cx.duration(value, name).map(|d| (d.value, d.span))),
+            "timeout" => (&mut timing.timeout, cx.duration(value, name).map(|d| (d.value, d.span))),
+            "delay" => (&mut timing.delay, cx.duration(value, name).map(|d| (d.value, d.span))),
+            "failures" => (&mut timing.failures, cx.count(value, name).map(|c| (u64::from(c.value), c.span))),
+            _ => continue,
+        };
+        let Some((number, span)) = read else {
+            ok = false;
+            continue;
+        };
+        let least = u64::from(name != "delay");
+        let most = if name == "failures" { 1000 } else { MAX_PROBE_SECONDS };
+        if number < least || number > most {
+            let unit = if name == "failures" { "" } else { " seconds" };
+            cx.error(
+                Diagnostic::new(codes::E0314, format!("probe `{name}` is out of range"))
+                    .at(span, format!("{number}{unit}"))
+                    .help(format!(
+                        "write a `{name}` from {least} to {most}{unit}, such as `{name} = {}`",
+                        match name {
+                            "failures" => "3",
+                            "delay" => "10s",
+                            _ => "30s",
+                        }
+                    )),
+            );
+            ok = false;
+            continue;
+        }
+        *slot = u32::try_from(number).ok();
+    }
+    ok.then_some(timing)
 }
 
 pub(super) fn read_route(cx: &mut Cx, value: &Value) -> Option<Route> {
