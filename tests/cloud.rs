@@ -275,6 +275,17 @@ fn install_cloud(root: &Path, seeds: &[Json]) {
 /// Build `example`, apply `edit` to each emitted script, and run it end to end. Returns the run
 /// and the first failure, if any.
 fn run_example(example: &Path, tag: &str, reuse: bool, edit: &dyn Fn(&str, String) -> String) -> (Run, Option<String>) {
+    run_example_with(example, tag, reuse, edit, &[])
+}
+
+/// [`run_example`] in a cloud that also holds `extra` (a scenario's own seeds).
+fn run_example_with(
+    example: &Path,
+    tag: &str,
+    reuse: bool,
+    edit: &dyn Fn(&str, String) -> String,
+    extra: &[Json],
+) -> (Run, Option<String>) {
     let result = compile_path(example);
     let (Some(tree), Some(plan)) = (result.output, result.plan) else {
         panic!("{} must compile:\n{}", example.display(), result.rendered)
@@ -288,7 +299,9 @@ fn run_example(example: &Path, tag: &str, reuse: bool, edit: &dyn Fn(&str, Strin
         let text = fs::read_to_string(&path).expect("script");
         fs::write(&path, edit(script, text)).expect("edit");
     }
-    install_cloud(&root, &seeds(&plan, reuse));
+    let mut seeded = seeds(&plan, reuse);
+    seeded.extend(extra.iter().cloned());
+    install_cloud(&root, &seeded);
     operator_keys(&root.join("cwd"), &plan);
     let mut env: Vec<(String, String)> =
         plan.secrets.iter().flat_map(|s| s.keys.iter().map(|(_, v)| (v.clone(), "x".to_string()))).collect();
@@ -434,6 +447,41 @@ fn hetzner_needs_deletion_protection_off_and_the_lb_location() {
         "provision.sh",
         &[("protect_against_deletion: false", "protect_against_deletion: true")],
         "deletion protection is enabled",
+    );
+}
+
+#[test]
+fn hetzner_provision_stops_before_creating_anything_when_a_server_type_is_out_of_stock() {
+    // Hetzner takes cx23 out of stock in fsn1: without the check, hetzner-k3s fails only when
+    // it creates the servers, after the network and firewall.
+    let out_of_stock = json!({"provider": "hetzner", "type": "unavailable_server_type", "name": "cx23@fsn1",
+                              "billable": false, "origin": "seed"});
+    let example = Path::new("examples/task-api-hetzner.deploy");
+    let (run, failure) =
+        run_example_with(example, "out-of-stock", false, &|_, text| text, std::slice::from_ref(&out_of_stock));
+    let why = failure.expect("provision must stop on a server type Hetzner cannot supply");
+    assert!(why.contains("Hetzner cannot supply server type cx23 in fsn1"), "another failure:\n{why}");
+    let made: Vec<String> = run.state()["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r["origin"] == "run")
+        .map(|r| format!("{} {}", r["type"], r["name"]))
+        .collect();
+    assert!(made.is_empty(), "provision created {made:?} before stopping");
+    // The mutation: without the check, hetzner-k3s fails late and leaves what it made first.
+    let unchecked = |name: &str, text: String| {
+        if name == "provision.sh" {
+            text.replace("elif [[ \" $availability \" != *\" $REGION=true \"* ]]; then", "elif false; then")
+        } else {
+            text
+        }
+    };
+    let (_, failure) = run_example_with(example, "unchecked", false, &unchecked, &[out_of_stock]);
+    assert!(
+        failure.is_some_and(|why| why.contains("resource_unavailable")),
+        "the stand-in did not model the late failure"
     );
 }
 

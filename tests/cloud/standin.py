@@ -832,6 +832,19 @@ def hetzner_k3s(cloud, args):
         existing = (networking.get("private_network") or {}).get("existing_network_name")
         if existing and not [r for r in cloud.find("hetzner", "network") if r["name"] == existing]:
             fail("Configuration errors:\n  - You have specified that you want to use the existing network named '%s' but this network doesn't exist" % existing)
+        pools = [config.get("masters_pool", {})] + list(config.get("worker_node_pools", []) or [])
+        # Workers name their `location`; masters list one per master in `locations`.
+        wanted = [(p.get("instance_type"), loc) for p in pools
+                  for loc in ([p["location"]] if p.get("location") else p.get("locations") or [])]
+        short = [(t, loc) for t, loc in wanted if unavailable(cloud, t, loc)]
+        if key not in cloud.s["clusters"] and short:
+            # The API refuses the server only when hetzner-k3s creates it, after the network
+            # and the firewall (v2.6.0 checks only that the type exists).
+            if not existing:
+                cloud.add("hetzner", "network", name, billable=False, labels={"cluster": name})
+            cloud.add("hetzner", "firewall", name, billable=False, labels={"cluster": name})
+            fail("[Instance %s] Error creating server: server type %s is unavailable in %s (resource_unavailable)"
+                 % (name, short[0][0], short[0][1]))
         if key not in cloud.s["clusters"]:
             # hetzner-k3s v2.6.0 src/configuration/models/addons.cr: traefik, servicelb and
             # metrics-server are off by default, so the cluster bundles none of them.
@@ -861,10 +874,27 @@ def hetzner_k3s(cloud, args):
     fail("standin hetzner-k3s: unmodelled command: %s" % " ".join(args), 64)
 
 
+HETZNER_LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"]
+
+
+def unavailable(cloud, server_type, location):
+    """Whether the scenario made `server_type` impossible to order in `location` (a seeded
+    `unavailable_server_type` named `TYPE@LOCATION`)."""
+    return bool(cloud.find("hetzner", "unavailable_server_type", name="%s@%s" % (server_type, location)))
+
+
 def hcloud(cloud, args):
     pos, kv = opts(args, {"-o", "--output", "--type", "--selector", "-l"})
     if pos[:2] == ["server-type", "list"]:
         return print("cx23\ncx33\ncpx21\ncpx31")
+    if pos[:2] == ["server-type", "describe"] and len(pos) == 3:
+        # hcloud 1.63.0+ `-o format=…` runs a Go template over hcloud-go's ServerType; the
+        # scripts' template prints `LOCATION=AVAILABLE ` for each of its Locations.
+        form = [o for o in kv.get("-o", []) + kv.get("--output", []) if isinstance(o, str) and o.startswith("format=")]
+        if not form or ".Locations" not in form[0] or ".Available" not in form[0]:
+            fail("standin hcloud: unmodelled output for server-type describe: %s" % " ".join(args), 64)
+        return print("".join("%s=%s " % (loc, "false" if unavailable(cloud, pos[2], loc) else "true")
+                             for loc in HETZNER_LOCATIONS), end="")
     kinds = {"server": "server", "load-balancer": "load_balancer", "volume": "volume",
              "primary-ip": "primary_ip", "image": "snapshot", "network": "network", "firewall": "firewall"}
     if pos[:1] and pos[0] in kinds and pos[1:2] == ["list"]:

@@ -173,6 +173,26 @@ worker_node_pools:
     location: "$REGION"
 CONFIG
 
+step "server types in $REGION"
+# Hetzner stops supplying a server type in a location from time to time (reported in 2026 for
+# the CX and CAX lines in the EU locations: notes/provider-prices-research-2026-12-do-hetzner.md
+# §2d). hetzner-k3s v2.6.0 checks
+# only that a type exists (validators/node_pool_config/instance_type.cr), so `create` would fail
+# when it makes the servers, after the network and firewall. hcloud 1.63.0 and later tell where
+# a type can be ordered now (`Available` per location: hetznercloud/cli a7c00ba7, 2026-04-23;
+# hcloud-go ServerTypeLocation); with an older hcloud the check is skipped with a note.
+if [ "$DRY_RUN" != 1 ]; then
+  open='{''{'  # the Go template hcloud fills in, written without a literal pair of braces
+  availability_format="${open}range .Locations}}${open}.Location.Name}}=${open}.Available}} ${open}end}}"
+  for size in $(printf '%s\n' "$POOL_0_SIZE" "$POOL_1_SIZE" | sort -u); do
+    if ! availability="$(hcloud server-type describe "$size" -o "format=$availability_format" 2>/dev/null)" || [ -z "$availability" ]; then
+      echo "note: hcloud did not say where $size can be ordered (hcloud older than 1.63.0?): not checked" >&2
+    elif [[ " $availability " != *" $REGION=true "* ]]; then
+      die "Hetzner cannot supply server type $size in $REGION now (\`hcloud server-type describe $size\` lists where it can): choose another size or location in the .deploy file"
+    fi
+  done
+fi
+
 step "cluster $CLUSTER in $REGION"
 # hetzner-k3s is idempotent: an existing cluster is reconciled, not recreated.
 run hetzner-k3s create --config "$CLUSTER_CONFIG"
