@@ -116,6 +116,32 @@ fn check_service(example: &str, service: &Service, workload: &Value, failures: &
             fail(format!("{name} names {path}, which no secret volume projects"));
         }
     }
+    // A terminating pod keeps serving until its endpoint is gone, inside its grace period, and a
+    // rollout never takes more pods away than the disruption budget allows.
+    let drain = pod.container["lifecycle"]["preStop"]["sleep"]["seconds"].as_u64();
+    let grace = pod.spec["terminationGracePeriodSeconds"].as_u64().unwrap_or(30);
+    // `drain = 0s` in the file is the one way to a pod with ports and no drain.
+    if !service.ports.is_empty() && service.release.drain > 0 && drain != Some(u64::from(service.release.drain)) {
+        fail(format!(
+            "has ports but no preStop drain of {} s: requests in flight when its endpoint is removed fail",
+            service.release.drain
+        ));
+    }
+    if drain.is_some_and(|d| d >= grace) {
+        fail(format!("drains for {drain:?} s, which leaves nothing of its {grace} s grace period for the app"));
+    }
+    if workload["kind"].as_str() == Some("Deployment") {
+        let unavailable = workload["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"].as_u64();
+        let replicas = service.replicas.min();
+        let budget = match service.min_available {
+            Some(deployc::lower::plan::PodBudget::MinAvailable(m)) => replicas.saturating_sub(m),
+            Some(deployc::lower::plan::PodBudget::MaxUnavailable(k)) => k,
+            None => replicas,
+        };
+        if unavailable.is_none_or(|u| u > u64::from(budget)) {
+            fail(format!("a rollout may take {unavailable:?} pods away, more than its disruption budget's {budget}"));
+        }
+    }
     if let Some(contract) = &service.contract {
         let source = format!("({} per {}, read {})", contract.title, contract.source, contract.as_of);
         let facts = &contract.facts;
@@ -167,6 +193,21 @@ fn check_service(example: &str, service: &Service, workload: &Value, failures: &
             {
                 fail(format!(
                     "{key} is {:?}, not {want}, the value `deployc check` counts; without a CPU request an HPA cannot scale the pod {source}",
+                    annotation(key)
+                ));
+            }
+        }
+        // While the pod drains, the app still calls daprd: daprd must outlast the drain and
+        // finish its own shutdown inside the grace period.
+        let drain = pod.container["lifecycle"]["preStop"]["sleep"]["seconds"].as_u64().unwrap_or(0);
+        let grace = pod.spec["terminationGracePeriodSeconds"].as_u64().unwrap_or(30);
+        if let Some(key) = sidecar.annotation("block_shutdown")
+            && drain > 0
+        {
+            let block = annotation(key).and_then(|v| v.strip_suffix('s')?.parse::<u64>().ok());
+            if block.is_none_or(|b| b < drain || b + sidecar.shutdown > grace.max(drain + sidecar.shutdown)) {
+                fail(format!(
+                    "{key} is {:?}: daprd must keep serving for the {drain} s drain and stop within the {grace} s grace period {source}",
                     annotation(key)
                 ));
             }
@@ -247,6 +288,9 @@ fn a_broken_pod_is_reported_with_its_fact_and_source() {
     for (from, fact) in [
         ("        dapr.io/disable-builtin-k8s-secret-store: 'true'\n", "dapr.io/disable-builtin-k8s-secret-store"),
         ("        dapr.io/sidecar-cpu-request: 100m\n", "HPA"),
+        ("        dapr.io/block-shutdown-duration: 25s\n", "daprd must keep serving"),
+        ("          preStop:\n            sleep:\n              seconds: 10\n", "no preStop drain"),
+        ("      maxUnavailable: 0\n", "more than its disruption budget"),
     ] {
         let mut broken = tree.clone();
         let text = broken.get_mut("manifests/20-task-api.yaml").expect("the file exists");

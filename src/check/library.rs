@@ -67,13 +67,14 @@ const COMPONENT: Schema<'static> = Schema {
 
 const SIDECAR: Schema<'static> = Schema {
     what: "sidecar",
-    attrs: &["cpu", "memory", "without_token", "source"],
+    attrs: &["cpu", "memory", "without_token", "shutdown", "source"],
     blocks: &["annotations", "ports"],
     bare: false,
 };
 
 /// The roles a sidecar's `annotations { … }` may name.
-const SIDECAR_ANNOTATIONS: [&str; 5] = ["cpu_request", "cpu_limit", "memory_request", "memory_limit", "metrics_port"];
+const SIDECAR_ANNOTATIONS: [&str; 6] =
+    ["cpu_request", "cpu_limit", "memory_request", "memory_limit", "metrics_port", "block_shutdown"];
 
 const IMAGE: Schema<'static> = Schema {
     what: "image",
@@ -464,9 +465,11 @@ fn read_sidecar(cx: &mut Cx, block: &Block) -> Option<Sidecar> {
         }),
         None => Some(Vec::new()),
     };
+    let shutdown = r.get("shutdown").and_then(|v| cx.duration(v, "shutdown")).map_or(0, |d| d.value);
     let ((cpu_request, cpu_limit, _), (memory_request, memory_limit, _)) = (cpu?, memory?);
     Some(Sidecar {
         name,
+        shutdown,
         cpu: (cpu_request.value, cpu_limit.value),
         memory: (memory_request.value, memory_limit.value),
         annotations,

@@ -231,12 +231,15 @@ pub struct Sidecar {
     pub cpu: (Cpu, Cpu),
     pub memory: (Memory, Memory),
     /// The pod annotations that set its requests and limits and move its ports, by role:
-    /// `cpu_request`, `cpu_limit`, `memory_request`, `memory_limit`, `metrics_port`.
+    /// `cpu_request`, `cpu_limit`, `memory_request`, `memory_limit`, `metrics_port`, and
+    /// `block_shutdown`, which keeps it serving the app while the pod drains.
     pub annotations: Vec<(String, String)>,
     /// The ports it binds inside the pod, by name; an app port must not be one of them.
     pub ports: Vec<(String, u16)>,
     /// Annotations (`key=value`) a pod gets when its service-account token is not mounted.
     pub without_token: Vec<(String, String)>,
+    /// Seconds it takes to shut down once it starts to (`shutdown`).
+    pub shutdown: u64,
     pub source: String,
 }
 
@@ -619,6 +622,10 @@ pub struct Service {
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub min_available: Option<Spanned<u32>>,
+    /// `drain`: how long a terminating pod keeps serving while the endpoint is removed.
+    pub drain: Option<Spanned<u64>>,
+    /// `shutdown`: how long the app needs after SIGTERM to finish its work.
+    pub shutdown: Option<Spanned<u64>>,
     /// Destinations outside the cluster this service may call.
     pub egress: Vec<Egress>,
     /// Written exceptions to the secure defaults (the service's own, then the deployment's).

@@ -4,16 +4,19 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment, StatefulSet, StatefulSetSpec,
+};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec, MetricTarget,
     ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
-    KeyToPath, LocalObjectReference, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecretVolumeSource,
-    SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec, Sysctl, TCPSocketAction, Volume, VolumeMount,
+    KeyToPath, Lifecycle, LifecycleHandler, LocalObjectReference, Namespace, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
+    SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Service, ServiceAccount, ServicePort,
+    ServiceSpec, SleepAction, Sysctl, TCPSocketAction, TopologySpreadConstraint, Volume, VolumeMount,
     VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
@@ -335,8 +338,45 @@ fn container(service: &plan::Service) -> Container {
         startup_probe: service.startup.as_ref().map(|p| probe(p, service, 0)),
         security_context: Some(container_security(service)),
         volume_mounts: Some(mounts),
+        // The pod keeps serving while its endpoint leaves the ingress controllers and
+        // kube-proxy, which Kubernetes does at the same time as it sends SIGTERM. `sleep` needs
+        // no binary in the image (PodLifecycleSleepAction: beta and on from 1.30, GA in 1.34).
+        lifecycle: (service.release.drain > 0).then(|| Lifecycle {
+            pre_stop: Some(LifecycleHandler {
+                sleep: Some(SleepAction { seconds: i64::from(service.release.drain) }),
+                ..LifecycleHandler::default()
+            }),
+            ..Lifecycle::default()
+        }),
         ..Container::default()
     }
+}
+
+/// Replicas spread over nodes, then zones, as evenly as the cluster allows: `ScheduleAnyway`,
+/// because a cluster of one node, or one whose nodes carry no zone label (kind, k3d), would
+/// otherwise leave pods Pending. A Deployment's spread counts only the pods of its current
+/// ReplicaSet (`matchLabelKeys: [pod-template-hash]`), so a rollout is not skewed by the old one.
+fn topology_spread(service: &plan::Service) -> Option<Vec<TopologySpreadConstraint>> {
+    if !service.release.spread {
+        return None;
+    }
+    let revision_key = service.volumes.is_empty().then(|| vec!["pod-template-hash".to_string()]);
+    Some(
+        ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]
+            .into_iter()
+            .map(|key| TopologySpreadConstraint {
+                max_skew: 1,
+                topology_key: key.into(),
+                when_unsatisfiable: "ScheduleAnyway".into(),
+                label_selector: Some(LabelSelector {
+                    match_labels: Some(selector(&service.name)),
+                    ..LabelSelector::default()
+                }),
+                match_label_keys: revision_key.clone(),
+                ..TopologySpreadConstraint::default()
+            })
+            .collect(),
+    )
 }
 
 /// Where secrets are mounted as files, one directory per Secret.
@@ -456,6 +496,8 @@ fn pod_template(plan: &Plan, service: &plan::Service) -> PodTemplateSpec {
                 ..PodSecurityContext::default()
             }),
             containers: vec![container(service)],
+            termination_grace_period_seconds: Some(i64::from(service.release.grace)),
+            topology_spread_constraints: topology_spread(service),
             volumes: Some({
                 let mut volumes = vec![Volume {
                     name: "tmp".into(),
@@ -507,6 +549,17 @@ fn deployment(plan: &Plan, service: &plan::Service) -> Deployment {
             replicas: fixed_replicas(service),
             revision_history_limit: Some(5),
             selector: LabelSelector { match_labels: Some(selector(&service.name)), ..LabelSelector::default() },
+            // A new pod before an old one goes; never more unavailable than the disruption
+            // budget allows (a budget binds evictions, not rollouts).
+            strategy: Some(DeploymentStrategy {
+                type_: Some("RollingUpdate".into()),
+                rolling_update: Some(RollingUpdateDeployment {
+                    max_surge: Some(IntOrString::String("25%".into())),
+                    max_unavailable: Some(IntOrString::Int(
+                        i32::try_from(service.release.max_unavailable).unwrap_or(i32::MAX),
+                    )),
+                }),
+            }),
             template: pod_template(plan, service),
             ..DeploymentSpec::default()
         }),

@@ -240,6 +240,9 @@ pub struct Service {
     /// `Some(min_available)` when a PodDisruptionBudget is emitted; `None` for a minimum of one
     /// replica, where any budget would block every eviction.
     pub min_available: Option<PodBudget>,
+    /// How a pod stops: seconds it keeps serving while its endpoint is removed (a `preStop`
+    /// sleep; 0 for none), the grace period, and the rolling update's `maxUnavailable`.
+    pub release: Release,
     pub annotations: Vec<(String, String)>,
     pub labels: Vec<(String, String)>,
     pub volumes: Vec<(String, String, String)>,
@@ -280,6 +283,35 @@ pub enum PodBudget {
     MinAvailable(u32),
     MaxUnavailable(u32),
 }
+
+/// The release mechanics of one service, derived from its routes, ports and disruption budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Release {
+    /// The `preStop` sleep: how long a terminating pod keeps serving while every ingress
+    /// controller and kube-proxy drops its endpoint (0: no `preStop`).
+    pub drain: u32,
+    /// `terminationGracePeriodSeconds`: the drain plus the app's own shutdown, which both count
+    /// against it (the countdown starts before `preStop` runs).
+    pub grace: u32,
+    /// The rolling update's `maxUnavailable`: Kubernetes' default (25% of the replicas, rounded
+    /// down), lowered so that a rollout never goes below the disruption budget, which
+    /// Kubernetes does not apply to rollouts.
+    pub max_unavailable: u32,
+    /// Spread the replicas over nodes and zones (more than one replica).
+    pub spread: bool,
+}
+
+/// The default `drain` of a service behind a route: ingress-nginx 1.13 applies an EndpointSlice
+/// change at most every 3.3 s (`--sync-rate-limit` 0.3) and its workers re-read backends every
+/// second; Traefik 3.5 throttles its Kubernetes provider for 2 s (notes/release-mechanics-
+/// research.md §2). Ten seconds covers either with room for the watch itself.
+pub const DRAIN_ROUTED_SECONDS: u32 = 10;
+/// The default `drain` of a service only other pods call: kube-proxy reprograms each node's
+/// rules about a second after the EndpointSlice changes.
+pub const DRAIN_INTERNAL_SECONDS: u32 = 5;
+/// The default `shutdown`: what the app gets after SIGTERM, so that the grace period is
+/// Kubernetes' own default of 30 s for a routed service.
+pub const SHUTDOWN_SECONDS: u32 = 20;
 
 #[derive(Debug, Clone)]
 pub struct Probe {
@@ -632,6 +664,31 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         }
     }
     let unprivileged_port_start = if root { None } else { ports.iter().map(|p| p.1).filter(|p| *p < 1024).min() };
+    let min_available = match (service.min_available.as_ref(), service.replicas.min()) {
+        (Some(min), _) => Some(PodBudget::MinAvailable(min.value)),
+        (None, n) if n >= 2 => Some(PodBudget::MaxUnavailable(1)),
+        _ => None,
+    };
+    let seconds = |d: Option<model::Spanned<u64>>| d.map(|d| u32::try_from(d.value).unwrap_or(u32::MAX));
+    let drain = seconds(service.drain).unwrap_or(if service.route.is_some() {
+        DRAIN_ROUTED_SECONDS
+    } else if ports.is_empty() {
+        0
+    } else {
+        DRAIN_INTERNAL_SECONDS
+    });
+    let replicas = service.replicas.min();
+    let budget_allows = match min_available {
+        Some(PodBudget::MinAvailable(min)) => replicas.saturating_sub(min),
+        Some(PodBudget::MaxUnavailable(most)) => most,
+        None => replicas,
+    };
+    let release = Release {
+        drain,
+        grace: drain.saturating_add(seconds(service.shutdown).unwrap_or(SHUTDOWN_SECONDS)),
+        max_unavailable: (replicas / 4).min(budget_allows),
+        spread: service.replicas.max() >= 2,
+    };
     let sidecar_annotations = match (&service.dapr, deployment.sidecar("dapr")) {
         (Some(dapr), Some(sidecar)) => {
             let mut out = Vec::new();
@@ -646,6 +703,12 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
             set("memory_limit", sidecar.memory.1.to_k8s());
             if let Some(port) = &dapr.metrics_port {
                 set("metrics_port", port.value.to_string());
+            }
+            // daprd keeps serving the app while the pod drains and the app shuts down, leaving
+            // its own shutdown inside the grace period.
+            if release.drain > 0 {
+                let own = u32::try_from(sidecar.shutdown).unwrap_or(u32::MAX);
+                set("block_shutdown", format!("{}s", release.grace.saturating_sub(own).max(release.drain)));
             }
             // deployc never mounts the service-account token.
             out.extend(sidecar.without_token.iter().cloned());
@@ -667,11 +730,6 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
             _ => None,
         },
     });
-    let min_available = match (service.min_available.as_ref(), service.replicas.min()) {
-        (Some(min), _) => Some(PodBudget::MinAvailable(min.value)),
-        (None, n) if n >= 2 => Some(PodBudget::MaxUnavailable(1)),
-        _ => None,
-    };
     Service {
         name: service.name.value,
         image: full_image_owned(deployment.registry.as_deref(), service.image.value),
@@ -697,6 +755,7 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         command: service.command,
         args: service.args,
         min_available,
+        release,
         annotations: service.annotations,
         labels: service.labels,
         volumes: service.volumes.into_iter().map(|v| (v.name, v.size.to_k8s(), v.mount)).collect(),

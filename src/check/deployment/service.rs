@@ -25,6 +25,8 @@ pub const SERVICE: Schema<'static> = Schema {
         "egress",
         "based_on",
         "secrets_as",
+        "drain",
+        "shutdown",
     ],
     blocks: &["ports", "autoscale", "env", "dapr", "annotations", "labels", "volume"],
     bare: false,
@@ -205,6 +207,8 @@ pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<
     let command = strings(cx, "command");
     let args = strings(cx, "args");
     let min_available = r.get("min_available").and_then(|v| cx.count(v, "min_available"));
+    let drain = r.get("drain").and_then(|v| bounded_duration(cx, v, "drain", MAX_DRAIN_SECONDS, "10s"));
+    let shutdown = r.get("shutdown").and_then(|v| bounded_duration(cx, v, "shutdown", MAX_SHUTDOWN_SECONDS, "30s"));
     let exceptions = read_exceptions(cx, &r.allows);
     let egress = r
         .get("egress")
@@ -293,6 +297,8 @@ pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<
         command,
         args,
         min_available,
+        drain,
+        shutdown,
         egress,
         exceptions,
         annotations,
@@ -485,6 +491,27 @@ pub(super) fn read_probe(cx: &mut Cx, value: &Value, what: &str) -> Option<Probe
     };
     let timing = probe_timing(cx, call)?;
     Some(Probe { kind, timing, span: value.span })
+}
+
+/// The longest `drain` accepted: the endpoint is gone from every ingress controller and
+/// kube-proxy within seconds (notes/release-mechanics-research.md §2), so minutes are a mistake.
+const MAX_DRAIN_SECONDS: u64 = 300;
+/// The longest `shutdown` accepted: a pod that takes over an hour to stop blocks node drains and
+/// rollouts for that long.
+const MAX_SHUTDOWN_SECONDS: u64 = 3600;
+
+/// A duration from 0 to `most` seconds, or E0314.
+fn bounded_duration(cx: &mut Cx, value: &Value, what: &str, most: u64, example: &str) -> Option<Spanned<u64>> {
+    let duration = cx.duration(value, what)?;
+    if duration.value > most {
+        cx.error(
+            Diagnostic::new(codes::E0314, format!("`{what}` is out of range"))
+                .at(duration.span, format!("{} seconds", duration.value))
+                .help(format!("write a `{what}` of at most {most} seconds, such as `{what} = {example}`")),
+        );
+        return None;
+    }
+    Some(duration)
 }
 
 /// The timing arguments every probe call takes, and `http`'s (its port, then the timings).
