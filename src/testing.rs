@@ -135,7 +135,7 @@ pub fn template_contexts_of(name: &str, text: &str) -> Option<TemplateContexts> 
     }
     let plan = crate::lower::lower(model);
     Some(TemplateContexts {
-        set: plan.target.templates.clone(),
+        set: plan.target.templates.name.clone(),
         scripts: crate::emit::scripts::context(&plan),
         runbook: crate::emit::runbook::context(&plan),
     })

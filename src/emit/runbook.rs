@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 use super::markdown::{cell_code, code, comment, fence, message, text};
 use super::scripts::{dollars, human_duration};
 use super::template::Templates;
-use crate::check::model::{Criterion, Replicas};
 use crate::lower::plan::Plan;
 use crate::output::OutputTree;
+use crate::vocab::{Criterion, ProviderKind, Replicas, exception_effect};
 
 /// The runbook's template.
 pub const TEMPLATE: &str = include_str!("templates/RUNBOOK.md.hbs");
@@ -41,36 +41,8 @@ pub fn emit_runbook(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
 }
 
 fn tools(plan: &Plan) -> Vec<Value> {
-    let provider_cli = match plan.target.templates.as_str() {
-        "hetzner" => vec![
-            ("hetzner-k3s", "creates the k3s cluster", "https://vitobotta.github.io/hetzner-k3s/"),
-            ("hcloud", "lists what would still bill", "https://github.com/hetznercloud/cli"),
-        ],
-        "doks" => vec![("doctl", "creates the cluster and registry", "https://docs.digitalocean.com/reference/doctl/")],
-        "aks" => vec![("az", "creates the resource group and cluster", "https://learn.microsoft.com/cli/azure/")],
-        "k3d" => vec![
-            ("k3d", "runs k3s in Docker", "https://k3d.io/"),
-            ("docker", "hosts the k3d nodes", "https://docs.docker.com/engine/install/"),
-        ],
-        "eks" => vec![
-            ("eksctl", "creates the cluster and node groups", "https://eksctl.io/installation/"),
-            ("aws", "logs in, registry, lists what would still bill", "https://aws.amazon.com/cli/"),
-        ],
-        "gke" => vec![
-            ("gcloud", "creates the cluster and node pools", "https://cloud.google.com/sdk/docs/install"),
-            (
-                "gke-gcloud-auth-plugin",
-                "lets kubectl authenticate to GKE",
-                "https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl",
-            ),
-        ],
-        "kind" => vec![
-            ("kind", "runs Kubernetes in Docker", "https://kind.sigs.k8s.io/docs/user/quick-start/"),
-            ("docker", "hosts the kind nodes", "https://docs.docker.com/engine/install/"),
-        ],
-        _ => vec![],
-    };
-    let mut out: Vec<(&str, &str, &str)> = provider_cli.into_iter().collect();
+    let mut out: Vec<(&str, &str, &str)> =
+        plan.target.tools.iter().map(|t| (t.name.as_str(), t.why.as_str(), t.install.as_str())).collect();
     out.push(("kubectl", "applies manifests, waits for rollouts", "https://kubernetes.io/docs/tasks/tools/"));
     if !plan.stack.is_empty() {
         out.push(("helm", "installs the stack (v3.8 or newer)", "https://helm.sh/docs/intro/install/"));
@@ -99,8 +71,8 @@ fn cost(plan: &Plan) -> (Vec<Value>, String, Option<String>) {
         format!("{} (up to {} at maximum scale)", dollars(cost.at_count), dollars(cost.at_max))
     };
     let volumes = plan.services.iter().any(|s| !s.volumes.is_empty()) || plan.kafka.is_some();
-    let note = match (plan.target.kind.as_str(), volumes) {
-        ("local", _) => Some("A local cluster costs nothing beyond the machine it runs on.".to_string()),
+    let note = match (plan.target.kind, volumes) {
+        (ProviderKind::Local, _) => Some("A local cluster costs nothing beyond the machine it runs on.".to_string()),
         (_, true) => Some("Persistent volumes (StatefulSets, Kafka brokers) bill by size on top of this; their price is not in the provider data yet.".to_string()),
         _ => None,
     };
@@ -117,7 +89,7 @@ fn troubleshooting(plan: &Plan) -> Vec<Value> {
     if !plan.secrets.is_empty() {
         rows.push(json!({ "symptom": "`CreateContainerConfigError`", "cause": "a Secret or key is missing: deploy.sh was not run with every variable", "command": cell_code(&format!("kubectl -n {ns} get secrets")) }));
     }
-    if plan.services.iter().any(|s| s.route.is_some()) && plan.target.kind != "local" {
+    if plan.services.iter().any(|s| s.route.is_some()) && plan.target.kind != ProviderKind::Local {
         rows.push(json!({ "symptom": "ingress has no address", "cause": "the load balancer is still being created, or the quota is exhausted", "command": cell_code("kubectl get svc -A --field-selector spec.type=LoadBalancer") }));
     }
     if !plan.issuers.is_empty() {
@@ -148,8 +120,8 @@ pub(crate) fn context(plan: &Plan) -> Value {
             format!("{} × {} in pool {}{scale}", p.count, code(&p.size), code(&p.name))
         })
         .collect();
-    let provision_summary = match target.kind.as_str() {
-        "local" => format!(
+    let provision_summary = match target.kind {
+        ProviderKind::Local => format!(
             "Creates a local {} cluster {} with {} server(s) and {} agent(s){}.",
             text(&target.title),
             code(&plan.deployment),
@@ -187,26 +159,19 @@ pub(crate) fn context(plan: &Plan) -> Value {
             }
         })
         .collect();
-    let leftover_kinds = match target.templates.as_str() {
-        "doks" => "load balancers, volumes, snapshots, reserved IPs, the registry",
-        "hetzner" => "servers, load balancers, volumes, primary IPs, snapshots",
-        "aks" => "the resource group and the node resource group, with their disks and public IPs",
-        "eks" => "load balancers, available volumes, unassociated Elastic IPs, eksctl stacks",
-        "gke" => "forwarding rules, unattached disks, reserved addresses",
-        _ => "clusters and registries",
-    };
+    let leftover_kinds = target.leftovers.as_str();
     // How the routes' names come to point at the load balancer (deploy.sh's DNS step).
     let hosts = plan.route_hosts();
     let host_list = hosts.iter().map(|h| code(h)).collect::<Vec<_>>().join(", ");
-    let dns_step = (!hosts.is_empty()).then(|| match (&target.dns_domain, target.kind.as_str()) {
+    let dns_step = (!hosts.is_empty()).then(|| match (&target.dns_domain, target.kind) {
         (Some(zone), _) => format!(
             "DNS: once the ingress controller's load balancer has an address, `deploy.sh` creates an A record for {host_list} in the DigitalOcean domain {} (or moves one it created before; it stops at a record of the same name it did not create), then waits until the names resolve. `teardown.sh` deletes those records only.",
             code(zone)
         ),
-        (None, "local") if !target.lb_on_service_address => {
+        (None, ProviderKind::Local) if !target.lb_on_service_address => {
             format!("DNS: {host_list} must resolve to this machine; `*.localhost` always does, other names need a line in `/etc/hosts`, which `deploy.sh` prints.")
         }
-        (None, "local") => format!(
+        (None, ProviderKind::Local) => format!(
             "DNS: {host_list} must resolve to the load balancer's address on the Docker network: `deploy.sh` prints the `/etc/hosts` line to add once the address is known."
         ),
         (None, _) => format!(
@@ -254,7 +219,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
         "exceptions": plan.services.iter().flat_map(|s| s.exceptions.iter().map(move |e| json!({
             "service": cell_code(&s.name),
             "name": cell_code(&e.name),
-            "what": text(crate::check::model::EXCEPTIONS.iter().find(|(n, _, _)| *n == e.name).map(|(_, _, w)| *w).unwrap_or("")),
+            "what": text(exception_effect(&e.name)),
             "reason": text(&if e.chosen { format!("chosen by deployc: {}", e.reason) } else { e.reason.clone() }),
             "checks": if e.waives().is_empty() { "none".to_string() } else { text(&e.waives().join(", ")) },
         }))).collect::<Vec<_>>(),

@@ -9,9 +9,9 @@
 use serde_json::{Value, json};
 
 use super::template::Templates;
-use crate::check::model::{Criterion, HttpTls};
-use crate::lower::plan::Plan;
+use crate::lower::plan::{Plan, TemplateSet};
 use crate::output::OutputTree;
+use crate::vocab::{Criterion, HttpTls, ProviderKind, SettingValue};
 
 /// Quote `text` for bash: single quotes, with each `'` written as `'\''`.
 pub fn sh_quote(text: &str) -> String {
@@ -29,7 +29,7 @@ pub fn human_duration(seconds: u64) -> String {
     }
 }
 
-pub use crate::check::analysis::dollars;
+pub use crate::vocab::dollars;
 
 /// Write the four scripts into `tree`. An error names the template that failed (a bug in a
 /// template, not in the user's file).
@@ -84,7 +84,7 @@ pub fn helm_values(plan: &Plan, component: &crate::lower::plan::StackComponent) 
         }
     }
     let body = super::yaml::to_string(&Value::Object(root)).map_err(|e| e.to_string())?;
-    Ok(format!("{}---\n{body}", super::header(plan, "#")))
+    Ok(format!("{}---\n{body}", super::objects::header(plan, "#")))
 }
 
 /// `a.b\.c` → [`a`, `b.c`].
@@ -137,14 +137,13 @@ pub const SCRIPTS: [&str; 4] = ["provision.sh", "deploy.sh", "verify.sh", "teard
 
 /// The shared templates (`prelude` and one per script) and the provider template set `set` as
 /// the partials `provider_<part>`, parsed.
-pub fn script_templates(set: &str) -> Result<Templates<'static>, String> {
+pub fn script_templates(set: &TemplateSet) -> Result<Templates<'static>, String> {
     let mut templates = Templates::new();
     for (name, text) in SHARED_TEMPLATES {
         templates.register(name, text)?;
     }
-    for part in crate::stdlib::TEMPLATE_PARTS {
-        let text = crate::stdlib::provider_template(set, part)
-            .ok_or_else(|| format!("provider template set `{set}` has no `{part}`"))?;
+    for (part, text) in &set.parts {
+        let text = text.ok_or_else(|| format!("provider template set `{}` has no `{part}`", set.name))?;
         templates.register(&format!("provider_{part}"), text)?;
     }
     Ok(templates)
@@ -187,7 +186,7 @@ fn comment_safe(text: &str) -> String {
 /// The hosts the routes serve, and where their address comes from: the ingress controller's
 /// LoadBalancer Service, or this machine on a local cluster (`*.localhost` needs nothing).
 fn dns(plan: &Plan) -> Option<Value> {
-    let local = plan.target.kind == "local";
+    let local = plan.target.kind == ProviderKind::Local;
     // On this machine's published ports (k3d), or at the Service's own address (kind).
     let localhost = local && !plan.target.lb_on_service_address;
     let mut hosts = plan.route_hosts();
@@ -416,8 +415,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
 /// `settings.tags.joined` (`k=v,k2=v2`); a window is `settings.NAME.day` (`saturday`),
 /// `.day_title` (`Saturday`), `.byday` (`SA`) and `.start` (`02:00`); a boolean is `true` or
 /// `false` (`settings.NAME.set` is true either way).
-fn settings(settings: &[(String, crate::check::model::SettingValue)]) -> Value {
-    use crate::check::model::SettingValue;
+fn settings(settings: &[(String, SettingValue)]) -> Value {
     let q = |s: &str| sh_quote(s);
     let mut out = serde_json::Map::new();
     for (name, value) in settings {
