@@ -47,6 +47,25 @@ fn parsed_stdlib() -> &'static (Vec<(FileId, Module)>, Diagnostics) {
     })
 }
 
+/// The stdlib's providers as the checker reads them, in the order of [`crate::stdlib::PROVIDERS`]
+/// (for the documentation's tables and the tidy tests; a build reads them in `check`).
+pub fn stdlib_providers() -> Vec<Provider> {
+    let (stdlib_modules, _) = parsed_stdlib();
+    let lets = BTreeMap::new();
+    let mut sink = Diagnostics::new();
+    let mut cx = Cx { sink: &mut sink, lets: &lets, suggestions: Default::default() };
+    let mut providers: Vec<Provider> = stdlib_modules
+        .iter()
+        .flat_map(|(_, module)| module.items.iter())
+        .filter_map(|item| match item {
+            Item::Block(block) if block.kind.name == "provider" => library::read_provider(&mut cx, block),
+            _ => None,
+        })
+        .collect();
+    providers.sort_by(|a, b| a.name.cmp(&b.name));
+    providers
+}
+
 /// Check `root` and return the deployment to build.
 pub fn check(
     sink: &mut Diagnostics,
