@@ -312,7 +312,7 @@ pub fn stdlib_provider_tables() -> String {
     let mut out = String::from(
         "| Provider | Title | Kind | Region attribute | Regions | Versions (default) | Bundles |\n|---|---|---|---|---|---|---|\n",
     );
-    for p in &providers {
+    for p in providers {
         let kind = match p.kind {
             ProviderKind::Managed => "managed",
             ProviderKind::K3s => "k3s",
@@ -334,7 +334,7 @@ pub fn stdlib_provider_tables() -> String {
         "\nNode sizes (vCPUs, memory, price per month in USD). Capacity uses each size's allocatable CPU\n\
          and memory, recorded next to it in `stdlib/providers/NAME.deploy`:\n\n| Provider | Sizes |\n|---|---|\n",
     );
-    for p in &providers {
+    for p in providers {
         let offered: Vec<String> = p
             .sizes
             .iter()

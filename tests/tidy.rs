@@ -151,14 +151,41 @@ fn every_stdlib_provider_has_a_starter_and_a_template_set() {
         titles,
         "build.rs read a title the checker reads differently"
     );
-    for provider in &checked {
+    for provider in checked {
         assert_eq!(
             provider.templates, provider.name,
             "{}: the stdlib's providers each have their own set",
             provider.name
         );
         assert!(!provider.tools.is_empty(), "{}: no `tool` for the runbook's prerequisites", provider.name);
+        assert!(provider.leftovers.is_some(), "{}: no `leftovers` for the runbook's teardown", provider.name);
     }
+}
+
+/// A provider of one's own that reuses a template set and declares no `tool` or `leftovers`
+/// has those of the set's stdlib provider (the scripts run its tools); one that declares them
+/// has its own.
+#[test]
+fn a_provider_of_ones_own_inherits_the_tools_of_its_template_set() {
+    let provider = |extra: &str| {
+        format!(
+            "provider doks-contract {{\n  title = \"DO (contract)\"\n  cli = \"doctl\"\n  templates = \"doks\"\n  kind = managed\n  region_attribute = region\n  regions = [ams3]\n  versions = [\"1.33\"]\n  default_version = \"1.33\"\n  bundles = []\n  control_plane_price = $0/mo\n  prices_source = \"contract\"\n  prices_as_of = \"2026-01-01\"\n  size s-2vcpu-4gb {{ cpu = 2, memory = 4Gi, allocatable_cpu = 1900m, allocatable_memory = 2.5Gi, price = $24/mo }}\n  load_balancer {{ price = $10/mo }}\n{extra}}}\ndeployment shop {{\n  target doks-contract {{\n    region = ams3\n    pool web {{ size = s-2vcpu-4gb, count = 1 }}\n  }}\n}}\n"
+        )
+    };
+    let plan = |text: &str| {
+        let result = deployc::testing::compile_text("contract.deploy", text);
+        result.plan.unwrap_or_else(|| panic!("does not build:\n{}", result.rendered))
+    };
+    let inherited = plan(&provider(""));
+    let doks = deployc::check::stdlib_providers().iter().find(|p| p.name == "doks").expect("doks");
+    assert_eq!(inherited.target.tools, doks.tools);
+    assert_eq!(Some(&inherited.target.leftovers), doks.leftovers.as_ref());
+    let own = plan(&provider(
+        "  tool mycli { why = \"creates the cluster\", install = \"https://example.com\" }\n  leftovers = \"droplets\"\n",
+    ));
+    let names: Vec<&str> = own.target.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["mycli"]);
+    assert_eq!(own.target.leftovers, "droplets");
 }
 
 /// `docs/language.md` §7.1's provider and size tables are the stdlib's, made by
@@ -199,7 +226,7 @@ fn language_reference_price_table_matches_the_stdlib() {
     named.sort();
     let names: Vec<String> = checked.iter().map(|p| p.name.clone()).collect();
     assert_eq!(named, names, "the tools and prices table does not name each stdlib provider once");
-    for provider in &checked {
+    for provider in checked {
         let row = rows.iter().find(|r| r.first() == Some(&format!("`{}`", provider.name).as_str())).expect("row");
         let dollars = deployc::vocab::dollars;
         assert_eq!(

@@ -240,10 +240,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
             tools.push(ProviderTool { name: tool, why: why.value, install: install.value });
         }
     }
-    let leftovers = r
-        .get("leftovers")
-        .and_then(|v| cx.string(v, "leftovers"))
-        .map_or_else(|| "clusters and registries".to_string(), |s| s.value);
+    let leftovers = r.get("leftovers").and_then(|v| cx.string(v, "leftovers")).map(|s| s.value);
     let mut load_balancer_location_annotation = None;
     let mut load_balancer_on_service_address = false;
     let load_balancer_price = match r.blocks("load_balancer").first() {

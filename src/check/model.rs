@@ -103,10 +103,12 @@ pub struct Provider {
     /// The target settings this provider's users expect (`setting NAME { … }`), in order.
     pub settings: Vec<ProviderSetting>,
     /// The provider's own tools (`tool NAME { why, install }`), in the order the runbook lists
-    /// them before `kubectl`.
+    /// them before `kubectl`; when it declares none, those of the stdlib provider whose
+    /// template set it uses (`check::inherit_tools`).
     pub tools: Vec<ProviderTool>,
-    /// What teardown's leftover check looks for, in a phrase (`leftovers`, for the runbook).
-    pub leftovers: String,
+    /// What teardown's leftover check looks for, in a phrase (`leftovers`, for the runbook;
+    /// inherited like `tools`).
+    pub leftovers: Option<String>,
     pub span: Span,
 }
 

@@ -494,7 +494,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         prices_source: provider.prices_source.clone(),
         prices_as_of: provider.prices_as_of.clone(),
         tools: provider.tools.clone(),
-        leftovers: provider.leftovers.clone(),
+        leftovers: provider.leftovers.clone().unwrap_or_else(|| "clusters and registries".to_string()),
     };
     let cost = crate::vocab::monthly_cost(
         target.pools.iter().map(|p| PoolPrice {
