@@ -75,14 +75,14 @@ fn read_stdlib_providers() -> Vec<Provider> {
 /// A provider that declares no `tool` (or no `leftovers`) has those of the stdlib provider
 /// whose script templates it uses: the scripts run that provider's tools.
 fn inherit_tools(mut provider: Provider) -> Provider {
-    if provider.tools.is_empty() || provider.leftovers.is_none() {
-        if let Some(set_owner) = stdlib_providers().iter().find(|p| p.name == provider.templates) {
-            if provider.tools.is_empty() {
-                provider.tools = set_owner.tools.clone();
-            }
-            if provider.leftovers.is_none() {
-                provider.leftovers = set_owner.leftovers.clone();
-            }
+    if (provider.tools.is_empty() || provider.leftovers.is_none())
+        && let Some(set_owner) = stdlib_providers().iter().find(|p| p.name == provider.templates)
+    {
+        if provider.tools.is_empty() {
+            provider.tools = set_owner.tools.clone();
+        }
+        if provider.leftovers.is_none() {
+            provider.leftovers = set_owner.leftovers.clone();
         }
     }
     provider
