@@ -387,7 +387,7 @@ fn plan_of(file: &Path, name: Option<String>, colour: Colour) -> Result<(deployc
 }
 
 fn cost(file: &Path, name: Option<String>, format: CostFormat, colour: Colour) -> u8 {
-    use deployc::check::analysis::dollars;
+    use deployc::vocab::dollars;
     let (plan, code) = match plan_of(file, name, colour) {
         Ok(planned) => planned,
         Err(code) => return code,
