@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -176,8 +177,8 @@ pub enum Command {
         #[arg(default_value = "app")]
         name: String,
         /// The cluster provider.
-        #[arg(long, value_enum, default_value_t = Provider::K3d)]
-        provider: Provider,
+        #[arg(long, value_parser = providers(), default_value = deployc::init::DEFAULT_PROVIDER)]
+        provider: String,
     },
     /// Print a shell completion script.
     #[command(
@@ -198,35 +199,11 @@ pub enum Command {
     },
 }
 
-/// The providers `init` has a starter for (see `deployc::init::PROVIDERS`).
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Provider {
-    /// k3d: k3s in Docker on this machine.
-    K3d,
-    /// DigitalOcean Kubernetes.
-    Doks,
-    /// Hetzner Cloud with k3s.
-    Hetzner,
-    /// Azure Kubernetes Service.
-    Aks,
-    /// Amazon Elastic Kubernetes Service.
-    Eks,
-    /// Google Kubernetes Engine.
-    Gke,
-    /// kind: Kubernetes in Docker on this machine.
-    Kind,
-}
-
-impl Provider {
-    pub fn name(self) -> &'static str {
-        match self {
-            Provider::K3d => "k3d",
-            Provider::Doks => "doks",
-            Provider::Hetzner => "hetzner",
-            Provider::Aks => "aks",
-            Provider::Eks => "eks",
-            Provider::Gke => "gke",
-            Provider::Kind => "kind",
-        }
-    }
+/// The `--provider` values of `init`: the providers with a starter, which are the stdlib's
+/// (`tests/tidy.rs`), each with its title from its stdlib file.
+fn providers() -> PossibleValuesParser {
+    PossibleValuesParser::new(deployc::init::PROVIDERS.iter().map(|name| {
+        let title = deployc::stdlib::PROVIDER_TITLES.iter().find(|(p, _)| p == name).map(|(_, t)| *t);
+        PossibleValue::new(*name).help(title.unwrap_or(""))
+    }))
 }

@@ -3,22 +3,17 @@
 //! Input: a provider and a deployment name. Output: the text of `NAME.deploy`, which checks
 //! without a diagnostic and is already formatted (`tests/cli.rs` checks both).
 
-/// The providers `init` has a starter for, the default first.
-pub const PROVIDERS: [&str; 7] = ["k3d", "doks", "hetzner", "aks", "eks", "gke", "kind"];
+// `STARTERS` and `PROVIDERS`, made by `build.rs` from `src/init/*.deploy`.
+include!(concat!(env!("OUT_DIR"), "/starters.rs"));
+
+/// The provider `deployc init` starts with when none is given (a local cluster: nothing to pay
+/// and no account needed).
+pub const DEFAULT_PROVIDER: &str = "k3d";
 
 /// The starter for `provider`, with the deployment (and the names derived from it) called
 /// `name`; `None` for a provider without a starter.
 pub fn starter(provider: &str, name: &str) -> Option<String> {
-    let template = match provider {
-        "k3d" => include_str!("init/k3d.deploy"),
-        "doks" => include_str!("init/doks.deploy"),
-        "hetzner" => include_str!("init/hetzner.deploy"),
-        "aks" => include_str!("init/aks.deploy"),
-        "eks" => include_str!("init/eks.deploy"),
-        "gke" => include_str!("init/gke.deploy"),
-        "kind" => include_str!("init/kind.deploy"),
-        _ => return None,
-    };
+    let template = STARTERS.iter().find(|(p, _)| *p == provider).map(|(_, text)| *text)?;
     let env_name = name.to_ascii_uppercase().replace('-', "_");
     Some(template.replace("NAME_DATABASE_URL", &format!("{env_name}_DATABASE_URL")).replace("NAME", name))
 }

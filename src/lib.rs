@@ -23,7 +23,6 @@ pub mod diagnostics;
 pub mod diff;
 pub mod emit;
 pub mod fmt;
-pub mod graph;
 pub mod init;
 pub mod inspect;
 pub mod lower;
@@ -34,6 +33,10 @@ pub mod syntax;
 #[doc(hidden)]
 pub mod testing;
 pub mod text;
+pub mod vocab;
+
+/// The plan as a Mermaid flowchart (`deployc graph`), one of the backends.
+pub use emit::graph;
 
 use crate::diagnostics::codes;
 use diagnostics::Diagnostics;

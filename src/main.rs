@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Command::Explain { code, list, format } => explain(code.as_deref(), list, format),
         Command::Graph { file, name } => graph(&file, name, colour),
         Command::Cost { file, name, format } => cost(&file, name, format, colour),
-        Command::Init { name, provider } => init(&name, provider.name()),
+        Command::Init { name, provider } => init(&name, &provider),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "deployc", &mut std::io::stdout());
             0
@@ -387,7 +387,7 @@ fn plan_of(file: &Path, name: Option<String>, colour: Colour) -> Result<(deployc
 }
 
 fn cost(file: &Path, name: Option<String>, format: CostFormat, colour: Colour) -> u8 {
-    use deployc::check::analysis::dollars;
+    use deployc::vocab::dollars;
     let (plan, code) = match plan_of(file, name, colour) {
         Ok(planned) => planned,
         Err(code) => return code,

@@ -135,7 +135,7 @@ pub fn template_contexts_of(name: &str, text: &str) -> Option<TemplateContexts> 
     }
     let plan = crate::lower::lower(model);
     Some(TemplateContexts {
-        set: plan.target.templates.clone(),
+        set: plan.target.templates.name.clone(),
         scripts: crate::emit::scripts::context(&plan),
         runbook: crate::emit::runbook::context(&plan),
     })
@@ -293,4 +293,62 @@ pub fn operator_keys(home: &Path, plan: &crate::lower::plan::Plan) {
         let _ = std::fs::write(&file, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIStandin operator\n");
         let _ = std::fs::write(file.with_extension(""), "standin private key\n");
     }
+}
+
+/// The provider tables of `docs/language.md` §7.1, made from the stdlib: each provider's title,
+/// kind, regions, versions and bundles, then its sizes with their prices. `tests/tidy.rs`
+/// holds the document to this text (between the `stdlib:providers` markers) and writes it
+/// with `DEPLOYC_BLESS=1`.
+pub fn stdlib_provider_tables() -> String {
+    use crate::check::model::ProviderKind;
+    use crate::vocab::dollars;
+    let providers = crate::check::stdlib_providers();
+    let code_list = |items: &[String], sep: &str| {
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(sep)
+        }
+    };
+    let mut out = String::from(
+        "| Provider | Title | Kind | Region attribute | Regions | Versions (default) | Bundles |\n|---|---|---|---|---|---|---|\n",
+    );
+    for p in providers {
+        let kind = match p.kind {
+            ProviderKind::Managed => "managed",
+            ProviderKind::K3s => "k3s",
+            ProviderKind::Local => "local",
+        };
+        let region_attribute =
+            if p.regions.is_empty() { "none".to_string() } else { format!("`{}`", p.region_attribute) };
+        out.push_str(&format!(
+            "| `{}` | {} | {kind} | {region_attribute} | {} | {} ({}) | {} |\n",
+            p.name,
+            p.title,
+            code_list(&p.regions, " "),
+            p.versions.join(", "),
+            p.default_version,
+            code_list(&p.bundles, ", "),
+        ));
+    }
+    out.push_str(
+        "\nNode sizes (vCPUs, memory, price per month in USD). Capacity uses each size's allocatable CPU\n\
+         and memory, recorded next to it in `stdlib/providers/NAME.deploy`:\n\n| Provider | Sizes |\n|---|---|\n",
+    );
+    for p in providers {
+        let offered: Vec<String> = p
+            .sizes
+            .iter()
+            .filter(|s| s.retired.is_none())
+            .map(|s| format!("`{}` {}/{} {}", s.name, s.cpu.to_k8s(), s.memory.to_k8s(), dollars(s.price.cents)))
+            .collect();
+        let retired: Vec<String> = p.sizes.iter().filter(|s| s.retired.is_some()).map(|s| s.name.clone()).collect();
+        let retired = if retired.is_empty() {
+            String::new()
+        } else {
+            format!("; retired (E0303 with the successor): {}", code_list(&retired, ", "))
+        };
+        out.push_str(&format!("| `{}` | {}{retired} |\n", p.name, offered.join(" · ")));
+    }
+    out
 }

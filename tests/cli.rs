@@ -110,7 +110,7 @@ fn diff_of_a_file_with_errors_exits_1_without_a_diff() {
 #[test]
 fn init_writes_a_clean_starter_for_every_provider_and_never_overwrites() {
     let temp = TempDir::new("init");
-    for provider in deployc::init::PROVIDERS {
+    for provider in deployc::init::PROVIDERS.iter().copied() {
         let name = format!("demo-{provider}");
         let output = run_in(&temp.0, &["init", "--provider", provider, &name]);
         assert_eq!(code(&output), 0, "{}", stderr(&output));
@@ -149,7 +149,7 @@ fn init_writes_a_clean_starter_for_every_provider_and_never_overwrites() {
 
 #[test]
 fn starters_check_without_diagnostics_in_the_library_too() {
-    for provider in deployc::init::PROVIDERS {
+    for provider in deployc::init::PROVIDERS.iter().copied() {
         let text = deployc::init::starter(provider, "starter").expect("a starter");
         let result = deployc::testing::compile_text("starter.deploy", &text);
         // W0308 is about the stdlib's price data, not the starter.

@@ -42,7 +42,7 @@ const TOOLS: [&str; 15] = [
 /// What is in the account before provision: resources of other projects, which teardown must
 /// neither delete nor report, and (for `reuse`) the things provision finds and uses.
 fn seeds(plan: &deployc::lower::plan::Plan, reuse: bool) -> Vec<Json> {
-    let templates = plan.target.templates.as_str();
+    let templates = plan.target.templates.name.as_str();
     let seed = |provider: &str, kind: &str, name: &str, extra: Json| {
         let mut r = json!({"provider": provider, "type": kind, "name": name, "billable": true, "origin": "seed"});
         if let (Some(r), Some(extra)) = (r.as_object_mut(), extra.as_object()) {
@@ -147,7 +147,7 @@ fn seeds(plan: &deployc::lower::plan::Plan, reuse: bool) -> Vec<Json> {
 
 /// Whether `seeds(plan, true)` has anything to reuse for this plan.
 fn reusable(plan: &deployc::lower::plan::Plan) -> bool {
-    match plan.target.templates.as_str() {
+    match plan.target.templates.name.as_str() {
         "aks" => true,
         "k3d" => plan.target.local_registry.is_some(),
         "doks" => plan.registry.is_some(),

@@ -112,24 +112,265 @@ fn stdlib_checks_clean() {
     assert!(result.diagnostics.is_empty(), "{}", result.rendered);
 }
 
-/// The providers are named in one place, the stdlib: `init` has a starter, the CLI a
-/// `--provider` value and the emitter a script-template set for exactly its providers.
+/// The providers are named in one place, the stdlib: `build.rs` finds its files, and `init`
+/// has a starter, the CLI a `--provider` value (with the file's title) and the emitter a
+/// script-template set for exactly its providers.
 #[test]
 fn every_stdlib_provider_has_a_starter_and_a_template_set() {
-    let mut stdlib: Vec<&str> = deployc::stdlib::FILES
+    let on_disk: Vec<String> = {
+        let mut names: Vec<String> = fs::read_dir("stdlib/providers")
+            .expect("stdlib/providers")
+            .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".deploy").map(String::from))
+            .collect();
+        names.sort();
+        names
+    };
+    let stdlib: Vec<&str> = deployc::stdlib::PROVIDERS.to_vec();
+    assert_eq!(stdlib, on_disk, "deployc::stdlib::PROVIDERS is not stdlib/providers/*.deploy");
+    let from_files: Vec<&str> = deployc::stdlib::FILES
         .iter()
         .filter_map(|(path, _)| path.strip_prefix("providers/").and_then(|p| p.strip_suffix(".deploy")))
         .collect();
-    stdlib.sort_unstable();
-    let mut starters = deployc::init::PROVIDERS.to_vec();
-    starters.sort_unstable();
-    assert_eq!(starters, stdlib, "deployc init's providers are not the stdlib's");
+    assert_eq!(from_files, stdlib, "the embedded provider files are not the stdlib's providers");
+    assert_eq!(deployc::init::PROVIDERS.to_vec(), stdlib, "deployc init's starters are not the stdlib's providers");
+    assert!(stdlib.contains(&deployc::init::DEFAULT_PROVIDER), "init's default is not a stdlib provider");
     let mut sets: Vec<&str> = deployc::stdlib::PROVIDER_TEMPLATES.iter().map(|(set, _, _)| *set).collect();
-    sets.sort_unstable();
     sets.dedup();
     assert_eq!(sets, stdlib, "the script-template sets are not the stdlib's providers");
     for provider in &stdlib {
         assert!(deployc::init::starter(provider, "x").is_some(), "{provider} has no starter");
+    }
+    // What the checker reads from each file: the same names, the titles the CLI shows, a
+    // template set of its own and the tools the runbook lists.
+    let checked = deployc::check::stdlib_providers();
+    let names: Vec<&str> = checked.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, stdlib, "a stdlib provider file does not check");
+    let titles: Vec<(&str, &str)> = checked.iter().map(|p| (p.name.as_str(), p.title.as_str())).collect();
+    assert_eq!(
+        deployc::stdlib::PROVIDER_TITLES.to_vec(),
+        titles,
+        "build.rs read a title the checker reads differently"
+    );
+    for provider in checked {
+        assert_eq!(
+            provider.templates, provider.name,
+            "{}: the stdlib's providers each have their own set",
+            provider.name
+        );
+        assert!(!provider.tools.is_empty(), "{}: no `tool` for the runbook's prerequisites", provider.name);
+        assert!(provider.leftovers.is_some(), "{}: no `leftovers` for the runbook's teardown", provider.name);
+    }
+}
+
+/// A provider of one's own that reuses a template set and declares no `tool` or `leftovers`
+/// has those of the set's stdlib provider (the scripts run its tools); one that declares them
+/// has its own.
+#[test]
+fn a_provider_of_ones_own_inherits_the_tools_of_its_template_set() {
+    let provider = |extra: &str| {
+        format!(
+            "provider doks-contract {{\n  title = \"DO (contract)\"\n  cli = \"doctl\"\n  templates = \"doks\"\n  kind = managed\n  region_attribute = region\n  regions = [ams3]\n  versions = [\"1.33\"]\n  default_version = \"1.33\"\n  bundles = []\n  control_plane_price = $0/mo\n  prices_source = \"contract\"\n  prices_as_of = \"2026-01-01\"\n  size s-2vcpu-4gb {{ cpu = 2, memory = 4Gi, allocatable_cpu = 1900m, allocatable_memory = 2.5Gi, price = $24/mo }}\n  load_balancer {{ price = $10/mo }}\n{extra}}}\ndeployment shop {{\n  target doks-contract {{\n    region = ams3\n    pool web {{ size = s-2vcpu-4gb, count = 1 }}\n  }}\n}}\n"
+        )
+    };
+    let plan = |text: &str| {
+        let result = deployc::testing::compile_text("contract.deploy", text);
+        result.plan.unwrap_or_else(|| panic!("does not build:\n{}", result.rendered))
+    };
+    let inherited = plan(&provider(""));
+    let doks = deployc::check::stdlib_providers().iter().find(|p| p.name == "doks").expect("doks");
+    assert_eq!(inherited.target.tools, doks.tools);
+    assert_eq!(Some(&inherited.target.leftovers), doks.leftovers.as_ref());
+    let own = plan(&provider(
+        "  tool mycli { why = \"creates the cluster\", install = \"https://example.com\" }\n  leftovers = \"droplets\"\n",
+    ));
+    let names: Vec<&str> = own.target.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["mycli"]);
+    assert_eq!(own.target.leftovers, "droplets");
+}
+
+/// `docs/language.md` §7.1's provider and size tables are the stdlib's, made by
+/// `deployc::testing::stdlib_provider_tables`; `DEPLOYC_BLESS=1` rewrites them.
+#[test]
+fn language_reference_provider_tables_are_the_stdlibs() {
+    const PATH: &str = "docs/language.md";
+    let doc = read(PATH);
+    let begin = doc.find("<!-- BEGIN stdlib:providers").expect("the BEGIN stdlib:providers marker");
+    let after_begin = begin + doc[begin..].find("-->\n").expect("the end of the BEGIN marker") + 4;
+    let end = doc.find("<!-- END stdlib:providers -->").expect("the END stdlib:providers marker");
+    let tables = deployc::testing::stdlib_provider_tables();
+    if doc[after_begin..end] != tables {
+        if std::env::var_os("DEPLOYC_BLESS").is_some() {
+            fs::write(PATH, format!("{}{tables}{}", &doc[..after_begin], &doc[end..])).expect("write docs/language.md");
+        } else {
+            panic!("{PATH} §7.1 differs from the stdlib: run `DEPLOYC_BLESS=1 cargo test --test tidy`");
+        }
+    }
+}
+
+/// The hand-written table of tools and prices in `docs/language.md` §7.1 names every stdlib
+/// provider once, with its control-plane and load-balancer prices.
+#[test]
+fn language_reference_price_table_matches_the_stdlib() {
+    let doc = read("docs/language.md");
+    let header = "| Provider | Tools `provision.sh` checks | Control plane | Load balancer | Notes |";
+    let start = doc.find(header).expect("the tools and prices table");
+    let rows: Vec<Vec<&str>> = doc[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let checked = deployc::check::stdlib_providers();
+    let mut named: Vec<String> =
+        rows.iter().filter_map(|r| r.first().map(|c| c.trim_matches('`').to_string())).collect();
+    named.sort();
+    let names: Vec<String> = checked.iter().map(|p| p.name.clone()).collect();
+    assert_eq!(named, names, "the tools and prices table does not name each stdlib provider once");
+    for provider in checked {
+        let row = rows.iter().find(|r| r.first() == Some(&format!("`{}`", provider.name).as_str())).expect("row");
+        let dollars = deployc::vocab::dollars;
+        assert_eq!(
+            row.get(2).copied(),
+            Some(dollars(provider.control_plane_price.cents).as_str()),
+            "{}: control plane",
+            provider.name
+        );
+        assert_eq!(
+            row.get(3).copied(),
+            Some(dollars(provider.load_balancer_price.cents).as_str()),
+            "{}: load balancer",
+            provider.name
+        );
+        for tool in &provider.tools {
+            let tools = row.get(1).copied().unwrap_or("");
+            assert!(
+                tools.contains(&format!("`{}`", tool.name)),
+                "{}: the table does not name the tool `{}`",
+                provider.name,
+                tool.name
+            );
+        }
+    }
+}
+
+/// Every `.rs` file under `dir`, recursively, sorted.
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).expect("read_dir").filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The backends read the plan and the shared vocabulary only: no file under `src/emit/` names
+/// the checker or the stdlib (the plan carries the template texts, `crate::vocab` the types).
+#[test]
+fn emit_reaches_neither_the_checker_nor_the_stdlib() {
+    for file in rust_files(Path::new("src/emit")) {
+        let text = read(file.to_str().expect("UTF-8 path"));
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for forbidden in ["crate::check", "crate::stdlib", "deployc::check", "deployc::stdlib", "crate::syntax"] {
+                assert!(!code.contains(forbidden), "{}:{}: names `{forbidden}`: {line}", file.display(), n + 1);
+            }
+            let trimmed = code.trim_start();
+            if trimmed.starts_with("use ") || trimmed.starts_with("pub use ") {
+                assert!(
+                    !trimmed.contains("check::") && !trimmed.contains("stdlib::"),
+                    "{}:{}: imports from the checker or the stdlib: {line}",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+/// The modules directly in `src/emit/` (and `mod.rs`) import one another without a cycle:
+/// what several need lives in one of them (`objects`, `markdown`, `yaml`, …), never in a
+/// backend that also uses theirs. An edge is `super::NAME` or `crate::emit::NAME` naming a
+/// sibling module, or an item of `mod.rs`.
+#[test]
+fn emit_modules_import_each_other_without_a_cycle() {
+    let dir = Path::new("src/emit");
+    let modules: Vec<String> = fs::read_dir(dir)
+        .expect("src/emit")
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let stem = name.strip_suffix(".rs").map(String::from).unwrap_or(name);
+            e.path().extension().is_some_and(|x| x == "rs").then_some(stem)
+        })
+        .filter(|m| m != "mod")
+        .collect();
+    let ident_after = |text: &str, at: usize| -> String {
+        text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+    };
+    let mut edges: Vec<(String, String)> = Vec::new();
+    for from in modules.iter().map(String::as_str).chain(["mod"]) {
+        let text = read(&format!("src/emit/{from}.rs"));
+        // Unit tests may reach anything.
+        let text = text.split("#[cfg(test)]").next().unwrap_or("");
+        let mut add = |to: String| {
+            let to = if modules.contains(&to) { to } else { "mod".to_string() };
+            if to != from && !edges.contains(&(from.to_string(), to.clone())) {
+                edges.push((from.to_string(), to));
+            }
+        };
+        if from == "mod" {
+            for m in &modules {
+                if text.contains(&format!("{m}::")) {
+                    add(m.clone());
+                }
+            }
+            continue;
+        }
+        for prefix in ["super::", "crate::emit::"] {
+            let mut rest = 0;
+            while let Some(found) = text[rest..].find(prefix) {
+                let at = rest + found + prefix.len();
+                let name = ident_after(text, at);
+                if !name.is_empty() && name != "super" {
+                    add(name);
+                } else if text[at..].starts_with('{') {
+                    // `use super::{a, b::c}`: each name in the braces.
+                    let inner = &text[at + 1..at + text[at..].find('}').unwrap_or(1)];
+                    for part in inner.split(',') {
+                        let name: String =
+                            part.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                        if !name.is_empty() && name != "self" {
+                            add(name);
+                        }
+                    }
+                }
+                rest = at;
+            }
+        }
+    }
+    // Depth-first search for a cycle.
+    fn visit<'e>(node: &'e str, edges: &'e [(String, String)], path: &mut Vec<&'e str>, done: &mut Vec<&'e str>) {
+        if done.contains(&node) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|n| *n == node) {
+            panic!("the emit modules import each other in a cycle: {} -> {node}", path[at..].join(" -> "));
+        }
+        path.push(node);
+        for (_, to) in edges.iter().filter(|(f, _)| f == node) {
+            visit(to, edges, path, done);
+        }
+        path.pop();
+        done.push(node);
+    }
+    let mut done = Vec::new();
+    for (from, _) in &edges {
+        visit(from, &edges, &mut Vec::new(), &mut done);
     }
 }
 

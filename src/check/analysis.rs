@@ -150,11 +150,6 @@ pub fn supply(deployment: &Deployment) -> ((Cpu, Memory), (Cpu, Memory), Vec<Str
     )
 }
 
-/// `≥` before an amount that saturated (see the module comment): at least that much.
-fn at_least(amount: u64) -> &'static str {
-    if amount == u64::MAX { "≥" } else { "" }
-}
-
 fn gib(memory: Memory) -> String {
     let gib = memory.bytes as f64 / f64::from(1u32 << 30);
     let at_least = at_least(memory.bytes);
@@ -311,56 +306,26 @@ fn fits(demand: u64, supply: u64) -> bool {
     demand < u64::MAX && demand <= supply
 }
 
-/// One line of the cost estimate.
-#[derive(Debug, Clone)]
-pub struct CostLine {
-    pub what: String,
-    pub at_count: u64,
-    pub at_max: u64,
-}
+pub use crate::vocab::{Cost, CostLine, dollars};
+use crate::vocab::{PoolPrice, at_least};
 
-/// The monthly cost at the declared node counts and at the autoscaled maximum, in cents.
-#[derive(Debug, Clone)]
-pub struct Cost {
-    pub lines: Vec<CostLine>,
-    pub at_count: u64,
-    pub at_max: u64,
-}
-
+/// The monthly cost of `deployment` (pools of unknown sizes left out: they are E0303).
 pub fn monthly_cost(deployment: &Deployment) -> Cost {
     let provider = &deployment.provider;
-    let mut lines = Vec::new();
-    for pool in &deployment.target.pools {
-        let Some(size) = provider.sizes.iter().find(|s| s.name == pool.size.value) else { continue };
-        let max = pool.autoscale.map(|(_, hi)| hi).unwrap_or(pool.count).max(pool.count);
-        lines.push(CostLine {
-            what: format!("pool {} ({} × {} at {}/mo)", pool.name, pool.count, size.name, dollars(size.price.cents)),
-            at_count: size.price.cents.saturating_mul(u64::from(pool.count)),
-            at_max: size.price.cents.saturating_mul(u64::from(max)),
-        });
-    }
-    if provider.control_plane_price.cents > 0 {
-        let c = provider.control_plane_price.cents;
-        lines.push(CostLine { what: "control plane".into(), at_count: c, at_max: c });
-    }
+    let pools = deployment.target.pools.iter().filter_map(|pool| {
+        let size = provider.sizes.iter().find(|s| s.name == pool.size.value)?;
+        Some(PoolPrice {
+            pool: &pool.name,
+            size: &size.name,
+            count: pool.count,
+            max: pool.autoscale.map(|(_, hi)| hi).unwrap_or(pool.count),
+            price_cents: size.price.cents,
+        })
+    });
     let routes = deployment.services.iter().any(|s| s.route.is_some());
-    if routes && provider.kind != ProviderKind::Local && deployment.ingress.is_some() {
-        let c = provider.load_balancer_price.cents;
-        lines.push(CostLine { what: "load balancer of the ingress controller".into(), at_count: c, at_max: c });
-    }
-    let at_count = lines.iter().fold(0u64, |sum, l| sum.saturating_add(l.at_count));
-    let at_max = lines.iter().fold(0u64, |sum, l| sum.saturating_add(l.at_max));
-    Cost { lines, at_count, at_max }
-}
-
-/// Dollars from cents: `$24`, `$4.59`.
-pub fn dollars(cents: u64) -> String {
-    let at_least = at_least(cents);
-    if cents.is_multiple_of(100) {
-        format!("{at_least}${}", cents / 100)
-    } else {
-        format!("{at_least}${}.{:02}", cents / 100, cents % 100)
-    }
+    let load_balancer = (routes && provider.kind != ProviderKind::Local && deployment.ingress.is_some())
+        .then_some(provider.load_balancer_price.cents);
+    crate::vocab::monthly_cost(pools, provider.control_plane_price.cents, load_balancer)
 }
 
 /// The cheapest single pool (size × count, up to 20 nodes) that fits at its count.

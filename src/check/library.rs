@@ -28,13 +28,16 @@ const PROVIDER: Schema<'static> = Schema {
         "support_source",
         "registry_host",
         "pull_secret_prefix",
+        "leftovers",
     ],
-    blocks: &["size", "load_balancer", "version", "registry_regions", "setting"],
+    blocks: &["size", "load_balancer", "version", "registry_regions", "setting", "tool"],
     bare: false,
 };
 
 const SETTING: Schema<'static> =
     Schema { what: "setting", attrs: &["type", "help", "source"], blocks: &[], bare: false };
+
+const TOOL: Schema<'static> = Schema { what: "tool", attrs: &["why", "install"], blocks: &[], bare: false };
 
 const SIZE: Schema<'static> = Schema {
     what: "size",
@@ -228,6 +231,17 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
     let support_source =
         r.get("support_source").and_then(|v| cx.string(v, "support_source")).map(|s| s.value).unwrap_or_default();
     let settings = read_settings(cx, &r);
+    let mut tools = Vec::new();
+    for tool_block in r.blocks("tool") {
+        let Some(tool) = label_or_error(cx, tool_block, "tool") else { continue };
+        let t = Reader::new(cx, tool_block, None, &TOOL, &format!("tool `{tool}`"));
+        let why = t.required(cx, "why", "\"creates the cluster\"").and_then(|v| cx.string(v, "why"));
+        let install = t.required(cx, "install", "\"https://…\"").and_then(|v| cx.string(v, "install"));
+        if let (Some(why), Some(install)) = (why, install) {
+            tools.push(ProviderTool { name: tool, why: why.value, install: install.value });
+        }
+    }
+    let leftovers = r.get("leftovers").and_then(|v| cx.string(v, "leftovers")).map(|s| s.value);
     let mut load_balancer_location_annotation = None;
     let mut load_balancer_on_service_address = false;
     let load_balancer_price = match r.blocks("load_balancer").first() {
@@ -285,6 +299,8 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         load_balancer_location_annotation,
         load_balancer_on_service_address,
         settings,
+        tools,
+        leftovers,
         span: block.head_span(),
     })
 }

@@ -47,6 +47,47 @@ fn parsed_stdlib() -> &'static (Vec<(FileId, Module)>, Diagnostics) {
     })
 }
 
+/// The stdlib's providers as the checker reads them, in the order of [`crate::stdlib::PROVIDERS`]
+/// (for the documentation's tables, the tidy tests, and the tools a provider of one's own
+/// inherits with the template set it reuses), read once.
+pub fn stdlib_providers() -> &'static [Provider] {
+    static PROVIDERS: std::sync::OnceLock<Vec<Provider>> = std::sync::OnceLock::new();
+    PROVIDERS.get_or_init(read_stdlib_providers)
+}
+
+fn read_stdlib_providers() -> Vec<Provider> {
+    let (stdlib_modules, _) = parsed_stdlib();
+    let lets = BTreeMap::new();
+    let mut sink = Diagnostics::new();
+    let mut cx = Cx { sink: &mut sink, lets: &lets, suggestions: Default::default() };
+    let mut providers: Vec<Provider> = stdlib_modules
+        .iter()
+        .flat_map(|(_, module)| module.items.iter())
+        .filter_map(|item| match item {
+            Item::Block(block) if block.kind.name == "provider" => library::read_provider(&mut cx, block),
+            _ => None,
+        })
+        .collect();
+    providers.sort_by(|a, b| a.name.cmp(&b.name));
+    providers
+}
+
+/// A provider that declares no `tool` (or no `leftovers`) has those of the stdlib provider
+/// whose script templates it uses: the scripts run that provider's tools.
+fn inherit_tools(mut provider: Provider) -> Provider {
+    if (provider.tools.is_empty() || provider.leftovers.is_none())
+        && let Some(set_owner) = stdlib_providers().iter().find(|p| p.name == provider.templates)
+    {
+        if provider.tools.is_empty() {
+            provider.tools = set_owner.tools.clone();
+        }
+        if provider.leftovers.is_none() {
+            provider.leftovers = set_owner.leftovers.clone();
+        }
+    }
+    provider
+}
+
 /// Check `root` and return the deployment to build.
 pub fn check(
     sink: &mut Diagnostics,
@@ -265,7 +306,7 @@ fn check_modules(
     let mut cx = Cx { sink, lets: &lets, suggestions: Default::default() };
     let providers: BTreeMap<String, Provider> = provider_blocks
         .iter()
-        .filter_map(|(name, block)| library::read_provider(&mut cx, block).map(|p| (name.clone(), p)))
+        .filter_map(|(name, block)| library::read_provider(&mut cx, block).map(|p| (name.clone(), inherit_tools(p))))
         .collect();
     let components: BTreeMap<String, Component> = component_blocks
         .iter()

@@ -3,6 +3,10 @@
 
 use crate::source::Span;
 
+// The vocabulary the plan and the backends share, defined in `crate::vocab` and named here
+// too so that the checker reads as before.
+pub use crate::vocab::{Criterion, EXCEPTIONS, HttpTls, Money, ProviderKind, Replicas, SettingValue};
+
 /// A value with the span of the text it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spanned<T> {
@@ -56,12 +60,6 @@ pub struct Resource<T> {
     pub span: Span,
 }
 
-/// Money per month in cents (an hourly rate is converted at 730 hours a month).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Money {
-    pub cents: u64,
-}
-
 /// A provider from the stdlib or a user library.
 #[derive(Debug, Clone)]
 pub struct Provider {
@@ -104,7 +102,24 @@ pub struct Provider {
     pub pull_secret_prefix: Option<String>,
     /// The target settings this provider's users expect (`setting NAME { … }`), in order.
     pub settings: Vec<ProviderSetting>,
+    /// The provider's own tools (`tool NAME { why, install }`), in the order the runbook lists
+    /// them before `kubectl`; when it declares none, those of the stdlib provider whose
+    /// template set it uses (`check::inherit_tools`).
+    pub tools: Vec<ProviderTool>,
+    /// What teardown's leftover check looks for, in a phrase (`leftovers`, for the runbook;
+    /// inherited like `tools`).
+    pub leftovers: Option<String>,
     pub span: Span,
+}
+
+/// A command-line tool the provider's scripts run (`tool doctl { … }` in its stdlib file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderTool {
+    pub name: String,
+    /// What the scripts use it for.
+    pub why: String,
+    /// Where to get it: a URL or a short instruction.
+    pub install: String,
 }
 
 /// A target setting a provider offers (`setting vpc { type = uuid … }` in its stdlib file):
@@ -161,27 +176,6 @@ impl SettingKind {
         ("path", SettingKind::Path),
         ("domain", SettingKind::Domain),
     ];
-}
-
-/// A checked target setting value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SettingValue {
-    Text(String),
-    List(Vec<String>),
-    Pairs(Vec<(String, String)>),
-    Bool(bool),
-    /// Day of the week (`saturday`) and start (`02:00`), UTC.
-    Window {
-        day: String,
-        start: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderKind {
-    Managed,
-    K3s,
-    Local,
 }
 
 /// A node size a provider offers.
@@ -663,24 +657,6 @@ pub struct AppliedContract {
     pub requires_one_of: Vec<String>,
 }
 
-/// The exceptions a file may write: name, the checkov checks each waives, what it does.
-pub const EXCEPTIONS: &[(&str, &[&str], &str)] = &[
-    (
-        "run_as_root",
-        &["CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_40"],
-        "the container may run as root, with the capabilities a root entrypoint needs to drop privileges",
-    ),
-    ("writable_root_fs", &["CKV_K8S_22"], "the container's root filesystem is writable"),
-    ("secret_env", &["CKV_K8S_35"], "secrets are passed as environment variables instead of files"),
-    ("image_tags", &["CKV_K8S_43"], "images are pinned by tag instead of by digest"),
-    ("latest_tag", &[], "an image may use the `latest` tag or no tag"),
-    (
-        "image_user",
-        &["CKV_K8S_40"],
-        "the container runs as the image's own user, whose UID is below 10000, because its entrypoint needs that user",
-    ),
-];
-
 /// `allow NAME because "reason"`.
 #[derive(Debug, Clone)]
 pub struct Exception {
@@ -713,26 +689,6 @@ pub struct Port {
     pub name: String,
     pub number: u16,
     pub span: Span,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Replicas {
-    Fixed(u32),
-    Range(u32, u32),
-}
-
-impl Replicas {
-    pub fn min(self) -> u32 {
-        match self {
-            Replicas::Fixed(n) | Replicas::Range(n, _) => n,
-        }
-    }
-
-    pub fn max(self) -> u32 {
-        match self {
-            Replicas::Fixed(n) | Replicas::Range(_, n) => n,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -807,38 +763,4 @@ pub struct Volume {
     pub name: String,
     pub size: Memory,
     pub mount: String,
-}
-
-/// A success criterion.
-#[derive(Debug, Clone)]
-pub enum Criterion {
-    NodesReady {
-        within_seconds: u64,
-    },
-    Rollout {
-        within_seconds: u64,
-    },
-    /// `span`: the URL as written.
-    Http {
-        url: String,
-        status: u16,
-        tls: HttpTls,
-        within_seconds: u64,
-        contains: Option<String>,
-        span: Span,
-    },
-    Certificate {
-        name: String,
-        within_seconds: u64,
-    },
-    Teardown {
-        cost: Money,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpTls {
-    Valid,
-    Insecure,
-    None,
 }

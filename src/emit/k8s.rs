@@ -27,12 +27,11 @@ use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec}
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde::Serialize;
 
 use super::crd::Kustomization;
-use super::header;
-use crate::check::model::Replicas;
+use super::objects::{Docs, in_wave, labels, meta, selector};
 use crate::lower::plan::{self, Plan, PodBudget};
+use crate::vocab::Replicas;
 
 /// One file of `manifests/`, made on its own so that a build can make them on several threads.
 #[derive(Clone, Copy)]
@@ -99,74 +98,6 @@ pub fn kustomization(plan: &Plan, resources: Vec<String>) -> String {
     let mut kustomization = Docs::new(plan);
     kustomization.push(&Kustomization::new(resources));
     kustomization.finish()
-}
-
-/// YAML documents of one file, each starting with `---`, after the generated-file header.
-pub struct Docs {
-    text: String,
-    /// The length of the header, which is written first.
-    header: usize,
-}
-
-impl Docs {
-    pub fn new(plan: &Plan) -> Docs {
-        let text = header(plan, "#");
-        Docs { header: text.len(), text }
-    }
-
-    /// Whether no document has been pushed.
-    pub fn is_empty(&self) -> bool {
-        self.text.len() == self.header
-    }
-
-    pub fn push<T: Serialize>(&mut self, object: &T) {
-        self.text.push_str("---\n");
-        // The same bytes as `serde_yaml::to_string`, written in place (see `super::yaml`).
-        if let Err(error) = super::yaml::write(&mut self.text, object) {
-            // Serialising plain structs of strings and numbers cannot fail; if it ever does,
-            // say so in the output rather than dropping the object silently.
-            self.text.push_str(&format!("# internal error (a bug in deployc): {error}\n"));
-        }
-    }
-
-    /// The file's text.
-    pub fn finish(self) -> String {
-        self.text
-    }
-}
-
-/// The annotation that gives Argo CD the same apply order as `deploy.sh`.
-pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
-
-/// Put `metadata` in sync wave `wave`.
-pub fn in_wave(mut metadata: ObjectMeta, wave: String) -> ObjectMeta {
-    metadata.annotations.get_or_insert_with(BTreeMap::new).insert(SYNC_WAVE.to_string(), wave);
-    metadata
-}
-
-pub fn labels(plan: &Plan, service: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("app.kubernetes.io/name".to_string(), service.to_string()),
-        ("app.kubernetes.io/part-of".to_string(), plan.deployment.clone()),
-        ("app.kubernetes.io/managed-by".to_string(), "deployc".to_string()),
-    ])
-}
-
-pub fn selector(service: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([("app.kubernetes.io/name".to_string(), service.to_string())])
-}
-
-/// Metadata of one of a service's objects, in the app's sync wave.
-pub fn meta(plan: &Plan, name: &str, service: &str) -> ObjectMeta {
-    in_wave(
-        ObjectMeta {
-            name: Some(name.to_string()),
-            namespace: Some(plan.namespace.clone()),
-            labels: Some(labels(plan, service)),
-            ..ObjectMeta::default()
-        },
-        plan.app_wave(),
-    )
 }
 
 fn namespace(plan: &Plan) -> Namespace {

@@ -14,7 +14,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::k8s::{Docs, meta, selector};
+use super::objects::{Docs, meta, selector};
 use crate::lower::plan::{self, Plan};
 
 /// Dapr's sidecar-to-sidecar gRPC port.

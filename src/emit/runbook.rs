@@ -10,14 +10,15 @@
 //! (escaped by `crate::graph`, in a fence longer than any backtick run in it) and numbers;
 //! `tests/runbook_escape.rs` holds every string of the context to that.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::markdown::{cell_code, code, comment, fence, message, text};
 use super::scripts::{dollars, human_duration};
 use super::template::Templates;
-use crate::check::model::{Criterion, Replicas};
 use crate::lower::plan::Plan;
 use crate::output::OutputTree;
+use crate::vocab::{Criterion, ProviderKind, Replicas, exception_effect};
 
 /// The runbook's template.
 pub const TEMPLATE: &str = include_str!("templates/RUNBOOK.md.hbs");
@@ -40,57 +41,31 @@ pub fn emit_runbook(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
-fn tools(plan: &Plan) -> Vec<Value> {
-    let provider_cli = match plan.target.templates.as_str() {
-        "hetzner" => vec![
-            ("hetzner-k3s", "creates the k3s cluster", "https://vitobotta.github.io/hetzner-k3s/"),
-            ("hcloud", "lists what would still bill", "https://github.com/hetznercloud/cli"),
-        ],
-        "doks" => vec![("doctl", "creates the cluster and registry", "https://docs.digitalocean.com/reference/doctl/")],
-        "aks" => vec![("az", "creates the resource group and cluster", "https://learn.microsoft.com/cli/azure/")],
-        "k3d" => vec![
-            ("k3d", "runs k3s in Docker", "https://k3d.io/"),
-            ("docker", "hosts the k3d nodes", "https://docs.docker.com/engine/install/"),
-        ],
-        "eks" => vec![
-            ("eksctl", "creates the cluster and node groups", "https://eksctl.io/installation/"),
-            ("aws", "logs in, registry, lists what would still bill", "https://aws.amazon.com/cli/"),
-        ],
-        "gke" => vec![
-            ("gcloud", "creates the cluster and node pools", "https://cloud.google.com/sdk/docs/install"),
-            (
-                "gke-gcloud-auth-plugin",
-                "lets kubectl authenticate to GKE",
-                "https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl",
-            ),
-        ],
-        "kind" => vec![
-            ("kind", "runs Kubernetes in Docker", "https://kind.sigs.k8s.io/docs/user/quick-start/"),
-            ("docker", "hosts the kind nodes", "https://docs.docker.com/engine/install/"),
-        ],
-        _ => vec![],
-    };
-    let mut out: Vec<(&str, &str, &str)> = provider_cli.into_iter().collect();
+fn tools(plan: &Plan) -> Vec<ToolRow> {
+    let mut out: Vec<(&str, &str, &str)> =
+        plan.target.tools.iter().map(|t| (t.name.as_str(), t.why.as_str(), t.install.as_str())).collect();
     out.push(("kubectl", "applies manifests, waits for rollouts", "https://kubernetes.io/docs/tasks/tools/"));
     if !plan.stack.is_empty() {
         out.push(("helm", "installs the stack (v3.8 or newer)", "https://helm.sh/docs/intro/install/"));
     }
     out.push(("curl", "checks the HTTP criteria", "your package manager"));
     out.into_iter()
-        .map(|(name, why, install)| json!({ "name": cell_code(name), "why": text(why), "install": text(install) }))
+        .map(|(name, why, install)| ToolRow { name: cell_code(name), why: text(why), install: text(install) })
         .collect()
 }
 
-fn cost(plan: &Plan) -> (Vec<Value>, String, Option<String>) {
+fn cost(plan: &Plan) -> (Vec<CostRow>, String, Option<String>) {
     let cost = &plan.cost;
     let rows = cost
         .lines
         .iter()
-        .map(|l| {
-            json!({
-                "item": text(&l.what),
-                "total": if l.at_count == l.at_max { dollars(l.at_count) } else { format!("{} (up to {})", dollars(l.at_count), dollars(l.at_max)) },
-            })
+        .map(|l| CostRow {
+            item: text(&l.what),
+            total: if l.at_count == l.at_max {
+                dollars(l.at_count)
+            } else {
+                format!("{} (up to {})", dollars(l.at_count), dollars(l.at_max))
+            },
         })
         .collect();
     let total = if cost.at_count == cost.at_max {
@@ -99,38 +74,79 @@ fn cost(plan: &Plan) -> (Vec<Value>, String, Option<String>) {
         format!("{} (up to {} at maximum scale)", dollars(cost.at_count), dollars(cost.at_max))
     };
     let volumes = plan.services.iter().any(|s| !s.volumes.is_empty()) || plan.kafka.is_some();
-    let note = match (plan.target.kind.as_str(), volumes) {
-        ("local", _) => Some("A local cluster costs nothing beyond the machine it runs on.".to_string()),
+    let note = match (plan.target.kind, volumes) {
+        (ProviderKind::Local, _) => Some("A local cluster costs nothing beyond the machine it runs on.".to_string()),
         (_, true) => Some("Persistent volumes (StatefulSets, Kafka brokers) bill by size on top of this; their price is not in the provider data yet.".to_string()),
         _ => None,
     };
     (rows, total, note)
 }
 
-fn troubleshooting(plan: &Plan) -> Vec<Value> {
+fn troubleshooting(plan: &Plan) -> Vec<TroubleRow> {
+    let row = |symptom: &str, cause: &str, command: String| TroubleRow {
+        symptom: symptom.to_string(),
+        cause: cause.to_string(),
+        command: cell_code(&command),
+    };
     let ns = &plan.namespace;
     let mut rows = vec![
-        json!({ "symptom": "pods stuck in `ImagePullBackOff`", "cause": "image name or tag wrong, or the registry needs credentials", "command": cell_code(&format!("kubectl -n {ns} describe pod -l app.kubernetes.io/part-of={}", plan.deployment)) }),
-        json!({ "symptom": "pods in `CrashLoopBackOff`", "cause": "the app exits at start: missing configuration, or the read-only root filesystem", "command": cell_code(&format!("kubectl -n {ns} logs deploy/NAME --previous")) }),
-        json!({ "symptom": "pods `Pending`", "cause": "requests do not fit the nodes, or a volume cannot be bound", "command": cell_code(&format!("kubectl -n {ns} get events --sort-by=.lastTimestamp")) }),
+        row(
+            "pods stuck in `ImagePullBackOff`",
+            "image name or tag wrong, or the registry needs credentials",
+            format!("kubectl -n {ns} describe pod -l app.kubernetes.io/part-of={}", plan.deployment),
+        ),
+        row(
+            "pods in `CrashLoopBackOff`",
+            "the app exits at start: missing configuration, or the read-only root filesystem",
+            format!("kubectl -n {ns} logs deploy/NAME --previous"),
+        ),
+        row(
+            "pods `Pending`",
+            "requests do not fit the nodes, or a volume cannot be bound",
+            format!("kubectl -n {ns} get events --sort-by=.lastTimestamp"),
+        ),
     ];
     if !plan.secrets.is_empty() {
-        rows.push(json!({ "symptom": "`CreateContainerConfigError`", "cause": "a Secret or key is missing: deploy.sh was not run with every variable", "command": cell_code(&format!("kubectl -n {ns} get secrets")) }));
+        rows.push(row(
+            "`CreateContainerConfigError`",
+            "a Secret or key is missing: deploy.sh was not run with every variable",
+            format!("kubectl -n {ns} get secrets"),
+        ));
     }
-    if plan.services.iter().any(|s| s.route.is_some()) && plan.target.kind != "local" {
-        rows.push(json!({ "symptom": "ingress has no address", "cause": "the load balancer is still being created, or the quota is exhausted", "command": cell_code("kubectl get svc -A --field-selector spec.type=LoadBalancer") }));
+    if plan.services.iter().any(|s| s.route.is_some()) && plan.target.kind != ProviderKind::Local {
+        rows.push(row(
+            "ingress has no address",
+            "the load balancer is still being created, or the quota is exhausted",
+            "kubectl get svc -A --field-selector spec.type=LoadBalancer".to_string(),
+        ));
     }
     if !plan.issuers.is_empty() {
-        rows.push(json!({ "symptom": "certificate stays not Ready", "cause": "DNS does not point at the load balancer yet, so the HTTP-01 challenge fails", "command": cell_code(&format!("kubectl -n {ns} describe challenges")) }));
+        rows.push(row(
+            "certificate stays not Ready",
+            "DNS does not point at the load balancer yet, so the HTTP-01 challenge fails",
+            format!("kubectl -n {ns} describe challenges"),
+        ));
     }
     if plan.services.iter().any(|s| s.dapr.is_some()) {
-        rows.push(json!({ "symptom": "pod has 1/2 containers ready", "cause": "the Dapr sidecar cannot reach the control plane or the app port", "command": cell_code(&format!("kubectl -n {ns} logs deploy/NAME -c daprd")) }));
+        rows.push(row(
+            "pod has 1/2 containers ready",
+            "the Dapr sidecar cannot reach the control plane or the app port",
+            format!("kubectl -n {ns} logs deploy/NAME -c daprd"),
+        ));
     }
     if plan.services.iter().any(|s| matches!(s.replicas, Replicas::Range(..))) {
-        rows.push(json!({ "symptom": "HPA shows `<unknown>` targets", "cause": "metrics-server is not running or pods have no CPU requests", "command": cell_code(&format!("kubectl -n {ns} describe hpa")) }));
+        rows.push(row(
+            "HPA shows `<unknown>` targets",
+            "metrics-server is not running or pods have no CPU requests",
+            format!("kubectl -n {ns} describe hpa"),
+        ));
     }
     if plan.kafka.is_some() {
-        rows.push(json!({ "symptom": "Kafka cluster not Ready", "cause": "broker volumes pending or the operator does not watch this namespace", "command": cell_code(&format!("kubectl -n {ns} get kafka,kafkanodepool,pvc")) }));
+        rows.push(row(
+            "Kafka cluster not Ready",
+            "broker volumes pending or the operator does not watch this namespace",
+            format!("kubectl -n {ns} get kafka,kafkanodepool,pvc"),
+        ));
     }
     rows
 }
@@ -138,6 +154,11 @@ fn troubleshooting(plan: &Plan) -> Vec<Value> {
 /// The context the runbook template is rendered with: Markdown, each value from the plan
 /// escaped by [`super::markdown`] for where the template puts it.
 pub(crate) fn context(plan: &Plan) -> Value {
+    // Plain structs of strings, numbers and lists: serialising cannot fail.
+    serde_json::to_value(runbook_context(plan)).unwrap_or(Value::Null)
+}
+
+fn runbook_context(plan: &Plan) -> RunbookContext {
     let target = &plan.target;
     let (cost_rows, cost_total, cost_note) = cost(plan);
     let pools: Vec<String> = target
@@ -148,8 +169,8 @@ pub(crate) fn context(plan: &Plan) -> Value {
             format!("{} × {} in pool {}{scale}", p.count, code(&p.size), code(&p.name))
         })
         .collect();
-    let provision_summary = match target.kind.as_str() {
-        "local" => format!(
+    let provision_summary = match target.kind {
+        ProviderKind::Local => format!(
             "Creates a local {} cluster {} with {} server(s) and {} agent(s){}.",
             text(&target.title),
             code(&plan.deployment),
@@ -187,110 +208,299 @@ pub(crate) fn context(plan: &Plan) -> Value {
             }
         })
         .collect();
-    let leftover_kinds = match target.templates.as_str() {
-        "doks" => "load balancers, volumes, snapshots, reserved IPs, the registry",
-        "hetzner" => "servers, load balancers, volumes, primary IPs, snapshots",
-        "aks" => "the resource group and the node resource group, with their disks and public IPs",
-        "eks" => "load balancers, available volumes, unassociated Elastic IPs, eksctl stacks",
-        "gke" => "forwarding rules, unattached disks, reserved addresses",
-        _ => "clusters and registries",
-    };
+    let leftover_kinds = target.leftovers.as_str();
     // How the routes' names come to point at the load balancer (deploy.sh's DNS step).
     let hosts = plan.route_hosts();
     let host_list = hosts.iter().map(|h| code(h)).collect::<Vec<_>>().join(", ");
-    let dns_step = (!hosts.is_empty()).then(|| match (&target.dns_domain, target.kind.as_str()) {
+    let dns_step = (!hosts.is_empty()).then(|| match (&target.dns_domain, target.kind) {
         (Some(zone), _) => format!(
             "DNS: once the ingress controller's load balancer has an address, `deploy.sh` creates an A record for {host_list} in the DigitalOcean domain {} (or moves one it created before; it stops at a record of the same name it did not create), then waits until the names resolve. `teardown.sh` deletes those records only.",
             code(zone)
         ),
-        (None, "local") if !target.lb_on_service_address => {
+        (None, ProviderKind::Local) if !target.lb_on_service_address => {
             format!("DNS: {host_list} must resolve to this machine; `*.localhost` always does, other names need a line in `/etc/hosts`, which `deploy.sh` prints.")
         }
-        (None, "local") => format!(
+        (None, ProviderKind::Local) => format!(
             "DNS: {host_list} must resolve to the load balancer's address on the Docker network: `deploy.sh` prints the `/etc/hosts` line to add once the address is known."
         ),
         (None, _) => format!(
             "DNS: once the ingress controller's load balancer has an address, `deploy.sh` prints the record each of {host_list} needs (an A record for an IP, a CNAME for a hostname) and waits until they resolve (up to 15 minutes, `DNS_WAIT` seconds; `SKIP_DNS_WAIT=1` skips the wait). Create them at your DNS provider while it waits."
         ),
     });
-    let mermaid = crate::graph::mermaid(plan);
-    let mermaid = mermaid.trim_end();
-    json!({
-        "dns_step": dns_step,
-        "source_comment": comment(&plan.source_name),
-        "source": code(&plan.source_name),
-        "deployment_comment": comment(&plan.deployment),
-        "deployment": text(&plan.deployment),
-        "namespace": code(&plan.namespace),
-        "title": text(&target.title),
-        "region": target.region.as_deref().map(code),
-        "version": text(&target.version),
-        "domain": plan.domain.as_deref().map(code),
-        "services_count": plan.services.len(),
-        "mermaid_fence": fence(mermaid),
-        "mermaid": mermaid,
-        "tools": tools(plan),
-        "env": plan.secrets.iter().flat_map(|s| s.keys.iter().map(move |(key, env)| json!({ "env": env, "key": cell_code(key), "secret": cell_code(&s.name) }))).collect::<Vec<_>>(),
-        "prices_source": text(&target.prices_source),
-        "prices_as_of": text(&target.prices_as_of),
-        "cost_rows": cost_rows,
-        "cost_total": cost_total,
-        "cost_note": cost_note,
-        "budget": plan.budget_cents.map(|c| format!("{}/mo", dollars(c))),
-        "provision_summary": provision_summary,
-        "kubeconfig": if target.kubeconfig.is_empty() { "The provision script connects kubectl to the new cluster.".to_string() } else { format!("The kubeconfig: {}", text(&target.kubeconfig)) },
-        "stack_rows": plan.stack.iter().map(|c| json!({
-            "stage": c.stage + 1, "name": text(&c.title), "chart": cell_code(&c.chart), "version": cell_code(&c.version),
-            "namespace": cell_code(&c.namespace), "ready": if c.ready.is_empty() { "the release is deployed".to_string() } else { c.ready.iter().map(|r| cell_code(r)).collect::<Vec<_>>().join(", ") },
-        })).collect::<Vec<_>>(),
-        "bundled": plan.bundled.iter().map(|b| format!("{} (bundled with {})", code(b), text(&target.title))).collect::<Vec<_>>(),
-        "added": plan.stack.iter().filter_map(|c| c.added_because.as_ref().map(|r| format!("{}: {}", code(&c.name), message(r)))).collect::<Vec<_>>(),
-        "service_rows": plan.services.iter().map(|s| json!({
-            "name": cell_code(&s.name), "image": cell_code(&s.image), "replicas": text(&s.replicas_text),
-            "route": s.route.as_ref().map(|r| text(&format!("{}://{}{}", if r.tls_secret.is_some() { "https" } else { "http" }, r.host, r.path))).unwrap_or_else(|| "internal".into()),
-        })).collect::<Vec<_>>(),
-        "checklist": checklist,
-        "troubleshooting": troubleshooting(plan),
-        "exceptions": plan.services.iter().flat_map(|s| s.exceptions.iter().map(move |e| json!({
-            "service": cell_code(&s.name),
-            "name": cell_code(&e.name),
-            "what": text(crate::check::model::EXCEPTIONS.iter().find(|(n, _, _)| *n == e.name).map(|(_, _, w)| *w).unwrap_or("")),
-            "reason": text(&if e.chosen { format!("chosen by deployc: {}", e.reason) } else { e.reason.clone() }),
-            "checks": if e.waives().is_empty() { "none".to_string() } else { text(&e.waives().join(", ")) },
-        }))).collect::<Vec<_>>(),
-        "contracts": plan.services.iter().filter_map(|s| {
-            let contract = s.contract.as_ref()?;
-            let mut given: Vec<String> = Vec::new();
-            given.push(match s.run_as {
-                Some((user, group)) => format!("runs as {user}:{group}"),
-                None => "runs as root (`allow run_as_root`)".to_string(),
-            });
-            if !s.scratch.is_empty() {
-                given.push(format!("an `emptyDir` at {}", s.scratch.iter().map(|p| cell_code(p)).collect::<Vec<_>>().join(", ")));
-            }
-            // The contract's variables the service did not set itself.
-            given.extend(contract.facts.env.iter().filter(|pair| s.env.contains(pair)).map(|(k, v)| cell_code(&format!("{k}={v}"))));
-            if let Some(port) = s.unprivileged_port_start {
-                given.push(cell_code(&format!("net.ipv4.ip_unprivileged_port_start={port}")));
-            }
-            Some(json!({
-                "service": cell_code(&s.name),
-                "contract": text(&contract.title),
-                "given": given.join("; "),
-                "source": text(&format!("{} (read {})", contract.source, contract.as_of)),
-            }))
-        }).collect::<Vec<_>>(),
-        "sidecars": plan.services.iter().filter(|s| !s.sidecar_annotations.is_empty()).map(|s| json!({
-            "service": cell_code(&s.name),
-            "annotations": s.sidecar_annotations.iter().map(|(k, v)| cell_code(&format!("{k}: {v}"))).collect::<Vec<_>>().join(", "),
-        })).collect::<Vec<_>>(),
-        "prerequisites": crate::emit::scripts::prerequisites(plan).into_iter().map(|p| json!({
-            "what": format!("{} {}", text(p.noun), code(&p.name)),
-            "create": match &p.command {
-                Some(command) => format!("{} {}", text(p.create), code(command)),
-                None => text(p.create),
-            },
-        })).collect::<Vec<_>>(),
-        "leftover_kinds": text(leftover_kinds),
-    })
+    let mermaid = super::graph::mermaid(plan);
+    let mermaid = mermaid.trim_end().to_string();
+    RunbookContext {
+        dns_step,
+        source_comment: comment(&plan.source_name),
+        source: code(&plan.source_name),
+        deployment_comment: comment(&plan.deployment),
+        deployment: text(&plan.deployment),
+        namespace: code(&plan.namespace),
+        title: text(&target.title),
+        region: target.region.as_deref().map(code),
+        version: text(&target.version),
+        domain: plan.domain.as_deref().map(code),
+        services_count: plan.services.len(),
+        mermaid_fence: fence(&mermaid),
+        mermaid,
+        tools: tools(plan),
+        env: plan
+            .secrets
+            .iter()
+            .flat_map(|s| {
+                s.keys.iter().map(move |(key, env)| EnvRow {
+                    env: env.clone(),
+                    key: cell_code(key),
+                    secret: cell_code(&s.name),
+                })
+            })
+            .collect(),
+        prices_source: text(&target.prices_source),
+        prices_as_of: text(&target.prices_as_of),
+        cost_rows,
+        cost_total,
+        cost_note,
+        budget: plan.budget_cents.map(|c| format!("{}/mo", dollars(c))),
+        provision_summary,
+        kubeconfig: if target.kubeconfig.is_empty() {
+            "The provision script connects kubectl to the new cluster.".to_string()
+        } else {
+            format!("The kubeconfig: {}", text(&target.kubeconfig))
+        },
+        stack_rows: plan
+            .stack
+            .iter()
+            .map(|c| StackRow {
+                stage: c.stage + 1,
+                name: text(&c.title),
+                chart: cell_code(&c.chart),
+                version: cell_code(&c.version),
+                namespace: cell_code(&c.namespace),
+                ready: if c.ready.is_empty() {
+                    "the release is deployed".to_string()
+                } else {
+                    c.ready.iter().map(|r| cell_code(r)).collect::<Vec<_>>().join(", ")
+                },
+            })
+            .collect(),
+        bundled: plan.bundled.iter().map(|b| format!("{} (bundled with {})", code(b), text(&target.title))).collect(),
+        added: plan
+            .stack
+            .iter()
+            .filter_map(|c| c.added_because.as_ref().map(|r| format!("{}: {}", code(&c.name), message(r))))
+            .collect(),
+        service_rows: plan
+            .services
+            .iter()
+            .map(|s| ServiceRow {
+                name: cell_code(&s.name),
+                image: cell_code(&s.image),
+                replicas: text(&s.replicas_text),
+                route: s
+                    .route
+                    .as_ref()
+                    .map(|r| {
+                        text(&format!(
+                            "{}://{}{}",
+                            if r.tls_secret.is_some() { "https" } else { "http" },
+                            r.host,
+                            r.path
+                        ))
+                    })
+                    .unwrap_or_else(|| "internal".into()),
+            })
+            .collect(),
+        checklist,
+        troubleshooting: troubleshooting(plan),
+        exceptions: plan
+            .services
+            .iter()
+            .flat_map(|s| {
+                s.exceptions.iter().map(move |e| ExceptionRow {
+                    service: cell_code(&s.name),
+                    name: cell_code(&e.name),
+                    what: text(exception_effect(&e.name)),
+                    reason: text(&if e.chosen { format!("chosen by deployc: {}", e.reason) } else { e.reason.clone() }),
+                    checks: if e.waives().is_empty() { "none".to_string() } else { text(&e.waives().join(", ")) },
+                })
+            })
+            .collect(),
+        contracts: plan
+            .services
+            .iter()
+            .filter_map(|s| {
+                let contract = s.contract.as_ref()?;
+                let mut given: Vec<String> = Vec::new();
+                given.push(match s.run_as {
+                    Some((user, group)) => format!("runs as {user}:{group}"),
+                    None => "runs as root (`allow run_as_root`)".to_string(),
+                });
+                if !s.scratch.is_empty() {
+                    given.push(format!(
+                        "an `emptyDir` at {}",
+                        s.scratch.iter().map(|p| cell_code(p)).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                // The contract's variables the service did not set itself.
+                given.extend(
+                    contract
+                        .facts
+                        .env
+                        .iter()
+                        .filter(|pair| s.env.contains(pair))
+                        .map(|(k, v)| cell_code(&format!("{k}={v}"))),
+                );
+                if let Some(port) = s.unprivileged_port_start {
+                    given.push(cell_code(&format!("net.ipv4.ip_unprivileged_port_start={port}")));
+                }
+                Some(ContractRow {
+                    service: cell_code(&s.name),
+                    contract: text(&contract.title),
+                    given: given.join("; "),
+                    source: text(&format!("{} (read {})", contract.source, contract.as_of)),
+                })
+            })
+            .collect(),
+        sidecars: plan
+            .services
+            .iter()
+            .filter(|s| !s.sidecar_annotations.is_empty())
+            .map(|s| SidecarRow {
+                service: cell_code(&s.name),
+                annotations: s
+                    .sidecar_annotations
+                    .iter()
+                    .map(|(k, v)| cell_code(&format!("{k}: {v}")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        prerequisites: super::scripts::prerequisites(plan)
+            .into_iter()
+            .map(|p| PrerequisiteRow {
+                what: format!("{} {}", text(p.noun), code(&p.name)),
+                create: match &p.command {
+                    Some(command) => format!("{} {}", text(p.create), code(command)),
+                    None => text(p.create),
+                },
+            })
+            .collect(),
+        leftover_kinds: text(leftover_kinds),
+    }
+}
+
+/// The context the runbook template is rendered with: Markdown, each value from the plan
+/// escaped by [`super::markdown`] for where the template puts it (a table cell, a code span,
+/// text, the HTML comment). The fields are the template's names.
+#[derive(Serialize)]
+struct RunbookContext {
+    dns_step: Option<String>,
+    source_comment: String,
+    source: String,
+    deployment_comment: String,
+    deployment: String,
+    namespace: String,
+    title: String,
+    region: Option<String>,
+    version: String,
+    domain: Option<String>,
+    services_count: usize,
+    mermaid_fence: String,
+    mermaid: String,
+    tools: Vec<ToolRow>,
+    env: Vec<EnvRow>,
+    prices_source: String,
+    prices_as_of: String,
+    cost_rows: Vec<CostRow>,
+    cost_total: String,
+    cost_note: Option<String>,
+    budget: Option<String>,
+    provision_summary: String,
+    kubeconfig: String,
+    stack_rows: Vec<StackRow>,
+    bundled: Vec<String>,
+    added: Vec<String>,
+    service_rows: Vec<ServiceRow>,
+    checklist: Vec<String>,
+    troubleshooting: Vec<TroubleRow>,
+    exceptions: Vec<ExceptionRow>,
+    contracts: Vec<ContractRow>,
+    sidecars: Vec<SidecarRow>,
+    prerequisites: Vec<PrerequisiteRow>,
+    leftover_kinds: String,
+}
+
+#[derive(Serialize)]
+struct ToolRow {
+    name: String,
+    why: String,
+    install: String,
+}
+
+#[derive(Serialize)]
+struct EnvRow {
+    /// The variable's name, a checked identifier.
+    env: String,
+    key: String,
+    secret: String,
+}
+
+#[derive(Serialize)]
+struct CostRow {
+    item: String,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct StackRow {
+    stage: usize,
+    name: String,
+    chart: String,
+    version: String,
+    namespace: String,
+    ready: String,
+}
+
+#[derive(Serialize)]
+struct ServiceRow {
+    name: String,
+    image: String,
+    replicas: String,
+    route: String,
+}
+
+#[derive(Serialize)]
+struct TroubleRow {
+    symptom: String,
+    cause: String,
+    command: String,
+}
+
+#[derive(Serialize)]
+struct ExceptionRow {
+    service: String,
+    name: String,
+    what: String,
+    reason: String,
+    checks: String,
+}
+
+#[derive(Serialize)]
+struct ContractRow {
+    service: String,
+    contract: String,
+    given: String,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct SidecarRow {
+    service: String,
+    annotations: String,
+}
+
+#[derive(Serialize)]
+struct PrerequisiteRow {
+    what: String,
+    create: String,
 }

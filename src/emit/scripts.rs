@@ -6,12 +6,13 @@
 //! templates holds quoted strings (built with [`sh_quote`]), HTML escaping is off, and the
 //! scripts copy the values into `readonly` variables before using them.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::template::Templates;
-use crate::check::model::{Criterion, HttpTls};
-use crate::lower::plan::Plan;
+use crate::lower::plan::{Plan, TemplateSet};
 use crate::output::OutputTree;
+use crate::vocab::{Criterion, HttpTls, ProviderKind, SettingValue};
 
 /// Quote `text` for bash: single quotes, with each `'` written as `'\''`.
 pub fn sh_quote(text: &str) -> String {
@@ -29,7 +30,7 @@ pub fn human_duration(seconds: u64) -> String {
     }
 }
 
-pub use crate::check::analysis::dollars;
+pub use crate::vocab::dollars;
 
 /// Write the four scripts into `tree`. An error names the template that failed (a bug in a
 /// template, not in the user's file).
@@ -84,7 +85,7 @@ pub fn helm_values(plan: &Plan, component: &crate::lower::plan::StackComponent) 
         }
     }
     let body = super::yaml::to_string(&Value::Object(root)).map_err(|e| e.to_string())?;
-    Ok(format!("{}---\n{body}", super::header(plan, "#")))
+    Ok(format!("{}---\n{body}", super::objects::header(plan, "#")))
 }
 
 /// `a.b\.c` → [`a`, `b.c`].
@@ -137,14 +138,13 @@ pub const SCRIPTS: [&str; 4] = ["provision.sh", "deploy.sh", "verify.sh", "teard
 
 /// The shared templates (`prelude` and one per script) and the provider template set `set` as
 /// the partials `provider_<part>`, parsed.
-pub fn script_templates(set: &str) -> Result<Templates<'static>, String> {
+pub fn script_templates(set: &TemplateSet) -> Result<Templates<'static>, String> {
     let mut templates = Templates::new();
     for (name, text) in SHARED_TEMPLATES {
         templates.register(name, text)?;
     }
-    for part in crate::stdlib::TEMPLATE_PARTS {
-        let text = crate::stdlib::provider_template(set, part)
-            .ok_or_else(|| format!("provider template set `{set}` has no `{part}`"))?;
+    for (part, text) in &set.parts {
+        let text = text.ok_or_else(|| format!("provider template set `{}` has no `{part}`", set.name))?;
         templates.register(&format!("provider_{part}"), text)?;
     }
     Ok(templates)
@@ -186,8 +186,8 @@ fn comment_safe(text: &str) -> String {
 
 /// The hosts the routes serve, and where their address comes from: the ingress controller's
 /// LoadBalancer Service, or this machine on a local cluster (`*.localhost` needs nothing).
-fn dns(plan: &Plan) -> Option<Value> {
-    let local = plan.target.kind == "local";
+fn dns(plan: &Plan) -> Option<DnsContext> {
+    let local = plan.target.kind == ProviderKind::Local;
     // On this machine's published ports (k3d), or at the Service's own address (kind).
     let localhost = local && !plan.target.lb_on_service_address;
     let mut hosts = plan.route_hosts();
@@ -199,14 +199,14 @@ fn dns(plan: &Plan) -> Option<Value> {
     }
     let namespace = plan.network.ingress_namespace.as_deref()?;
     let service = plan.ingress_service.as_deref()?;
-    Some(json!({
-        "local": local,
-        "localhost": localhost,
-        "managed": plan.target.dns_domain.as_deref().map(sh_quote),
-        "hosts": hosts.iter().map(|h| sh_quote(h)).collect::<Vec<_>>(),
-        "namespace": sh_quote(namespace),
-        "service": sh_quote(service),
-    }))
+    Some(DnsContext {
+        local,
+        localhost,
+        managed: plan.target.dns_domain.as_deref().map(sh_quote),
+        hosts: hosts.iter().map(|h| sh_quote(h)).collect(),
+        namespace: sh_quote(namespace),
+        service: sh_quote(service),
+    })
 }
 
 /// Something the file names that the user creates before deploying.
@@ -286,55 +286,192 @@ fn deletes_namespace(plan: &Plan, component: &crate::lower::plan::StackComponent
         && plan.stack.iter().find(|c| c.namespace == component.namespace).is_some_and(|c| c.name == component.name)
 }
 
+/// The context the script templates are rendered with: every text that reaches a script
+/// shell-quoted (`sh_quote`), except the comment texts (one line, [`comment_safe`]), the
+/// numbers and the booleans. The fields are the templates' names.
+#[derive(Serialize)]
+struct ScriptContext {
+    source_comment: String,
+    deployment_comment: String,
+    deployment: String,
+    namespace: String,
+    part_of: String,
+    dns: Option<DnsContext>,
+    kafka_topics: bool,
+    kafka: Option<String>,
+    prerequisites: Vec<PrerequisiteContext>,
+    cluster: String,
+    resource_group: Option<String>,
+    /// The provider's settings, keyed by the provider file's names (see [`settings`]).
+    settings: Value,
+    region: Option<String>,
+    version: String,
+    cli: String,
+    pools: Vec<PoolContext>,
+    has_workers: bool,
+    node_image: Option<String>,
+    registry_region: Option<String>,
+    pull_secret: Option<String>,
+    /// k3s's bundled components that the stack replaces, switched off on every server.
+    displaced: Vec<String>,
+    registry: Option<String>,
+    local_registry: Option<String>,
+    local_registry_host: String,
+    servers: u32,
+    agents: u32,
+    ports: Vec<String>,
+    stages: Vec<StageContext>,
+    stages_reversed: Vec<StageContext>,
+    bundled: Option<String>,
+    secrets: Vec<SecretContext>,
+    secret_key_count: usize,
+    services: Vec<WorkloadContext>,
+    rollout_seconds: u64,
+    nodes_seconds: u64,
+    teardown_cost: String,
+    criteria: Vec<CriterionContext>,
+}
+
+#[derive(Serialize)]
+struct PoolContext {
+    index: usize,
+    name: String,
+    size: String,
+    count: u32,
+    min: u32,
+    max: u32,
+    autoscale: bool,
+    control_plane: bool,
+}
+
+/// One install stage: its number from 1, its components' names and the components.
+#[derive(Serialize)]
+struct StageContext {
+    number: usize,
+    names: String,
+    components: Vec<ComponentContext>,
+}
+
+#[derive(Serialize)]
+struct ComponentContext {
+    name: String,
+    chart: String,
+    repo: String,
+    version: String,
+    namespace: String,
+    instance: String,
+    delete_namespace: bool,
+    values_file: Option<String>,
+    ready: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SecretContext {
+    name: String,
+    keys: Vec<SecretKeyContext>,
+}
+
+#[derive(Serialize)]
+struct SecretKeyContext {
+    key_quoted: String,
+    /// The variable's name, a checked identifier (reviewed in `tests/scripts.rs`).
+    env: String,
+    env_quoted: String,
+}
+
+#[derive(Serialize)]
+struct PrerequisiteContext {
+    check: String,
+    help: String,
+}
+
+#[derive(Serialize)]
+struct WorkloadContext {
+    workload: String,
+}
+
+/// The routes' hosts and where their address comes from (see [`dns`]).
+#[derive(Serialize)]
+struct DnsContext {
+    local: bool,
+    localhost: bool,
+    managed: Option<String>,
+    hosts: Vec<String>,
+    namespace: String,
+    service: String,
+}
+
+/// One verify step: `check` is bash that prints one PASS or FAIL line.
+#[derive(Serialize)]
+struct CriterionContext {
+    title: String,
+    check: String,
+    dry: String,
+}
+
 /// The context the script templates are rendered with.
 pub(crate) fn context(plan: &Plan) -> Value {
+    // Plain structs of strings, numbers and maps: serialising cannot fail.
+    serde_json::to_value(script_context(plan)).unwrap_or(Value::Null)
+}
+
+fn script_context(plan: &Plan) -> ScriptContext {
     let q = |s: &str| sh_quote(s);
     let target = &plan.target;
-    let pools: Vec<Value> = target
+    let pools = target
         .pools
         .iter()
         .enumerate()
-        .map(|(index, p)| {
-            json!({
-                "index": index, "name": q(&p.name), "size": q(&p.size), "count": p.count,
-                "min": p.min, "max": p.max, "autoscale": p.autoscale, "control_plane": p.control_plane,
-            })
+        .map(|(index, p)| PoolContext {
+            index,
+            name: q(&p.name),
+            size: q(&p.size),
+            count: p.count,
+            min: p.min,
+            max: p.max,
+            autoscale: p.autoscale,
+            control_plane: p.control_plane,
         })
         .collect();
     let stage = |number: usize, components: Vec<&crate::lower::plan::StackComponent>| {
         let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
-        json!({
-            "number": number,
-            "names": q(&names.join(", ")),
-            "components": components.iter().map(|c| json!({
-                "name": q(&c.name), "chart": q(&c.chart), "repo": q(&c.repo), "version": q(&c.version),
-                "namespace": q(&c.namespace),
-                "instance": q(&format!("app.kubernetes.io/instance={}", c.name)),
-                "delete_namespace": deletes_namespace(plan, c),
-                "values_file": (!c.values.is_empty()).then(|| q(&values_file(&c.name))),
-                "ready": c.ready.iter().map(|r| q(r)).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        })
+        StageContext {
+            number,
+            names: q(&names.join(", ")),
+            components: components
+                .iter()
+                .map(|c| ComponentContext {
+                    name: q(&c.name),
+                    chart: q(&c.chart),
+                    repo: q(&c.repo),
+                    version: q(&c.version),
+                    namespace: q(&c.namespace),
+                    instance: q(&format!("app.kubernetes.io/instance={}", c.name)),
+                    delete_namespace: deletes_namespace(plan, c),
+                    values_file: (!c.values.is_empty()).then(|| q(&values_file(&c.name))),
+                    ready: c.ready.iter().map(|r| q(r)).collect(),
+                })
+                .collect(),
+        }
     };
     let stage_count = plan.stack.iter().map(|c| c.stage + 1).max().unwrap_or(0);
-    let stages: Vec<Value> =
-        (0..stage_count).map(|n| stage(n + 1, plan.stack.iter().filter(|c| c.stage == n).collect())).collect();
+    let stages = (0..stage_count).map(|n| stage(n + 1, plan.stack.iter().filter(|c| c.stage == n).collect())).collect();
     // Teardown is the exact reverse of the install order, inside each stage too.
-    let stages_reversed: Vec<Value> = (0..stage_count)
+    let stages_reversed = (0..stage_count)
         .rev()
         .map(|n| stage(n + 1, plan.stack.iter().filter(|c| c.stage == n).rev().collect()))
         .collect();
-    let secrets: Vec<Value> = plan
+    let secrets = plan
         .secrets
         .iter()
         .filter(|s| !s.keys.is_empty())
-        .map(|s| {
-            json!({
-                "name": q(&s.name),
-                "keys": s.keys.iter().map(|(key, env)| json!({
-                    "key_quoted": q(key), "env": env, "env_quoted": q(env),
-                })).collect::<Vec<_>>(),
-            })
+        .map(|s| SecretContext {
+            name: q(&s.name),
+            keys: s
+                .keys
+                .iter()
+                .map(|(key, env)| SecretKeyContext { key_quoted: q(key), env: env.clone(), env_quoted: q(env) })
+                .collect(),
         })
         .collect();
     let secret_key_count: usize = plan.secrets.iter().map(|s| s.keys.len()).sum();
@@ -365,49 +502,51 @@ pub(crate) fn context(plan: &Plan) -> Value {
         .unwrap_or_else(|| sh_quote("$0"));
     let local_registry_host =
         target.local_registry.as_deref().map(|r| q(r.split(':').next().unwrap_or(r))).unwrap_or_default();
-    json!({
-        "source_comment": comment_safe(&plan.source_name),
-        "deployment_comment": comment_safe(&plan.deployment),
-        "deployment": q(&plan.deployment),
-        "namespace": q(&plan.namespace),
-        "part_of": q(&format!("app.kubernetes.io/part-of={}", plan.deployment)),
-        "dns": dns(plan),
-        "kafka_topics": plan.kafka.as_ref().is_some_and(|k| !k.topics.is_empty()),
-        "kafka": plan.kafka.as_ref().map(|k| q(&format!("kafka.kafka.strimzi.io/{}", k.name))),
-        "prerequisites": prerequisites(plan).into_iter().map(|p| json!({
-            "check": p.check.iter().map(|w| q(w)).collect::<Vec<_>>().join(" "),
-            "help": q(&format!("{} does not exist: {}", p.what(), p.how())),
-        })).collect::<Vec<_>>(),
-        "cluster": q(&target.cluster),
-        "resource_group": target.resource_group.as_deref().map(q),
-        "settings": settings(&target.settings),
-        "region": target.region.as_deref().map(q),
-        "version": q(&target.version),
-        "cli": q(&target.cli),
-        "pools": pools,
-        "has_workers": target.pools.iter().any(|p| !p.control_plane),
-        "node_image": target.node_image.as_deref().map(q),
-        "registry_region": target.registry_region.as_deref().map(q),
-        "pull_secret": target.pull_secret.as_deref().map(q),
-        // k3s's bundled components that the stack replaces, switched off on every server.
-        "displaced": target.displaced.iter().map(|d| q(&format!("--disable={d}@server:*"))).collect::<Vec<_>>(),
-        "registry": plan.registry.as_deref().map(q),
-        "local_registry": target.local_registry.as_deref().map(q),
-        "local_registry_host": local_registry_host,
-        "servers": target.servers,
-        "agents": target.agents,
-        "ports": target.ports.iter().map(|p| q(p)).collect::<Vec<_>>(),
-        "stages": stages,
-        "stages_reversed": stages_reversed,
-        "bundled": (!plan.bundled.is_empty()).then(|| q(&plan.bundled.join(", "))),
-        "secrets": secrets,
-        "secret_key_count": secret_key_count,
-        "services": plan.services.iter().map(|s| json!({ "workload": q(&s.workload()) })).collect::<Vec<_>>(),
-        "rollout_seconds": rollout_seconds,
-        "nodes_seconds": nodes_seconds,
-        "teardown_cost": teardown_cost,
-        "criteria": criteria(plan),
-    })
+    ScriptContext {
+        source_comment: comment_safe(&plan.source_name),
+        deployment_comment: comment_safe(&plan.deployment),
+        deployment: q(&plan.deployment),
+        namespace: q(&plan.namespace),
+        part_of: q(&format!("app.kubernetes.io/part-of={}", plan.deployment)),
+        dns: dns(plan),
+        kafka_topics: plan.kafka.as_ref().is_some_and(|k| !k.topics.is_empty()),
+        kafka: plan.kafka.as_ref().map(|k| q(&format!("kafka.kafka.strimzi.io/{}", k.name))),
+        prerequisites: prerequisites(plan)
+            .into_iter()
+            .map(|p| PrerequisiteContext {
+                check: p.check.iter().map(|w| q(w)).collect::<Vec<_>>().join(" "),
+                help: q(&format!("{} does not exist: {}", p.what(), p.how())),
+            })
+            .collect(),
+        cluster: q(&target.cluster),
+        resource_group: target.resource_group.as_deref().map(q),
+        settings: settings(&target.settings),
+        region: target.region.as_deref().map(q),
+        version: q(&target.version),
+        cli: q(&target.cli),
+        pools,
+        has_workers: target.pools.iter().any(|p| !p.control_plane),
+        node_image: target.node_image.as_deref().map(q),
+        registry_region: target.registry_region.as_deref().map(q),
+        pull_secret: target.pull_secret.as_deref().map(q),
+        displaced: target.displaced.iter().map(|d| q(&format!("--disable={d}@server:*"))).collect(),
+        registry: plan.registry.as_deref().map(q),
+        local_registry: target.local_registry.as_deref().map(q),
+        local_registry_host,
+        servers: target.servers,
+        agents: target.agents,
+        ports: target.ports.iter().map(|p| q(p)).collect(),
+        stages,
+        stages_reversed,
+        bundled: (!plan.bundled.is_empty()).then(|| q(&plan.bundled.join(", "))),
+        secrets,
+        secret_key_count,
+        services: plan.services.iter().map(|s| WorkloadContext { workload: q(&s.workload()) }).collect(),
+        rollout_seconds,
+        nodes_seconds,
+        teardown_cost,
+        criteria: criteria(plan),
+    }
 }
 
 /// The target's provider settings for the templates, every text shell-quoted: a text is
@@ -416,8 +555,7 @@ pub(crate) fn context(plan: &Plan) -> Value {
 /// `settings.tags.joined` (`k=v,k2=v2`); a window is `settings.NAME.day` (`saturday`),
 /// `.day_title` (`Saturday`), `.byday` (`SA`) and `.start` (`02:00`); a boolean is `true` or
 /// `false` (`settings.NAME.set` is true either way).
-fn settings(settings: &[(String, crate::check::model::SettingValue)]) -> Value {
-    use crate::check::model::SettingValue;
+fn settings(settings: &[(String, SettingValue)]) -> Value {
     let q = |s: &str| sh_quote(s);
     let mut out = serde_json::Map::new();
     for (name, value) in settings {
@@ -457,7 +595,7 @@ fn settings(settings: &[(String, crate::check::model::SettingValue)]) -> Value {
 }
 
 /// One verify step per criterion: `check` is bash that prints one PASS or FAIL line.
-fn criteria(plan: &Plan) -> Vec<Value> {
+fn criteria(plan: &Plan) -> Vec<CriterionContext> {
     let q = |s: &str| sh_quote(s);
     let mut out = Vec::new();
     let duration_check = |file: &str, what: &str, seconds: u64| {
@@ -546,7 +684,7 @@ fn criteria(plan: &Plan) -> Vec<Value> {
                 ),
             ),
         };
-        out.push(json!({ "title": comment_safe(&title), "check": check, "dry": q(&format!("would check: {title}")) }));
+        out.push(CriterionContext { title: comment_safe(&title), check, dry: q(&format!("would check: {title}")) });
     }
     out
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::crd::*;
-use super::k8s::{Docs, in_wave, labels, meta, selector};
+use super::objects::{Docs, in_wave, labels, meta, selector};
 use crate::lower::plan::{self, Plan};
 
 fn object_meta(plan: &Plan, name: &str, namespace: Option<&str>, stage: usize) -> ObjectMeta {

@@ -2,6 +2,7 @@
 //! (full image references, port names, the ingress class, Secret key references).
 
 use crate::check::model::{self, Criterion, Deployment, IssuerServer, Origin, ProbeKind, Replicas, RouteTls};
+use crate::vocab::{PoolPrice, ProviderKind};
 
 /// Everything the emitters need, and nothing from the syntax tree.
 #[derive(Debug, Clone)]
@@ -39,7 +40,7 @@ pub struct Plan {
     pub budget_cents: Option<u64>,
     pub network: NetworkPlan,
     /// The monthly cost estimate (the same figures `check` compares with `budget`).
-    pub cost: crate::check::analysis::Cost,
+    pub cost: crate::vocab::Cost,
 }
 
 /// Where the traffic the NetworkPolicies allow comes from and goes to.
@@ -53,15 +54,36 @@ pub struct NetworkPlan {
     pub dapr_namespace: Option<String>,
 }
 
+/// A provider's script-template set (`stdlib/providers/<name>/`): each part's handlebars
+/// source, found when the plan is made so that the backends need not look it up.
+#[derive(Debug, Clone)]
+pub struct TemplateSet {
+    pub name: String,
+    /// (part, source) for every part of [`crate::stdlib::TEMPLATE_PARTS`], in that order;
+    /// `None` for a part the set lacks (the checker reports a missing set as E0203).
+    pub parts: Vec<(&'static str, Option<&'static str>)>,
+}
+
+impl TemplateSet {
+    /// The embedded set `name`.
+    pub fn resolve(name: &str) -> TemplateSet {
+        let parts = crate::stdlib::TEMPLATE_PARTS
+            .iter()
+            .map(|part| (*part, crate::stdlib::provider_template(name, part)))
+            .collect();
+        TemplateSet { name: name.to_string(), parts }
+    }
+}
+
 /// The cluster to provision.
 #[derive(Debug, Clone)]
 pub struct TargetPlan {
     pub provider: String,
     pub title: String,
     pub cli: String,
-    /// `managed`, `k3s` or `local`.
-    pub kind: String,
-    pub templates: String,
+    pub kind: ProviderKind,
+    /// The provider's script templates, resolved against the stdlib.
+    pub templates: TemplateSet,
     pub kubeconfig: String,
     pub region: Option<String>,
     pub version: String,
@@ -93,6 +115,10 @@ pub struct TargetPlan {
     pub control_plane_cents: u64,
     pub prices_source: String,
     pub prices_as_of: String,
+    /// The provider's tools, for the runbook's prerequisites.
+    pub tools: Vec<model::ProviderTool>,
+    /// What teardown's leftover check looks for, in a phrase.
+    pub leftovers: String,
 }
 
 #[derive(Debug, Clone)]
@@ -341,8 +367,9 @@ pub struct Route {
 /// Lower a checked deployment (no errors) to its plan. The model is consumed: its strings
 /// move into the plan instead of being copied.
 pub fn lower(mut deployment: Deployment) -> Plan {
-    // The cost reads the services' routes: it is computed before they move into the plan.
-    let cost = crate::check::analysis::monthly_cost(&deployment);
+    // The cost reads the services' routes: whether the load balancer bills is known before they
+    // move into the plan.
+    let routes = deployment.services.iter().any(|s| s.route.is_some());
     let ingress_class = deployment.ingress.as_ref().map(|(_, class)| class.clone());
     let issuers = std::mem::take(&mut deployment.issuers)
         .into_iter()
@@ -449,13 +476,8 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         provider: provider.name.clone(),
         title: provider.title.clone(),
         cli: provider.cli.clone(),
-        kind: match provider.kind {
-            model::ProviderKind::Managed => "managed",
-            model::ProviderKind::K3s => "k3s",
-            model::ProviderKind::Local => "local",
-        }
-        .to_string(),
-        templates: provider.templates.clone(),
+        kind: provider.kind,
+        templates: TemplateSet::resolve(&provider.templates),
         kubeconfig: provider.kubeconfig.clone(),
         region: deployment.target.region.as_ref().map(|r| r.value.clone()),
         version: deployment.target.version.clone(),
@@ -510,7 +532,20 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         control_plane_cents: provider.control_plane_price.cents,
         prices_source: provider.prices_source.clone(),
         prices_as_of: provider.prices_as_of.clone(),
+        tools: provider.tools.clone(),
+        leftovers: provider.leftovers.clone().unwrap_or_else(|| "clusters and registries".to_string()),
     };
+    let cost = crate::vocab::monthly_cost(
+        target.pools.iter().map(|p| PoolPrice {
+            pool: &p.name,
+            size: &p.size,
+            count: p.count,
+            max: p.max,
+            price_cents: p.price_cents,
+        }),
+        target.control_plane_cents,
+        (routes && !local && deployment.ingress.is_some()).then_some(target.load_balancer_cents),
+    );
     let secrets = std::mem::take(&mut deployment.secrets)
         .into_iter()
         .map(|s| SecretPlan { name: s.name.value, keys: s.keys, external: s.external })

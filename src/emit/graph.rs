@@ -12,8 +12,8 @@
 
 use std::fmt::Write as _;
 
-use crate::check::model::Replicas;
 use crate::lower::plan::{Plan, Service};
+use crate::vocab::Replicas;
 
 /// The Mermaid flowchart of one deployment, ending in a newline.
 pub fn mermaid(plan: &Plan) -> String {

@@ -1,0 +1,188 @@
+//! The vocabulary the checker, the plan and the backends share: value types that mean the
+//! same in the typed model and in the plan (replica counts, success criteria, target setting
+//! values, money and the cost estimate, the exceptions a file may write).
+//!
+//! It depends on nothing but `crate::source::Span`, so `check` and `lower` both build on it and
+//! `emit` reads it without reaching into `check` (`check::model` re-exports these names).
+
+use crate::source::Span;
+
+/// Money per month in cents (an hourly rate is converted at 730 hours a month).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money {
+    pub cents: u64,
+}
+
+/// A checked target setting value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingValue {
+    Text(String),
+    List(Vec<String>),
+    Pairs(Vec<(String, String)>),
+    Bool(bool),
+    /// Day of the week (`saturday`) and start (`02:00`), UTC.
+    Window {
+        day: String,
+        start: String,
+    },
+}
+
+/// How a provider makes clusters: a managed service, k3s on servers, or on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    Managed,
+    K3s,
+    Local,
+}
+
+/// The exceptions a file may write: name, the checkov checks each waives, what it does.
+pub const EXCEPTIONS: &[(&str, &[&str], &str)] = &[
+    (
+        "run_as_root",
+        &["CKV_K8S_23", "CKV_K8S_25", "CKV_K8S_40"],
+        "the container may run as root, with the capabilities a root entrypoint needs to drop privileges",
+    ),
+    ("writable_root_fs", &["CKV_K8S_22"], "the container's root filesystem is writable"),
+    ("secret_env", &["CKV_K8S_35"], "secrets are passed as environment variables instead of files"),
+    ("image_tags", &["CKV_K8S_43"], "images are pinned by tag instead of by digest"),
+    ("latest_tag", &[], "an image may use the `latest` tag or no tag"),
+    (
+        "image_user",
+        &["CKV_K8S_40"],
+        "the container runs as the image's own user, whose UID is below 10000, because its entrypoint needs that user",
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replicas {
+    Fixed(u32),
+    Range(u32, u32),
+}
+
+impl Replicas {
+    pub fn min(self) -> u32 {
+        match self {
+            Replicas::Fixed(n) | Replicas::Range(n, _) => n,
+        }
+    }
+
+    pub fn max(self) -> u32 {
+        match self {
+            Replicas::Fixed(n) | Replicas::Range(_, n) => n,
+        }
+    }
+}
+
+/// A success criterion.
+#[derive(Debug, Clone)]
+pub enum Criterion {
+    NodesReady {
+        within_seconds: u64,
+    },
+    Rollout {
+        within_seconds: u64,
+    },
+    /// `span`: the URL as written.
+    Http {
+        url: String,
+        status: u16,
+        tls: HttpTls,
+        within_seconds: u64,
+        contains: Option<String>,
+        span: Span,
+    },
+    Certificate {
+        name: String,
+        within_seconds: u64,
+    },
+    Teardown {
+        cost: Money,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpTls {
+    Valid,
+    Insecure,
+    None,
+}
+
+/// What the exception `name` does, in one sentence (empty for a name deployc does not know).
+pub fn exception_effect(name: &str) -> &'static str {
+    EXCEPTIONS.iter().find(|(n, _, _)| *n == name).map(|(_, _, what)| *what).unwrap_or("")
+}
+
+/// One line of the cost estimate.
+#[derive(Debug, Clone)]
+pub struct CostLine {
+    pub what: String,
+    pub at_count: u64,
+    pub at_max: u64,
+}
+
+/// The monthly cost at the declared node counts and at the autoscaled maximum, in cents.
+#[derive(Debug, Clone)]
+pub struct Cost {
+    pub lines: Vec<CostLine>,
+    pub at_count: u64,
+    pub at_max: u64,
+}
+
+/// A node pool as the cost estimate reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolPrice<'a> {
+    pub pool: &'a str,
+    pub size: &'a str,
+    pub count: u32,
+    /// The autoscaled maximum (the count when the pool does not autoscale).
+    pub max: u32,
+    pub price_cents: u64,
+}
+
+/// The monthly cost of `pools`, the control plane and, when the routes need one, the ingress
+/// controller's load balancer. The one formula behind `check`'s budget (E0318, E0319), the
+/// plan's `cost`, `deployc cost` and the runbook. The arithmetic saturates (see
+/// `check::analysis`).
+pub fn monthly_cost<'a>(
+    pools: impl IntoIterator<Item = PoolPrice<'a>>,
+    control_plane_cents: u64,
+    load_balancer_cents: Option<u64>,
+) -> Cost {
+    let mut lines = Vec::new();
+    for pool in pools {
+        let max = pool.max.max(pool.count);
+        lines.push(CostLine {
+            what: format!("pool {} ({} × {} at {}/mo)", pool.pool, pool.count, pool.size, dollars(pool.price_cents)),
+            at_count: pool.price_cents.saturating_mul(u64::from(pool.count)),
+            at_max: pool.price_cents.saturating_mul(u64::from(max)),
+        });
+    }
+    if control_plane_cents > 0 {
+        lines.push(CostLine {
+            what: "control plane".into(),
+            at_count: control_plane_cents,
+            at_max: control_plane_cents,
+        });
+    }
+    if let Some(c) = load_balancer_cents {
+        lines.push(CostLine { what: "load balancer of the ingress controller".into(), at_count: c, at_max: c });
+    }
+    let at_count = lines.iter().fold(0u64, |sum, l| sum.saturating_add(l.at_count));
+    let at_max = lines.iter().fold(0u64, |sum, l| sum.saturating_add(l.at_max));
+    Cost { lines, at_count, at_max }
+}
+
+/// `≥` before an amount that saturated: at least that much.
+pub fn at_least(amount: u64) -> &'static str {
+    if amount == u64::MAX { "≥" } else { "" }
+}
+
+/// Dollars from cents: `$24`, `$4.59`.
+pub fn dollars(cents: u64) -> String {
+    let at_least = at_least(cents);
+    if cents.is_multiple_of(100) {
+        format!("{at_least}${}", cents / 100)
+    } else {
+        format!("{at_least}${}.{:02}", cents / 100, cents % 100)
+    }
+}
