@@ -28,6 +28,7 @@ const PROVIDER: Schema<'static> = Schema {
         "support_source",
         "registry_host",
         "pull_secret_prefix",
+        "resource_groups",
         "leftovers",
     ],
     blocks: &["size", "load_balancer", "version", "registry_regions", "setting", "tool"],
@@ -228,6 +229,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
     let registry_host = r.get("registry_host").and_then(|v| cx.string(v, "registry_host")).map(|s| s.value);
     let pull_secret_prefix =
         r.get("pull_secret_prefix").and_then(|v| cx.string(v, "pull_secret_prefix")).map(|s| s.value);
+    let resource_groups = r.get("resource_groups").and_then(|v| cx.boolean(v, "resource_groups")).unwrap_or(false);
     let support_source =
         r.get("support_source").and_then(|v| cx.string(v, "support_source")).map(|s| s.value).unwrap_or_default();
     let settings = read_settings(cx, &r);
@@ -296,6 +298,7 @@ pub fn read_provider(cx: &mut Cx, block: &Block) -> Option<Provider> {
         registry_host,
         registry_regions,
         pull_secret_prefix,
+        resource_groups,
         load_balancer_location_annotation,
         load_balancer_on_service_address,
         settings,

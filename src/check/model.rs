@@ -100,6 +100,9 @@ pub struct Provider {
     pub registry_host: Option<String>,
     pub registry_regions: Vec<(String, String)>,
     pub pull_secret_prefix: Option<String>,
+    /// The provider keeps a cluster in a named resource group that a target may choose
+    /// (`resource_groups = true`: Azure).
+    pub resource_groups: bool,
     /// The target settings this provider's users expect (`setting NAME { … }`), in order.
     pub settings: Vec<ProviderSetting>,
     /// The provider's own tools (`tool NAME { why, install }`), in the order the runbook lists

@@ -304,10 +304,10 @@ pub(super) fn read_target(cx: &mut Cx, block: &Block, lib: &Library) -> Option<(
         ok.then_some(name.value)
     });
     if let Some(value) = t.get("resource_group") {
-        if provider.templates != "aks" {
+        if !provider.resource_groups {
             cx.error(
                 Diagnostic::new(codes::E0201, format!("{} has no resource groups", provider.title))
-                    .at(value.span, "only an AKS target takes `resource_group`")
+                    .at(value.span, "this provider keeps no resource groups")
                     .help("delete `resource_group`; the cluster is named by `cluster_name`"),
             );
         } else if let Some(group) = cx.string(value, "resource_group") {
