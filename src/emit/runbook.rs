@@ -375,6 +375,28 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
                     .join(", "),
             })
             .collect(),
+        releases: plan
+            .services
+            .iter()
+            .map(|s| {
+                let release = &s.release;
+                ReleaseRow {
+                    service: cell_code(&s.name),
+                    drain: if release.drain == 0 { "none".into() } else { format!("{} s", release.drain) },
+                    grace: format!("{} s", release.grace),
+                    rollout: match (s.volumes.is_empty(), release.max_unavailable) {
+                        (true, 0) => "new pods first (up to 25% extra), none unavailable".into(),
+                        (true, n) => format!("new pods first (up to 25% extra), at most {n} unavailable"),
+                        (false, _) => {
+                            // A StatefulSet replaces its pods one by one, in reverse order.
+                            "one pod at a time, in reverse order".into()
+                        }
+                    },
+                    spread: if release.spread { "nodes, then zones".into() } else { "one replica".into() },
+                }
+            })
+            .collect(),
+        rollback: code(&format!("kubectl -n {} rollout undo deployment/NAME", plan.namespace)),
         prerequisites: super::scripts::prerequisites(plan)
             .into_iter()
             .map(|p| PrerequisiteRow {
@@ -426,6 +448,8 @@ struct RunbookContext {
     exceptions: Vec<ExceptionRow>,
     contracts: Vec<ContractRow>,
     sidecars: Vec<SidecarRow>,
+    releases: Vec<ReleaseRow>,
+    rollback: String,
     prerequisites: Vec<PrerequisiteRow>,
     leftover_kinds: String,
 }
@@ -497,6 +521,15 @@ struct ContractRow {
 struct SidecarRow {
     service: String,
     annotations: String,
+}
+
+#[derive(Serialize)]
+struct ReleaseRow {
+    service: String,
+    drain: String,
+    grace: String,
+    rollout: String,
+    spread: String,
 }
 
 #[derive(Serialize)]
