@@ -3,8 +3,8 @@
 //! the one parser built (`syntax::parse_lossless`) alongside the tokens and comments it kept,
 //! and attaches each comment and line break to the token it stands before or after.
 
-use crate::syntax::ast::{self, Item, Member as AstMember, ValueKind};
 pub(crate) use crate::syntax::TokenKind as Kind;
+use crate::syntax::ast::{self, Item, Member as AstMember, ValueKind};
 use crate::syntax::{Lossless, TokenKind};
 
 /// A comment on a line of its own.
@@ -200,7 +200,8 @@ pub(crate) fn tokens(text: &str, lossless: &Lossless) -> Result<Tokens, String> 
         let mut newline_since_token = false;
         while at < start {
             if let Some(comment) = comments.next_if(|c| c.start == at) {
-                let comment_text = text.get(comment.clone()).ok_or("a comment outside the file")?.trim_end().to_string();
+                let comment_text =
+                    text.get(comment.clone()).ok_or("a comment outside the file")?.trim_end().to_string();
                 match out.last_mut() {
                     Some(token) if !newline_since_token && pending.is_empty() && token.trailing.is_none() => {
                         token.trailing = Some(comment_text);
@@ -218,7 +219,13 @@ pub(crate) fn tokens(text: &str, lossless: &Lossless) -> Result<Tokens, String> 
                     newline_since_token = true;
                 }
                 Some(b' ' | b'\t' | b'\r') => {}
-                _ => return Err(format!("`{}` outside any token on line {}", text.get(at..).and_then(|r| r.chars().next()).unwrap_or(' '), line + 1)),
+                _ => {
+                    return Err(format!(
+                        "`{}` outside any token on line {}",
+                        text.get(at..).and_then(|r| r.chars().next()).unwrap_or(' '),
+                        line + 1
+                    ));
+                }
             }
             at += 1;
         }
@@ -228,8 +235,7 @@ pub(crate) fn tokens(text: &str, lossless: &Lossless) -> Result<Tokens, String> 
         let token_text = text.get(start..end).ok_or("a token outside the file")?;
         // `500mi` is the number `500` and the bare name `mi` (`m` is a unit only when no name
         // character follows): it is written, and stays, one word, the number's.
-        if let Some(number) = out.last_mut().filter(|t| t.kind == Kind::Number && kind == Kind::Ident && at == t_end)
-        {
+        if let Some(number) = out.last_mut().filter(|t| t.kind == Kind::Number && kind == Kind::Ident && at == t_end) {
             if !token_text.bytes().all(|b| b.is_ascii_alphabetic()) {
                 return Err(format!("`{}{token_text}` on line {}", number.text, line + 1));
             }

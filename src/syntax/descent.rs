@@ -586,9 +586,10 @@ impl<'a, M: Mode> Parser<'a, M> {
             b'"' => self.string().map(ValueKind::Str),
             b'[' => self.list(),
             b'{' => self.record(),
-            b't' | b'f' => {
-                self.boolean().inspect(|_| self.token(TokenKind::Ident, start.pos)).or_else(|| self.call_or_identifier())
-            }
+            b't' | b'f' => self
+                .boolean()
+                .inspect(|_| self.token(TokenKind::Ident, start.pos))
+                .or_else(|| self.call_or_identifier()),
             _ => self.call_or_identifier(),
         };
         let kind = match kind {

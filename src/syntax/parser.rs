@@ -162,7 +162,7 @@ fn syntax_error(file: FileId, text: &str, start: usize, expected: &[&str]) -> Di
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
-        format!("expected {}, found {found}", join_or(&expected))
+        format!("expected {}, found {found}", join_or(expected))
     };
     let diagnostic = Diagnostic::new(codes::E0101, message).at(Span::new(file, start, end), "unexpected here");
     with_open_blocks(diagnostic, file, text, start, |d| {
@@ -288,4 +288,3 @@ fn join_or(words: &[&str]) -> String {
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
-
