@@ -568,10 +568,10 @@ impl<'a, M: Mode> Parser<'a, M> {
 
     // atom = _{ money | quantity | number | boolean | string | list | record | call | identifier }
     fn atom(&mut self) -> Option<Value> {
-        self.rule(&["a value"], Self::atom_uncounted)
+        self.rule(&["a value"], Self::any_atom)
     }
 
-    fn atom_uncounted(&mut self) -> Option<Value> {
+    fn any_atom(&mut self) -> Option<Value> {
         let start = self.mark();
         let Some(first) = self.peek() else {
             self.missed();
