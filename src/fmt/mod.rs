@@ -154,6 +154,19 @@ mod tests {
     }
 
     #[test]
+    fn a_number_and_the_name_after_it_stay_one_word() {
+        // `500mi` is the number 500 and the bare name `mi` (E0301 names the unit's case).
+        check("d {\n  cpu = 500mi\n  x   = 1\n}\n", "d {\n  cpu = 500mi\n  x   = 1\n}\n");
+    }
+
+    #[test]
+    fn what_the_parser_reads_is_what_is_formatted() {
+        // The grammar's implicit whitespace reads `leteam` as `let eam`; the old formatter,
+        // a second reader, refused this file as an internal error.
+        check("leteam = \"payments\"\n", "let eam = \"payments\"\n");
+    }
+
+    #[test]
     fn syntax_errors_are_reported() {
         assert!(matches!(format(FileId(0), "deployment {"), Err(FormatError::Syntax(_))));
     }
