@@ -2,8 +2,9 @@
 //!
 //! The pipeline (see ARCHITECTURE.md):
 //!
-//! 1. [`syntax`]: text to an untyped, spanned AST (the grammar is `grammar/deploy.pest`; a
-//!    hand-written parser follows it, and pest words the syntax errors).
+//! 1. [`syntax`]: text to an untyped, spanned AST by the one parser, hand-written after the
+//!    grammar in `grammar/deploy.pest`, which also words the syntax errors and keeps the
+//!    comments `deployc fmt` needs (pest is only the tests' oracle).
 //! 2. [`check`]: name resolution and type checking against schemas and the embedded
 //!    [`stdlib`] (providers and components written in the language itself), then the semantic
 //!    checks, producing a typed [`check::model`].

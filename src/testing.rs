@@ -143,7 +143,7 @@ pub fn template_contexts_of(name: &str, text: &str) -> Option<TemplateContexts> 
 
 /// The oracle of the `parse_check` fuzz target, shared with `tests/fuzz_regressions.rs` so that
 /// every saved input is replayed by `cargo test`: arbitrary bytes are decoded (non-UTF-8 is
-/// E0102), parsed by both parsers, which must agree, and compiled (imports refused); a build
+/// E0102), parsed, and compiled (imports refused); a build
 /// has output exactly when it has no errors, and its diagnostics render. Panics (with the
 /// input) when an invariant breaks; a hang or a stack overflow shows as one.
 #[allow(clippy::panic)]
@@ -155,7 +155,6 @@ pub fn parse_check_oracle(data: &[u8]) {
         }
         return;
     };
-    parsers_agree_oracle(&text);
     let mut sources = SourceMap::new();
     let root = sources.add("fuzz.deploy", text);
     let loader = |_: &str, path: &str| -> Result<(String, String), String> { Err(format!("no file {path}")) };
@@ -164,27 +163,6 @@ pub fn parse_check_oracle(data: &[u8]) {
         panic!("a build with both output and errors, or with neither");
     }
     let _ = render_all(&compilation.diagnostics, &sources, Style::Plain);
-}
-
-/// The oracle of the `parsers_agree` fuzz target: the hand-written parser and pest both reject
-/// `text`, or both accept it and build the same tree (pest only sees input nested 8 levels or
-/// less, as in `syntax::parse`).
-#[allow(clippy::panic)]
-pub fn parsers_agree_oracle(text: &str) {
-    use crate::source::FileId;
-    use crate::syntax::testing::{parse_fast, parse_with_pest, pest_can_parse};
-    let file = FileId(99);
-    if !pest_can_parse(text) {
-        let _ = parse_fast(file, text);
-        return;
-    }
-    let fast = parse_fast(file, text).map(|module| format!("{module:?}"));
-    let mut sink = Diagnostics::new();
-    let module = parse_with_pest(&mut sink, file, text);
-    let pest = sink.is_empty().then(|| format!("{module:?}"));
-    if fast != pest {
-        panic!("the parsers disagree on:\n{text}\nhand-written: {fast:?}\npest: {pest:?}");
-    }
 }
 
 /// A stand-in for a command-line tool: it logs each call as one line of shell words

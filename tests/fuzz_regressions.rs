@@ -1,5 +1,6 @@
-//! The fuzz targets' oracle (`deployc::testing::parse_check_oracle`, the body of
-//! `fuzz/fuzz_targets/parse_check.rs`) over every saved input: the fuzzers' findings in
+//! The fuzz targets' oracles (`deployc::testing::parse_check_oracle` and, with pest,
+//! `tests/support/pest_oracle.rs`'s `parsers_agree`: the body of `fuzz/fuzz_targets/parse_check.rs`)
+//! over every saved input: the fuzzers' findings in
 //! `fuzz/regressions/` (each once made a target fail), and every example, error example,
 //! stdlib file and `fuzz/seeds/` file, which seed the fuzzers' corpora. See notes/fuzzing.md.
 
@@ -19,9 +20,17 @@ fn files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
+#[path = "support/pest_oracle.rs"]
+mod pest_oracle;
+
 fn replay(path: &Path) {
     let data = fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let outcome = std::panic::catch_unwind(|| deployc::testing::parse_check_oracle(&data));
+    let outcome = std::panic::catch_unwind(|| {
+        deployc::testing::parse_check_oracle(&data);
+        if let Ok(text) = std::str::from_utf8(&data) {
+            pest_oracle::parsers_agree(text);
+        }
+    });
     assert!(outcome.is_ok(), "{} breaks an invariant of the fuzz targets", path.display());
 }
 

@@ -1,34 +1,38 @@
-//! The hand-written parser (`src/syntax/descent.rs`) and pest (`grammar/deploy.pest`) agree:
-//! on every input, either both reject it or both accept it and build the same tree, spans
-//! included. Inputs: every example and stdlib file, prefixes of each (truncated files),
+//! The hand-written parser (`src/syntax/descent.rs`, the only one `deployc` runs) and pest
+//! (`grammar/deploy.pest`, its oracle, `tests/support/pest_oracle.rs`) agree: on every input,
+//! either both reject it or both accept it and build the same tree, spans included; the
+//! lossless parse that `deployc fmt` reads builds that tree too and accounts for every byte. Inputs: every example and stdlib file, prefixes of each (truncated files),
 //! hand-picked corners of the grammar, and deterministic random mutations of the examples.
 //!
 //! When this fails after a grammar change, change `src/syntax/descent.rs` the same way.
 
 use std::fs;
 
-use deployc::diagnostics::Diagnostics;
 use deployc::source::FileId;
-use deployc::syntax::testing::{parse_fast, parse_with_pest, pest_can_parse};
+use deployc::syntax::testing::parse_fast;
+
+#[path = "support/pest_oracle.rs"]
+mod pest_oracle;
+use pest_oracle::{lossless_agrees, parse_with_pest, pest_can_parse};
 
 /// `None` when the parser rejects `text`, else the tree in `Debug` form (the AST has no `Eq`).
 fn both(text: &str) -> (Option<String>, Option<String>) {
     let file = FileId(7);
     let fast = parse_fast(file, text).map(|module| format!("{module:?}"));
-    let mut sink = Diagnostics::new();
-    let module = parse_with_pest(&mut sink, file, text);
-    let pest = sink.is_empty().then(|| format!("{module:?}"));
+    let pest = parse_with_pest(file, text).map(|module| format!("{module:?}"));
     (fast, pest)
 }
 
 fn assert_agree(name: &str, text: &str) {
-    // pest takes time exponential in the nesting of values; `parse` never gives it deeper
-    // input than this (it words the error itself), so neither does this test.
+    // pest takes time exponential in the nesting of values: deeper input is only checked for
+    // the lossless parse agreeing with the fast one.
     if !pest_can_parse(text) {
-        let _ = parse_fast(FileId(7), text);
+        let fast = parse_fast(FileId(7), text).map(|module| format!("{module:?}"));
+        lossless_agrees(FileId(7), text, fast.as_deref());
         return;
     }
     let (fast, pest) = both(text);
+    lossless_agrees(FileId(7), text, fast.as_deref());
     match (&fast, &pest) {
         (Some(a), Some(b)) => assert_eq!(a, b, "{name}: the parsers build different trees for:\n{text}"),
         (None, None) => {}

@@ -279,3 +279,60 @@ fn independent_mistakes_are_each_reported_once() {
         assert_eq!(lines.len(), codes.len(), "{}: two errors on one line:\n{}", file.display(), result.rendered);
     }
 }
+
+/// The same syntax mistake gets the same E0101, word for word (message, label, help), at depth 1
+/// and at depth 30, in blocks, records and lists: the one parser collects what it expected at
+/// any depth (pest, which used to word these, was given no file nested deeper than 8).
+#[test]
+fn a_mistake_is_worded_the_same_at_any_depth() {
+    let mistakes = [
+        "port 8000",
+        "replicas = -1",
+        "image = \"unterminated",
+        "image = \"a\\qb\"",
+        "cpu = 250m..",
+        "size = $5/hour",
+        "ports = [80 443]",
+        "x = f(a = )",
+        "] = 1",
+        "a.b. = 1",
+        "allow root \"why\"",
+    ];
+    let wrap = |depth: usize, inner: &str, open: &str, close: &str| {
+        let mut text = String::from("deployment d {\n");
+        for level in 0..depth {
+            text.push_str(&open.replace("N", &level.to_string()));
+        }
+        text.push_str(inner);
+        text.push('\n');
+        for _ in 0..depth {
+            text.push_str(close);
+        }
+        text.push_str("}\n");
+        text
+    };
+    let words = |text: &str| {
+        let result = deployc::testing::compile_text("deep.deploy", text);
+        let syntax: Vec<_> = result.diagnostics.iter().filter(|d| d.code == "E0101").collect();
+        assert_eq!(syntax.len(), 1, "one E0101 for:\n{text}\n{}", result.rendered);
+        let d = syntax[0];
+        assert!(d.help.is_some(), "no help for:\n{text}\n{}", result.rendered);
+        (d.message.clone(), d.primary.as_ref().map(|l| l.text.clone()), d.help.clone())
+    };
+    for mistake in mistakes {
+        for (open, close) in [("b N {\n", "}\n"), ("r = {\n", "}\n")] {
+            // A record holds attributes only: a block-shaped mistake stays in blocks.
+            if open.starts_with('r') && (mistake.starts_with("port") || mistake.starts_with("allow")) {
+                continue;
+            }
+            let shallow = words(&wrap(1, mistake, open, close));
+            let deep = words(&wrap(30, mistake, open, close));
+            assert_eq!(shallow, deep, "`{mistake}` in `{open}`");
+        }
+    }
+    // In lists: a missing `,` and a negative number, 1 and 30 lists deep.
+    for item in ["1 2", "-1"] {
+        let list = |depth: usize| format!("let x = {}{item}{}\n", "[".repeat(depth), "]".repeat(depth));
+        assert_eq!(words(&list(1)), words(&list(30)), "`{item}` in lists");
+    }
+}

@@ -1,15 +1,15 @@
 //! `deployc fmt`: one canonical layout for `.deploy` files (the rules are in [`printer`]).
 //!
-//! Input: a file's text, which must parse. Output: the formatted text. The pest grammar drops
-//! comments, so the formatter has its own lossless tokenizer ([`lexer`]) and a small tree
-//! ([`tree`]) that keeps every comment, line break and comma.
+//! Input: a file's text, which must parse. Output: the formatted text. The formatter reads the
+//! file with the one parser (`syntax::parse_lossless`, which keeps every token and comment
+//! besides the tree) and lays out a [`tree`] made from what it kept: every comment, line break
+//! and comma.
 //!
 //! Every result is checked before it is returned: the formatted text must parse to the same
 //! syntax tree as the input (spans aside) and hold the same comments in the same order. A
 //! formatter bug therefore surfaces as [`FormatError::Internal`] and the file is left alone;
 //! it never changes what a file means.
 
-mod lexer;
 mod printer;
 mod tree;
 
@@ -29,25 +29,23 @@ pub enum FormatError {
 /// Format `text` (whose spans in diagnostics refer to `file`).
 pub fn format(file: FileId, text: &str) -> Result<String, FormatError> {
     let mut sink = Diagnostics::new();
-    let before = crate::syntax::parse(&mut sink, file, text);
-    if sink.has_errors() {
+    let Some(before) = crate::syntax::parse_lossless(&mut sink, file, text) else {
         return Err(FormatError::Syntax(sink));
-    }
-    let tokens = lexer::tokenize(text).map_err(FormatError::Internal)?;
-    let comments_before: Vec<String> = lexer::comments(&tokens).into_iter().map(String::from).collect();
-    let parsed = tree::parse(tokens).map_err(FormatError::Internal)?;
+    };
+    let tokens = tree::tokens(text, &before).map_err(FormatError::Internal)?;
+    let comments_before: Vec<String> = tree::comments(&tokens).into_iter().map(String::from).collect();
+    let parsed = tree::build(&before.module, tokens).map_err(FormatError::Internal)?;
     let formatted = printer::print(&parsed);
 
     let mut sink = Diagnostics::new();
-    let after = crate::syntax::parse(&mut sink, file, &formatted);
-    if sink.has_errors() {
+    let Some(after) = crate::syntax::parse_lossless(&mut sink, file, &formatted) else {
         return Err(FormatError::Internal("the formatted text does not parse".into()));
-    }
-    if without_spans(&format!("{before:?}")) != without_spans(&format!("{after:?}")) {
+    };
+    if without_spans(&format!("{:?}", before.module)) != without_spans(&format!("{:?}", after.module)) {
         return Err(FormatError::Internal("the formatted text means something else".into()));
     }
-    let tokens_after = lexer::tokenize(&formatted).map_err(FormatError::Internal)?;
-    if lexer::comments(&tokens_after) != comments_before {
+    let tokens_after = tree::tokens(&formatted, &after).map_err(FormatError::Internal)?;
+    if tree::comments(&tokens_after) != comments_before {
         return Err(FormatError::Internal("the formatted text lost or moved a comment".into()));
     }
     Ok(formatted)
@@ -153,6 +151,19 @@ mod tests {
             "deployment d {\n  a = 1 .. # after dots\n  2\n  b = # after eq\n  3\n  c = f(1, # one\n  x = 2)\n}\n";
         let formatted = format(FileId(0), input).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(format(FileId(0), &formatted).ok().as_deref(), Some(formatted.as_str()));
+    }
+
+    #[test]
+    fn a_number_and_the_name_after_it_stay_one_word() {
+        // `500mi` is the number 500 and the bare name `mi` (E0301 names the unit's case).
+        check("d {\n  cpu = 500mi\n  x   = 1\n}\n", "d {\n  cpu = 500mi\n  x   = 1\n}\n");
+    }
+
+    #[test]
+    fn what_the_parser_reads_is_what_is_formatted() {
+        // The grammar's implicit whitespace reads `leteam` as `let eam`; the old formatter,
+        // a second reader, refused this file as an internal error.
+        check("leteam = \"payments\"\n", "let eam = \"payments\"\n");
     }
 
     #[test]

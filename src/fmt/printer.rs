@@ -14,8 +14,7 @@
 //! - Comments stay where they were: on their own line before the same token, or at the end of
 //!   the same line.
 
-use super::lexer::{Comment, Kind, Token};
-use super::tree::{Argument, Atom, Block, File, FirstToken, Group, Member, Node, Record, Value};
+use super::tree::{Argument, Atom, Block, Comment, File, FirstToken, Group, Kind, Member, Node, Record, Token, Value};
 
 /// Lay out a parsed file.
 pub(crate) fn print(file: &File) -> String {

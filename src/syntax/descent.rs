@@ -1,41 +1,137 @@
-//! A hand-written parser for the grammar in `grammar/deploy.pest`, for speed.
+//! The parser of `.deploy` files: the grammar in `grammar/deploy.pest`, by hand.
 //!
-//! pest builds a token queue and tracks every attempt for its error messages; on a file of
-//! thousands of services that was most of a build's time and memory. This parser follows the
-//! grammar rule by rule with the same PEG semantics (ordered choice, no backtracking into a
-//! choice that matched, pest's implicit whitespace and comments between the elements of
-//! non-atomic rules and none inside atomic ones) and builds the same [`Module`], spans
-//! included, without an intermediate token queue.
+//! It follows the grammar rule by rule with the same PEG semantics (ordered choice, no
+//! backtracking into a choice that matched, pest's implicit whitespace and comments between the
+//! elements of non-atomic rules and none inside atomic ones) and builds the [`Module`] pest
+//! would build, spans included. It is the only parser `deployc` runs; pest is kept as the
+//! specification and, in `tests/parser_equivalence.rs` and `fuzz/`, as the oracle this file is
+//! held to (both accept the same inputs and build the same trees). Change the two together.
 //!
-//! It only handles input the grammar accepts: at the first mismatch it gives up and
-//! [`super::parse`] runs pest instead, so every syntax error is still pest's, worded as
-//! before. `tests/parser_equivalence.rs` checks that both parsers accept the same inputs and
-//! build the same trees, on every example, every prefix of every example and many mutations;
-//! change this file together with the grammar.
+//! One parser, three modes ([`Mode`]), each compiled separately so that the fast one pays for
+//! nothing it does not use:
+//!
+//! - [`Fast`] builds the tree and remembers only the furthest offset a token failed at;
+//! - [`Words`] runs again on a file that failed and collects what was expected at that offset,
+//!   in user words, whatever the depth (`super::parser` turns them into E0101);
+//! - [`Keep`] also keeps every token and comment in source order ([`Lossless`]), for
+//!   `deployc fmt`.
 
 use super::ast::*;
 use crate::source::{FileId, Span};
 
-/// Parse `text`, or, where the grammar does not match, the furthest offset any rule reached
-/// before failing (pest then reports the error, or [`super::parse`] words one from that offset
-/// when pest would take too long).
+/// Parse `text`, or, where the grammar does not match, the furthest offset any token failed at
+/// (the place of the syntax error; [`expected_at`] says what was expected there).
 pub fn parse(file: FileId, text: &str) -> Result<Module, usize> {
-    let mut parser = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        file,
-        depth: 0,
-        furthest: 0,
-        failed_blocks: std::collections::BTreeSet::new(),
-    };
+    let mut parser = Parser::<Fast>::new(file, text, 0);
     parser.file().ok_or(parser.furthest)
 }
 
-/// Deeper than this, give up and let pest decide (the nesting limit is checked before).
+/// What the grammar expected at `offset` (the furthest offset [`parse`] reported), in user
+/// words, sorted, each once.
+pub fn expected_at(file: FileId, text: &str, offset: usize) -> Vec<&'static str> {
+    let mut parser = Parser::<Words>::new(file, text, offset);
+    let _ = parser.file();
+    let mut words = parser.expected;
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// Parse `text` keeping its tokens and comments, or the furthest offset, as [`parse`].
+pub fn parse_lossless(file: FileId, text: &str) -> Result<Lossless, usize> {
+    let mut parser = Parser::<Keep>::new(file, text, 0);
+    match parser.file() {
+        Some(module) => Ok(Lossless { module, tokens: parser.tokens, comments: parser.comments }),
+        None => Err(parser.furthest),
+    }
+}
+
+/// A parsed file with what the tree leaves out: every token and every comment, in source
+/// order. Between two tokens there is only whitespace and comments.
+#[derive(Debug, Clone, Default)]
+pub struct Lossless {
+    pub module: Module,
+    pub tokens: Vec<Token>,
+    /// Each comment from its `#` to the end of its line (the line break excluded). A `#`
+    /// inside a string, even in a `${ … }`, is part of the string's token.
+    pub comments: Vec<std::ops::Range<usize>>,
+}
+
+/// One token of a [`Lossless`] parse: its kind and byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What a token is. Keywords (`import`, `let`, `as`, `allow`, `because`, `true`, `false`) are
+/// names; a number keeps its unit (`512Mi`, `70%`), money its rate (`$24/mo`), a string its
+/// quotes, escapes and `${…}` exactly as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Ident,
+    Str,
+    Number,
+    Money,
+    LBrace,
+    RBrace,
+    LBracket,
+    RBracket,
+    LParen,
+    RParen,
+    Eq,
+    Comma,
+    Colon,
+    Dot,
+    DotDot,
+    /// The end of the file: never made by the parser; the formatter ends its tokens with one.
+    Eof,
+}
+
+/// What a run of the parser keeps besides the tree.
+trait Mode {
+    /// Collect the words of what was expected at the target offset.
+    const WORDS: bool;
+    /// Keep tokens and comments.
+    const KEEP: bool;
+}
+
+/// The tree alone.
+struct Fast;
+/// The tree and the words of the syntax error.
+struct Words;
+/// The tree, its tokens and comments.
+struct Keep;
+
+impl Mode for Fast {
+    const WORDS: bool = false;
+    const KEEP: bool = false;
+}
+
+impl Mode for Words {
+    const WORDS: bool = true;
+    const KEEP: bool = false;
+}
+
+impl Mode for Keep {
+    const WORDS: bool = false;
+    const KEEP: bool = true;
+}
+
+/// Deeper than this, fail (the nesting limit, checked before parsing, keeps real input far
+/// below it).
 const MAX_DEPTH: usize = 256;
 
-struct Parser<'a> {
+/// Where the parser stood: the position and how many tokens and comments it had kept.
+#[derive(Clone, Copy)]
+struct Mark {
+    pos: usize,
+    tokens: usize,
+    comments: usize,
+}
+
+struct Parser<'a, M: Mode> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
@@ -49,6 +145,13 @@ struct Parser<'a> {
     /// twice: 2^depth (pest does exactly that). A rule's result depends only on where it
     /// starts, so a failure there is a failure every time.
     failed_blocks: std::collections::BTreeSet<usize>,
+    /// [`Words`]: the offset of the syntax error, and what was expected there.
+    target: usize,
+    expected: Vec<&'static str>,
+    /// [`Keep`]: the tokens and comments so far.
+    tokens: Vec<Token>,
+    comments: Vec<std::ops::Range<usize>>,
+    mode: std::marker::PhantomData<M>,
 }
 
 fn is_ident_char(b: u8) -> bool {
@@ -59,7 +162,86 @@ fn is_ident_continue(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-impl<'a> Parser<'a> {
+impl<'a, M: Mode> Parser<'a, M> {
+    fn new(file: FileId, text: &'a str, target: usize) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            file,
+            depth: 0,
+            furthest: 0,
+            failed_blocks: std::collections::BTreeSet::new(),
+            target,
+            expected: Vec::new(),
+            tokens: Vec::new(),
+            comments: Vec::new(),
+            mode: std::marker::PhantomData,
+        }
+    }
+
+    fn mark(&self) -> Mark {
+        Mark { pos: self.pos, tokens: self.tokens.len(), comments: self.comments.len() }
+    }
+
+    /// Go back to `mark`, as a PEG rule that failed does, dropping what was kept since.
+    fn reset(&mut self, mark: Mark) {
+        self.pos = mark.pos;
+        if M::KEEP {
+            self.tokens.truncate(mark.tokens);
+            self.comments.truncate(mark.comments);
+        }
+    }
+
+    /// [`Keep`]: a token from `start` to here.
+    fn token(&mut self, kind: TokenKind, start: usize) {
+        if M::KEEP {
+            self.tokens.push(Token { kind, start, end: self.pos });
+        }
+    }
+
+    /// Match a punctuation literal and keep it as a token of `kind`.
+    fn punct(&mut self, literal: &str, kind: TokenKind) -> bool {
+        let start = self.pos;
+        let matched = self.eat(literal);
+        if matched {
+            self.token(kind, start);
+        }
+        matched
+    }
+
+    /// [`Words`]: `word` was expected here (a token just failed to match here).
+    fn expect(&mut self, word: &'static str) {
+        if M::WORDS && self.pos == self.target {
+            self.expected.push(word);
+        }
+    }
+
+    /// Match a literal; where it does not match, `word` was expected.
+    fn eat_or(&mut self, literal: &str, kind: TokenKind, word: &'static str) -> bool {
+        let matched = self.punct(literal, kind);
+        if !matched {
+            self.expect(word);
+        }
+        matched
+    }
+
+    /// Run `rule`; when it fails where it started and that is the place of the error, what was
+    /// expected is `words` rather than the tokens inside the rule (`a value`, not every kind of
+    /// value), as pest reports the outermost rule that failed there.
+    fn rule<T>(&mut self, words: &'static [&'static str], rule: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        if !(M::WORDS && self.pos == self.target) {
+            return rule(self);
+        }
+        let before = self.expected.len();
+        let result = rule(self);
+        if result.is_none() {
+            self.expected.truncate(before);
+            self.expected.extend_from_slice(words);
+        }
+        result
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -102,8 +284,12 @@ impl<'a> Parser<'a> {
             match b {
                 b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
                 b'#' => {
+                    let start = self.pos;
                     let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
                     self.pos += rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
+                    if M::KEEP {
+                        self.comments.push(start..self.pos);
+                    }
                 }
                 _ => break,
             }
@@ -117,7 +303,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A recursive rule: fails (so that pest decides) past [`MAX_DEPTH`].
+    /// A recursive rule: fails past [`MAX_DEPTH`].
     fn nested<T>(&mut self, rule: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
         if self.depth >= MAX_DEPTH {
             return None;
@@ -130,10 +316,10 @@ impl<'a> Parser<'a> {
 
     /// Run `rule`; on failure put the position back, as a PEG rule does.
     fn attempt<T>(&mut self, rule: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
-        let start = self.pos;
+        let start = self.mark();
         let result = rule(self);
         if result.is_none() {
-            self.pos = start;
+            self.reset(start);
         }
         result
     }
@@ -146,24 +332,36 @@ impl<'a> Parser<'a> {
             module.items.push(item);
             self.skip();
         }
-        (self.pos == self.bytes.len()).then_some(module)
+        if self.pos == self.bytes.len() {
+            return Some(module);
+        }
+        self.missed();
+        self.expect("end of file");
+        None
     }
 
     // item = _{ import | let_item | block }
     fn item(&mut self) -> Option<Item> {
-        if let Some(import) = self.attempt(Self::import) {
-            return Some(Item::Import(import));
-        }
-        if let Some(binding) = self.attempt(Self::let_item) {
-            return Some(Item::Let(binding));
-        }
-        self.attempt(Self::block).map(Item::Block)
+        self.rule(&["`import`", "`let`", "a block"], |p| {
+            if let Some(import) = p.attempt(Self::import) {
+                return Some(Item::Import(import));
+            }
+            if let Some(binding) = p.attempt(Self::let_item) {
+                return Some(Item::Let(binding));
+            }
+            p.attempt(Self::block).map(Item::Block)
+        })
+    }
+
+    /// A keyword (`import`, `let`, `as`, `allow`, `because`), kept as a name token.
+    fn keyword(&mut self, keyword: &str) -> bool {
+        self.punct(keyword, TokenKind::Ident)
     }
 
     // import = { "import" ~ string ~ ("as" ~ identifier)? }
     fn import(&mut self) -> Option<Import> {
         let start = self.pos;
-        if !self.eat("import") {
+        if !self.keyword("import") {
             return None;
         }
         self.skip();
@@ -171,7 +369,7 @@ impl<'a> Parser<'a> {
         self.skip();
         // The skip above stays in the import's span when there is no alias (as in pest).
         let alias = self.attempt(|p| {
-            if !p.eat("as") {
+            if !p.keyword("as") {
                 return None;
             }
             p.skip();
@@ -183,13 +381,13 @@ impl<'a> Parser<'a> {
     // let_item = { "let" ~ identifier ~ "=" ~ value }
     fn let_item(&mut self) -> Option<Let> {
         let start = self.pos;
-        if !self.eat("let") {
+        if !self.keyword("let") {
             return None;
         }
         self.skip();
         let name = self.identifier()?;
         self.skip();
-        if !self.eat("=") {
+        if !self.eat_or("=", TokenKind::Eq, "`=`") {
             return None;
         }
         self.skip();
@@ -232,17 +430,19 @@ impl<'a> Parser<'a> {
 
     // label = { identifier | string }
     fn label(&mut self) -> Option<Label> {
-        let start = self.pos;
-        if let Some(ident) = self.attempt(Self::identifier) {
-            return Some(Label { name: ident.name, is_string: false, span: self.span(start) });
-        }
-        let lit = self.attempt(Self::string)?;
-        Some(Label { name: lit.plain().unwrap_or_default(), is_string: true, span: self.span(start) })
+        self.rule(&["a label"], |p| {
+            let start = p.pos;
+            if let Some(ident) = p.attempt(Self::identifier) {
+                return Some(Label { name: ident.name, is_string: false, span: p.span(start) });
+            }
+            let lit = p.attempt(Self::string)?;
+            Some(Label { name: lit.plain().unwrap_or_default(), is_string: true, span: p.span(start) })
+        })
     }
 
     // template = !{ ":" ~ identifier }
     fn template(&mut self) -> Option<Ident> {
-        if !self.eat(":") {
+        if !self.eat_or(":", TokenKind::Colon, "`:`") {
             return None;
         }
         self.skip();
@@ -251,7 +451,7 @@ impl<'a> Parser<'a> {
 
     // block_body = !{ "{" ~ (member ~ ","?)* ~ "}" }
     fn block_body(&mut self) -> Option<Vec<Member>> {
-        if !self.eat("{") {
+        if !self.eat_or("{", TokenKind::LBrace, "`{`") {
             return None;
         }
         let mut members = Vec::new();
@@ -259,11 +459,11 @@ impl<'a> Parser<'a> {
         while let Some(member) = self.attempt(Self::member) {
             members.push(member);
             self.skip();
-            if self.eat(",") {
+            if self.punct(",", TokenKind::Comma) {
                 self.skip();
             }
         }
-        self.eat("}").then_some(members)
+        self.eat_or("}", TokenKind::RBrace, "`}`").then_some(members)
     }
 
     // member = _{ allow | attribute | block | bare }
@@ -290,13 +490,14 @@ impl<'a> Parser<'a> {
     // allow_keyword = @{ "allow" ~ !ident_char }
     fn allow(&mut self) -> Option<Allow> {
         let start = self.pos;
-        if !self.eat("allow") || self.peek().is_some_and(is_ident_char) {
+        if !self.keyword("allow") || self.peek().is_some_and(is_ident_char) {
             return None;
         }
         self.skip();
         let name = self.identifier()?;
         self.skip();
-        if !self.eat("because") {
+        if !self.keyword("because") {
+            self.expect("`because`");
             return None;
         }
         self.skip();
@@ -322,8 +523,20 @@ impl<'a> Parser<'a> {
             more.push(part);
         }
         self.skip();
+        let eq = self.pos;
         if !self.eat("=") {
+            self.expect("`=`");
             return None;
+        }
+        if M::KEEP {
+            // The path's tokens, kept only now that it is one.
+            let eq_token = Token { kind: TokenKind::Eq, start: eq, end: self.pos };
+            self.tokens.push(Token { kind: TokenKind::Ident, start, end: first });
+            for &(part_start, end) in &more {
+                self.tokens.push(Token { kind: TokenKind::Dot, start: part_start - 1, end: part_start });
+                self.tokens.push(Token { kind: TokenKind::Ident, start: part_start, end });
+            }
+            self.tokens.push(eq_token);
         }
         let mut path = Vec::with_capacity(1 + more.len());
         path.push(self.ident_at(start, first));
@@ -339,44 +552,54 @@ impl<'a> Parser<'a> {
         self.nested(|p| {
             let start = p.pos;
             let low = p.atom()?;
-            let after_low = p.pos;
+            let after_low = p.mark();
             p.skip();
-            if p.eat("..") {
+            if p.punct("..", TokenKind::DotDot) {
                 p.skip();
                 if let Some(high) = p.atom() {
                     return Some(Value { kind: ValueKind::Range(Box::new(low), Box::new(high)), span: p.span(start) });
                 }
             }
             // Not a range: the value is the atom alone (matched again by pest; same result).
-            p.pos = after_low;
+            p.reset(after_low);
             Some(low)
         })
     }
 
     // atom = _{ money | quantity | number | boolean | string | list | record | call | identifier }
     fn atom(&mut self) -> Option<Value> {
-        let start = self.pos;
+        self.rule(&["a value"], Self::any_atom)
+    }
+
+    fn any_atom(&mut self) -> Option<Value> {
+        let start = self.mark();
         let Some(first) = self.peek() else {
             self.missed();
             return None;
         };
         let kind = match first {
-            b'$' => self.money(),
-            b'0'..=b'9' => self.attempt(Self::quantity).or_else(|| self.number()),
+            b'$' => self.money().inspect(|_| self.token(TokenKind::Money, start.pos)),
+            b'0'..=b'9' => self
+                .attempt(Self::quantity)
+                .or_else(|| self.number())
+                .inspect(|_| self.token(TokenKind::Number, start.pos)),
             b'"' => self.string().map(ValueKind::Str),
             b'[' => self.list(),
             b'{' => self.record(),
-            b't' | b'f' => self.boolean().or_else(|| self.call_or_identifier()),
+            b't' | b'f' => self
+                .boolean()
+                .inspect(|_| self.token(TokenKind::Ident, start.pos))
+                .or_else(|| self.call_or_identifier()),
             _ => self.call_or_identifier(),
         };
         let kind = match kind {
             Some(kind) => kind,
             None => {
-                self.pos = start;
+                self.reset(start);
                 return None;
             }
         };
-        Some(Value { kind, span: self.span(start) })
+        Some(Value { kind, span: self.span(start.pos) })
     }
 
     fn call_or_identifier(&mut self) -> Option<ValueKind> {
@@ -394,6 +617,7 @@ impl<'a> Parser<'a> {
         }
         if self.pos == start {
             self.missed();
+            self.expect("a number");
             return None;
         }
         if self.peek() == Some(b'.') && self.peek_at(1).is_some_and(|b| b.is_ascii_digit()) {
@@ -415,7 +639,11 @@ impl<'a> Parser<'a> {
     fn quantity(&mut self) -> Option<ValueKind> {
         let number_text = self.number_text()?;
         // Ordered choice: the first unit that matches is the only one tried.
-        let unit = *UNITS.iter().find(|unit| self.starts_with(unit))?;
+        let Some(unit) = UNITS.iter().find(|unit| self.starts_with(unit)).copied() else {
+            self.missed();
+            self.expect("a unit");
+            return None;
+        };
         self.pos += unit.len();
         if self.peek().is_some_and(is_ident_char) {
             return None;
@@ -439,14 +667,20 @@ impl<'a> Parser<'a> {
                 if !p.eat("/") {
                     return None;
                 }
+                let at = p.pos;
                 let rate = if p.eat("mo") {
-                    "mo"
+                    Some("mo")
                 } else if p.eat("h") {
-                    "h"
+                    Some("h")
                 } else {
-                    return None;
+                    None
                 };
-                (!p.peek().is_some_and(is_ident_char)).then_some(rate)
+                let rate = rate.filter(|_| !p.peek().is_some_and(is_ident_char));
+                if rate.is_none() {
+                    p.pos = at;
+                    p.expect("`/mo` or `/h`");
+                }
+                rate
             })
             .unwrap_or("");
         Some(ValueKind::Money { amount, rate: rate.to_string() })
@@ -471,7 +705,7 @@ impl<'a> Parser<'a> {
 
     // list = { "[" ~ (value ~ ("," ~ value)* ~ ","?)? ~ "]" }
     fn list(&mut self) -> Option<ValueKind> {
-        if !self.eat("[") {
+        if !self.punct("[", TokenKind::LBracket) {
             return None;
         }
         let mut items = Vec::new();
@@ -479,10 +713,10 @@ impl<'a> Parser<'a> {
         if let Some(first) = self.value() {
             items.push(first);
             loop {
-                let save = self.pos;
+                let save = self.mark();
                 self.skip();
-                if !self.eat(",") {
-                    self.pos = save;
+                if !self.eat_or(",", TokenKind::Comma, "`,`") {
+                    self.reset(save);
                     break;
                 }
                 self.skip();
@@ -496,13 +730,13 @@ impl<'a> Parser<'a> {
             }
         }
         self.skip();
-        self.eat("]").then_some(ValueKind::List(items))
+        self.eat_or("]", TokenKind::RBracket, "`]`").then_some(ValueKind::List(items))
     }
 
     // record = { "{" ~ (attribute ~ ","?)* ~ "}" }
     fn record(&mut self) -> Option<ValueKind> {
         self.nested(|p| {
-            if !p.eat("{") {
+            if !p.punct("{", TokenKind::LBrace) {
                 return None;
             }
             let mut attrs = Vec::new();
@@ -510,11 +744,11 @@ impl<'a> Parser<'a> {
             while let Some(attr) = p.attempt(Self::attribute) {
                 attrs.push(attr);
                 p.skip();
-                if p.eat(",") {
+                if p.punct(",", TokenKind::Comma) {
                     p.skip();
                 }
             }
-            p.eat("}").then_some(ValueKind::Record(attrs))
+            p.eat_or("}", TokenKind::RBrace, "`}`").then_some(ValueKind::Record(attrs))
         })
     }
 
@@ -523,17 +757,18 @@ impl<'a> Parser<'a> {
     fn call(&mut self) -> Option<Call> {
         let start = self.pos;
         let end = self.identifier_end()?;
-        if !self.eat("(") {
+        self.token(TokenKind::Ident, start);
+        if !self.eat_or("(", TokenKind::LParen, "`(`") {
             return None;
         }
         let mut call = Call { name: self.ident_at(start, end), args: Vec::new(), named: Vec::new() };
         self.skip();
         if self.argument(&mut call) {
             loop {
-                let save = self.pos;
+                let save = self.mark();
                 self.skip();
-                if !self.eat(",") {
-                    self.pos = save;
+                if !self.eat_or(",", TokenKind::Comma, "`,`") {
+                    self.reset(save);
                     break;
                 }
                 self.skip();
@@ -543,47 +778,48 @@ impl<'a> Parser<'a> {
             }
         }
         self.skip();
-        self.eat(")").then_some(call)
+        self.eat_or(")", TokenKind::RParen, "`)`").then_some(call)
     }
 
     // argument = { named_argument | value }
     // named_argument = { identifier ~ "=" ~ value }
     fn argument(&mut self, call: &mut Call) -> bool {
-        let named = self.attempt(|p| {
-            let key = p.identifier()?;
-            p.skip();
-            if !p.eat("=") {
-                return None;
+        self.rule(&["an argument"], |p| {
+            let named = p.attempt(|p| {
+                let key = p.identifier()?;
+                p.skip();
+                if !p.eat_or("=", TokenKind::Eq, "`=`") {
+                    return None;
+                }
+                p.skip();
+                Some((key, p.value()?))
+            });
+            if let Some(named) = named {
+                call.named.push(named);
+                return Some(());
             }
-            p.skip();
-            Some((key, p.value()?))
-        });
-        if let Some(named) = named {
-            call.named.push(named);
-            return true;
-        }
-        match self.attempt(Self::value) {
-            Some(value) => {
-                call.args.push(value);
-                true
-            }
-            None => false,
-        }
+            let value = p.attempt(Self::value)?;
+            call.args.push(value);
+            Some(())
+        })
+        .is_some()
     }
 
     // identifier = @{ (ASCII_ALPHA | "_") ~ (ASCII_ALPHANUMERIC | "_" | ("-" ~ &(ASCII_ALPHANUMERIC | "_")))* }
     fn identifier(&mut self) -> Option<Ident> {
         let start = self.pos;
         let end = self.identifier_end()?;
+        self.token(TokenKind::Ident, start);
         Some(self.ident_at(start, end))
     }
 
-    /// [`Self::identifier`] without building the [`Ident`]: where it ends.
+    /// [`Self::identifier`] without building the [`Ident`] or keeping a token: where it ends.
     fn identifier_end(&mut self) -> Option<usize> {
         match self.peek() {
             Some(b) if b.is_ascii_alphabetic() || b == b'_' => self.pos += 1,
             _ => {
                 self.missed();
+                self.expect("a name");
                 return None;
             }
         }
@@ -605,8 +841,9 @@ impl<'a> Parser<'a> {
     // string = ${ "\"" ~ string_part* ~ "\"" }
     // string_part = _{ interpolation | escape | text }
     fn string(&mut self) -> Option<StrLit> {
-        let start = self.pos;
+        let start = self.mark();
         if !self.eat("\"") {
+            self.expect("a string");
             return None;
         }
         let mut parts: Vec<StrPart> = Vec::new();
@@ -626,7 +863,12 @@ impl<'a> Parser<'a> {
                         p.skip();
                         let name = p.identifier()?;
                         p.skip();
-                        p.eat("}").then_some(name)
+                        if p.eat("}") {
+                            Some(name)
+                        } else {
+                            p.expect("`}`");
+                            None
+                        }
                     });
                     // A `${` that is not an interpolation is not text either: the string fails.
                     let Some(name) = interpolation else { break };
@@ -660,9 +902,13 @@ impl<'a> Parser<'a> {
             }
         }
         if !self.eat("\"") {
-            self.pos = start;
+            self.expect("`\"`");
+            self.reset(start);
             return None;
         }
-        Some(StrLit { parts, span: self.span(start) })
+        // What the interpolations kept is inside the string's one token.
+        self.reset(Mark { pos: self.pos, ..start });
+        self.token(TokenKind::Str, start.pos);
+        Some(StrLit { parts, span: self.span(start.pos) })
     }
 }

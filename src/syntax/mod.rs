@@ -1,9 +1,12 @@
 //! Phase 1, syntax: source text to an untyped, spanned [`ast::Module`].
 //!
-//! A hand-written parser (`descent.rs`) follows the pest grammar (`grammar/deploy.pest`) and
-//! builds the tree; where it does not match, pest parses again to find the one syntax error,
-//! which `parse` turns into an E0101 diagnostic in plain words, returning an empty module so
-//! that later phases see nothing from that file.
+//! One parser runs: the hand-written recursive-descent parser in `descent.rs`, which follows
+//! the grammar in `grammar/deploy.pest` rule by rule. It builds the tree; on a syntax error it
+//! parses the file once more to collect what was expected where it stopped, at any depth, and
+//! `parser.rs` words that as E0101 (returning an empty module, so that later phases see
+//! nothing from that file). For `deployc fmt` it also keeps every token and comment
+//! ([`parse_lossless`]). pest is not used at run time: the grammar is the specification, and
+//! pest (a dev-dependency) its oracle in `tests/parser_equivalence.rs` and `fuzz/`.
 
 use crate::diagnostics::codes;
 
@@ -11,25 +14,23 @@ pub mod ast;
 mod descent;
 mod parser;
 
-pub use parser::parse;
+pub use descent::{Lossless, Token, TokenKind};
+pub use parser::{parse, parse_lossless};
 
-/// The two parsers behind [`parse`], for the test that they agree (not a stable API).
+/// The parser's pieces, for the tests and fuzz targets that hold it to pest (not a stable API).
 #[doc(hidden)]
 pub mod testing {
     use super::ast::Module;
     use crate::source::FileId;
 
-    pub use super::parser::parse_with_pest;
-
-    /// The hand-written parser: `None` where the grammar does not match.
+    /// The hand-written parser alone: `None` where the grammar does not match.
     pub fn parse_fast(file: FileId, text: &str) -> Option<Module> {
         super::descent::parse(file, text).ok()
     }
 
-    /// Whether `text` nests shallowly enough for pest, whose time doubles with each level of
-    /// nested values; [`super::parse`] never gives it deeper input.
-    pub fn pest_can_parse(text: &str) -> bool {
-        super::parser::first_deeper_than(text, super::parser::PEST_NESTING).is_none()
+    /// Whether `text` nests brackets deeper than `limit` (strings and comments ignored).
+    pub fn nests_deeper_than(text: &str, limit: usize) -> bool {
+        super::parser::first_deeper_than(text, limit).is_some()
     }
 }
 

@@ -1,87 +1,53 @@
-//! pest grammar (`grammar/deploy.pest`) and the conversion of its pairs into the AST.
-
-use pest::Parser;
-use pest::error::{ErrorVariant, InputLocation};
-use pest::iterators::Pair;
+//! Parsing a file at run time: the nesting limit, the hand-written parser (`descent.rs`) and
+//! the wording of its syntax errors (E0101). pest is not used here: the grammar
+//! (`grammar/deploy.pest`) is the specification, and pest its oracle in the tests and fuzz
+//! targets only.
 
 use super::MAX_NESTING;
 use super::ast::*;
+use super::descent;
 use crate::diagnostics::codes;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 
-#[derive(pest_derive::Parser)]
-#[grammar = "../grammar/deploy.pest"]
-struct DeployParser;
-
 /// Parse one file. Syntax errors go to `sink`; the module is empty when parsing failed.
 pub fn parse(sink: &mut Diagnostics, file: FileId, text: &str) -> Module {
-    if let Some(offset) = too_deep(text) {
-        sink.push(
-            Diagnostic::new(codes::E0101, format!("nesting deeper than {MAX_NESTING} levels"))
-                .at(Span::new(file, offset, offset + 1), "too deeply nested")
-                .help("flatten the structure; no deployment needs this much nesting"),
-        );
+    if !nesting_allowed(sink, file, text) {
         return Module::default();
     }
-    // The hand-written parser builds the same tree several times faster; where the grammar
-    // does not match, pest parses again to report the error in its words.
-    let furthest = match super::descent::parse(file, text) {
-        Ok(module) => return module,
-        Err(furthest) => furthest,
-    };
-    // pest backtracks out of `range` and parses the same `atom` again at every level of nested
-    // values, and parses the body of a failing labelled block again as the label's block, so
-    // its time doubles (or more) with each level. Past a modest depth the error is worded
-    // from where the hand-written parser stopped instead.
-    if first_deeper_than(text, PEST_NESTING).is_some() {
-        sink.push(syntax_error_at(file, text, furthest));
-        return Module::default();
-    }
-    parse_with_pest(sink, file, text)
-}
-
-/// The deepest nesting pest is given: its time grows as 2^depth to 4^depth with the nesting
-/// of values, calls and unclosed labelled blocks. Real files nest 4 to 6 levels.
-pub(super) const PEST_NESTING: usize = 8;
-
-/// A syntax error at `start`, without pest's list of expected tokens.
-fn syntax_error_at(file: FileId, text: &str, start: usize) -> Diagnostic {
-    let start = start.min(text.len());
-    let end = text.get(start..).and_then(|rest| rest.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start);
-    let found = describe_found(text, start);
-    let diagnostic =
-        Diagnostic::new(codes::E0101, format!("unexpected {found}")).at(Span::new(file, start, end), "unexpected here");
-    with_open_blocks(diagnostic, file, text, start, |d| d.help_opt(hint(text, start, &[])))
-}
-
-/// Parse one file with pest alone (the reference the hand-written parser is tested against).
-pub fn parse_with_pest(sink: &mut Diagnostics, file: FileId, text: &str) -> Module {
-    match DeployParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
-            let mut module = Module::default();
-            let Some(file_pair) = pairs.next() else { return module };
-            let builder = Builder { file };
-            for pair in file_pair.into_inner() {
-                match pair.as_rule() {
-                    Rule::import => module.items.push(Item::Import(builder.import(pair))),
-                    Rule::let_item => module.items.push(Item::Let(builder.let_item(pair))),
-                    Rule::block => module.items.push(Item::Block(builder.block(pair))),
-                    _ => {}
-                }
-            }
-            module
-        }
-        Err(error) => {
-            sink.push(syntax_error(file, text, &error));
+    match descent::parse(file, text) {
+        Ok(module) => module,
+        Err(furthest) => {
+            sink.push(syntax_error(file, text, furthest, &descent::expected_at(file, text, furthest)));
             Module::default()
         }
     }
 }
 
-/// The offset of the first bracket nested deeper than [`MAX_NESTING`], ignoring strings and comments.
-fn too_deep(text: &str) -> Option<usize> {
-    first_deeper_than(text, MAX_NESTING)
+/// Parse one file keeping its tokens and comments (for `deployc fmt`); `None`, with the syntax
+/// error in `sink`, where [`parse`] would report one.
+pub fn parse_lossless(sink: &mut Diagnostics, file: FileId, text: &str) -> Option<descent::Lossless> {
+    if !nesting_allowed(sink, file, text) {
+        return None;
+    }
+    match descent::parse_lossless(file, text) {
+        Ok(lossless) => Some(lossless),
+        Err(furthest) => {
+            sink.push(syntax_error(file, text, furthest, &descent::expected_at(file, text, furthest)));
+            None
+        }
+    }
+}
+
+/// Whether `text` nests no deeper than [`MAX_NESTING`]; E0101 in `sink` where it does.
+fn nesting_allowed(sink: &mut Diagnostics, file: FileId, text: &str) -> bool {
+    let Some(offset) = first_deeper_than(text, MAX_NESTING) else { return true };
+    sink.push(
+        Diagnostic::new(codes::E0101, format!("nesting deeper than {MAX_NESTING} levels"))
+            .at(Span::new(file, offset, offset + 1), "too deeply nested")
+            .help("flatten the structure; no deployment needs this much nesting"),
+    );
+    false
 }
 
 /// The offset of the first bracket nested deeper than `limit`, ignoring strings and comments.
@@ -160,27 +126,12 @@ fn find(bytes: &[u8], set: &[bool; 256]) -> Option<usize> {
     bytes.get(skipped..)?.iter().position(is_in).map(|at| skipped + at)
 }
 
-fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let (start, end) = match error.location {
-        InputLocation::Pos(p) => (p, p),
-        InputLocation::Span((s, e)) => (s, e),
-    };
-    // Widen a bare position to one character (or the end of input).
-    let end = if end > start {
-        end
-    } else {
-        text.get(start..).and_then(|rest| rest.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start)
-    };
+/// E0101 at `start`, where the parser stopped, given what it expected there (user words).
+fn syntax_error(file: FileId, text: &str, start: usize, expected: &[&str]) -> Diagnostic {
+    let start = start.min(text.len());
+    // One character (or the end of input).
+    let end = text.get(start..).and_then(|rest| rest.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start);
     let found = describe_found(text, start);
-    let expected = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut words: Vec<&str> = positives.iter().filter_map(|r| rule_word(*r)).collect();
-            words.sort();
-            words.dedup();
-            words
-        }
-        ErrorVariant::CustomError { .. } => Vec::new(),
-    };
     let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
     let lead = text.get(line_start..start).unwrap_or("").trim();
     let lone_name = !lead.is_empty()
@@ -211,10 +162,16 @@ fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> D
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
-        format!("expected {}, found {found}", join_or(&expected))
+        format!("expected {}, found {found}", join_or(expected))
     };
     let diagnostic = Diagnostic::new(codes::E0101, message).at(Span::new(file, start, end), "unexpected here");
-    with_open_blocks(diagnostic, file, text, start, |d| d.help_opt(hint(text, start, &expected)))
+    with_open_blocks(diagnostic, file, text, start, |d| {
+        let help = hint(text, start, expected).or_else(|| {
+            // Otherwise what the grammar allows here.
+            (!expected.is_empty()).then(|| format!("write {} here", join_or(expected)))
+        });
+        d.help_opt(help)
+    })
 }
 
 /// At the end of the file, `diagnostic` with the blocks left open labelled (innermost first)
@@ -286,8 +243,14 @@ fn hint(text: &str, start: usize, expected: &[&str]) -> Option<String> {
     if rest.starts_with('{') && before.trim_end_matches([' ', '\t']).ends_with('\n') {
         return Some("a block's kind, label and opening `{` must stand on one line".into());
     }
+    if expected.contains(&"`\"`") && rest.starts_with('\\') {
+        return Some("a `\\` in a string starts an escape: `\\n`, `\\t`, `\\\"`, `\\\\` or `\\$`".into());
+    }
     if expected.contains(&"`\"`") {
         return Some("close the string with `\"` before the end of the line".into());
+    }
+    if rest.starts_with('}') && expected.contains(&"end of file") {
+        return Some("this `}` closes no block: look for an extra `}` above it".into());
     }
     if expected.contains(&"`=`") {
         return Some("an attribute is written `name = value`; a block is written `name { … }`".into());
@@ -318,269 +281,10 @@ fn describe_found(text: &str, start: usize) -> String {
     }
 }
 
-/// User words for grammar rules; `None` hides a rule from "expected …".
-fn rule_word(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::identifier | Rule::path | Rule::bare => "a name",
-        Rule::value | Rule::range | Rule::list | Rule::record | Rule::call | Rule::money | Rule::boolean => "a value",
-        Rule::string => "a string",
-        Rule::number | Rule::quantity => "a number",
-        Rule::block | Rule::block_body => "`{`",
-        Rule::attribute => "an attribute",
-        Rule::import | Rule::let_item => "`import`, `let` or a block",
-        Rule::label => "a label",
-        Rule::template => "`:`",
-        Rule::unit => "a unit",
-        Rule::rate => "`/mo` or `/h`",
-        Rule::argument | Rule::named_argument => "an argument",
-        Rule::arguments => "`(`",
-        Rule::EOI => "end of file",
-        Rule::text | Rule::escape | Rule::interpolation => "`\"`",
-        _ => return None,
-    })
-}
-
 fn join_or(words: &[&str]) -> String {
     match words {
         [] => String::new(),
         [one] => (*one).to_string(),
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
-struct Builder {
-    file: FileId,
-}
-
-impl Builder {
-    fn span(&self, pair: &Pair<Rule>) -> Span {
-        let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
-    }
-
-    fn ident(&self, pair: Pair<Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
-    }
-
-    fn import(&self, pair: Pair<Rule>) -> Import {
-        let span = self.span(&pair);
-        let mut path = None;
-        let mut alias = None;
-        for inner in pair.into_inner() {
-            match inner.as_rule() {
-                Rule::string => path = Some(self.string(inner)),
-                Rule::identifier => alias = Some(self.ident(inner)),
-                _ => {}
-            }
-        }
-        let path = path.unwrap_or(StrLit { parts: Vec::new(), span });
-        Import { path, alias, span }
-    }
-
-    fn let_item(&self, pair: Pair<Rule>) -> Let {
-        let span = self.span(&pair);
-        let mut name = None;
-        let mut value = None;
-        for inner in pair.into_inner() {
-            match inner.as_rule() {
-                Rule::identifier => name = Some(self.ident(inner)),
-                Rule::value => value = Some(self.value(inner)),
-                _ => {}
-            }
-        }
-        Let {
-            name: name.unwrap_or(Ident { name: String::new(), span }),
-            value: value.unwrap_or(Value { kind: ValueKind::List(Vec::new()), span }),
-            span,
-        }
-    }
-
-    fn block(&self, pair: Pair<Rule>) -> Block {
-        let span = self.span(&pair);
-        let mut kind = None;
-        let mut label = None;
-        let mut template = None;
-        let mut members = Vec::new();
-        for inner in pair.into_inner() {
-            match inner.as_rule() {
-                Rule::identifier => kind = Some(self.ident(inner)),
-                Rule::label => label = Some(self.label(inner)),
-                Rule::template => template = inner.into_inner().next().map(|p| self.ident(p)),
-                Rule::block_body => {
-                    for member in inner.into_inner() {
-                        match member.as_rule() {
-                            Rule::attribute => members.push(Member::Attr(self.attribute(member))),
-                            Rule::allow => {
-                                let span = self.span(&member);
-                                let mut name = None;
-                                let mut reason = None;
-                                for part in member.into_inner() {
-                                    match part.as_rule() {
-                                        Rule::identifier => name = Some(self.ident(part)),
-                                        Rule::string => reason = Some(self.string(part)),
-                                        _ => {}
-                                    }
-                                }
-                                if let (Some(name), Some(reason)) = (name, reason) {
-                                    members.push(Member::Allow(Allow { name, reason, span }));
-                                }
-                            }
-                            Rule::block => members.push(Member::Block(self.block(member))),
-                            Rule::bare => {
-                                if let Some(v) = member.into_inner().next() {
-                                    members.push(Member::Bare(self.atom(v)));
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        Block { kind: kind.unwrap_or(Ident { name: String::new(), span }), label, template, members, span }
-    }
-
-    fn label(&self, pair: Pair<Rule>) -> Label {
-        let span = self.span(&pair);
-        match pair.into_inner().next() {
-            Some(inner) if inner.as_rule() == Rule::string => {
-                let lit = self.string(inner);
-                let name = lit.plain().unwrap_or_default();
-                Label { name, is_string: true, span }
-            }
-            Some(inner) => Label { name: inner.as_str().to_string(), is_string: false, span },
-            None => Label { name: String::new(), is_string: false, span },
-        }
-    }
-
-    fn attribute(&self, pair: Pair<Rule>) -> Attr {
-        let span = self.span(&pair);
-        let mut path = Vec::new();
-        let mut value = None;
-        for inner in pair.into_inner() {
-            match inner.as_rule() {
-                Rule::path => path = inner.into_inner().map(|p| self.ident(p)).collect(),
-                Rule::value => value = Some(self.value(inner)),
-                _ => {}
-            }
-        }
-        Attr { path, value: value.unwrap_or(Value { kind: ValueKind::List(Vec::new()), span }), span }
-    }
-
-    fn value(&self, pair: Pair<Rule>) -> Value {
-        let span = self.span(&pair);
-        match pair.into_inner().next() {
-            Some(inner) if inner.as_rule() == Rule::range => {
-                let mut ends = inner.into_inner().map(|p| self.atom(p));
-                match (ends.next(), ends.next()) {
-                    (Some(a), Some(b)) => Value { kind: ValueKind::Range(Box::new(a), Box::new(b)), span },
-                    _ => Value { kind: ValueKind::List(Vec::new()), span },
-                }
-            }
-            Some(inner) => self.atom(inner),
-            None => Value { kind: ValueKind::List(Vec::new()), span },
-        }
-    }
-
-    fn atom(&self, pair: Pair<Rule>) -> Value {
-        let span = self.span(&pair);
-        let kind = match pair.as_rule() {
-            Rule::number => ValueKind::Number(pair.as_str().parse().unwrap_or(0.0), pair.as_str().to_string()),
-            Rule::quantity => {
-                let mut number_text = String::new();
-                let mut unit = "";
-                for inner in pair.into_inner() {
-                    match inner.as_rule() {
-                        Rule::number => number_text = inner.as_str().to_string(),
-                        Rule::unit => unit = super::ast::unit(inner.as_str()),
-                        _ => {}
-                    }
-                }
-                ValueKind::Quantity { number: number_text.parse().unwrap_or(0.0), number_text, unit }
-            }
-            Rule::money => {
-                let mut amount = 0.0;
-                let mut rate = String::new();
-                for inner in pair.into_inner() {
-                    match inner.as_rule() {
-                        Rule::number => amount = inner.as_str().parse().unwrap_or(0.0),
-                        Rule::rate => rate = inner.as_str().to_string(),
-                        _ => {}
-                    }
-                }
-                ValueKind::Money { amount, rate }
-            }
-            Rule::boolean => ValueKind::Bool(pair.as_str() == "true"),
-            Rule::string => ValueKind::Str(self.string(pair)),
-            Rule::identifier => ValueKind::Ident(pair.as_str().to_string()),
-            Rule::list => ValueKind::List(pair.into_inner().map(|p| self.value(p)).collect()),
-            Rule::record => ValueKind::Record(pair.into_inner().map(|p| self.attribute(p)).collect()),
-            Rule::call => ValueKind::Call(self.call(pair)),
-            Rule::value => return self.value(pair),
-            _ => ValueKind::List(Vec::new()),
-        };
-        Value { kind, span }
-    }
-
-    fn call(&self, pair: Pair<Rule>) -> Call {
-        let span = self.span(&pair);
-        let mut name = Ident { name: String::new(), span };
-        let mut args = Vec::new();
-        let mut named = Vec::new();
-        for inner in pair.into_inner() {
-            match inner.as_rule() {
-                Rule::identifier => name = self.ident(inner),
-                Rule::arguments => {
-                    for argument in inner.into_inner() {
-                        let Some(arg) = argument.into_inner().next() else { continue };
-                        if arg.as_rule() == Rule::named_argument {
-                            let mut parts = arg.into_inner();
-                            if let (Some(key), Some(value)) = (parts.next(), parts.next()) {
-                                named.push((self.ident(key), self.value(value)));
-                            }
-                        } else {
-                            args.push(self.value(arg));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        Call { name, args, named }
-    }
-
-    fn string(&self, pair: Pair<Rule>) -> StrLit {
-        let span = self.span(&pair);
-        let mut parts: Vec<StrPart> = Vec::new();
-        let push_text = |parts: &mut Vec<StrPart>, text: &str| {
-            if let Some(StrPart::Text(last)) = parts.last_mut() {
-                last.push_str(text);
-            } else {
-                parts.push(StrPart::Text(text.to_string()));
-            }
-        };
-        for inner in pair.into_inner() {
-            match inner.as_rule() {
-                Rule::text => push_text(&mut parts, inner.as_str()),
-                Rule::escape => {
-                    let text = match inner.as_str() {
-                        "\\n" => "\n",
-                        "\\t" => "\t",
-                        "\\\"" => "\"",
-                        "\\$" => "$",
-                        _ => "\\",
-                    };
-                    push_text(&mut parts, text);
-                }
-                Rule::interpolation => {
-                    if let Some(id) = inner.into_inner().next() {
-                        parts.push(StrPart::Interp(self.ident(id)));
-                    }
-                }
-                _ => {}
-            }
-        }
-        StrLit { parts, span }
     }
 }
