@@ -338,8 +338,8 @@ fn cost_prints_the_estimate_as_a_table_and_as_json() {
     let json = run(&["cost", "examples/task-api-hetzner.deploy", "--format", "json"]);
     assert_eq!(code(&json), 0, "{}", stderr(&json));
     let value: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("one JSON object");
-    assert_eq!(value["total_at_count_cents"], 2032);
-    assert_eq!(value["budget_cents"], 2500);
+    assert_eq!(value["total_at_count_cents"], 2979);
+    assert_eq!(value["budget_cents"], 3500);
     let over = run(&["cost", "examples/errors/over_budget.deploy"]);
     assert_eq!(code(&over), 1, "over budget must exit 1");
     assert!(stderr(&over).contains("E0319"), "{}", stderr(&over));
