@@ -375,27 +375,7 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
                     .join(", "),
             })
             .collect(),
-        releases: plan
-            .services
-            .iter()
-            .map(|s| {
-                let release = &s.release;
-                ReleaseRow {
-                    service: cell_code(&s.name),
-                    drain: if release.drain == 0 { "none".into() } else { format!("{} s", release.drain) },
-                    grace: format!("{} s", release.grace),
-                    rollout: match (s.volumes.is_empty(), release.max_unavailable) {
-                        (true, 0) => "new pods first (up to 25% extra), none unavailable".into(),
-                        (true, n) => format!("new pods first (up to 25% extra), at most {n} unavailable"),
-                        (false, _) => {
-                            // A StatefulSet replaces its pods one by one, in reverse order.
-                            "one pod at a time, in reverse order".into()
-                        }
-                    },
-                    spread: if release.spread { "nodes, then zones".into() } else { "one replica".into() },
-                }
-            })
-            .collect(),
+        releases: release_rows(plan),
         rollback: code(&format!("kubectl -n {} rollout undo deployment/NAME", plan.namespace)),
         prerequisites: super::scripts::prerequisites(plan)
             .into_iter()
@@ -523,9 +503,44 @@ struct SidecarRow {
     annotations: String,
 }
 
+/// One row per distinct way of stopping and rolling out, naming the services that share it (a
+/// deployment of many alike services gets a short table).
+fn release_rows(plan: &Plan) -> Vec<ReleaseRow> {
+    // The release, and whether the workload is a Deployment.
+    type Policy = (crate::lower::plan::Release, bool);
+    let mut groups: Vec<(Policy, Vec<&str>)> = Vec::new();
+    for s in &plan.services {
+        let key = (s.release, s.volumes.is_empty());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, names)) => names.push(&s.name),
+            None => groups.push((key, vec![&s.name])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(
+            |(
+                (crate::lower::plan::Release { drain, grace, max_unavailable: unavailable, spread }, deployment),
+                names,
+            )| ReleaseRow {
+                services: names.iter().map(|n| cell_code(n)).collect::<Vec<_>>().join(", "),
+                drain: if drain == 0 { "none".into() } else { format!("{drain} s") },
+                grace: format!("{grace} s"),
+                rollout: match (deployment, unavailable) {
+                    (true, 0) => "new pods first (up to 25% extra), none unavailable".into(),
+                    (true, n) => format!("new pods first (up to 25% extra), at most {n} unavailable"),
+                    // A StatefulSet replaces its pods one by one, in reverse order.
+                    (false, _) => "one pod at a time, in reverse order".into(),
+                },
+                spread: if spread { "nodes, then zones".into() } else { "one replica".into() },
+            },
+        )
+        .collect()
+}
+
 #[derive(Serialize)]
 struct ReleaseRow {
-    service: String,
+    services: String,
     drain: String,
     grace: String,
     rollout: String,
