@@ -199,14 +199,23 @@ exit 0
 "#;
 
 /// The project's virtual environment of real clients (`target/clients/bin`, absolute), installed
-/// by `tools/install-clients.sh` when missing: azure-cli and awscli at pinned versions, the
-/// Python (with PyYAML, which awscli needs) the stand-in cloud of `tests/cloud.rs` runs on, and
-/// promtool from Debian's prometheus package (`tests/promtool.rs`).
-#[allow(clippy::panic)]
+/// by `tools/install-clients.sh` when missing: azure-cli and awscli at pinned versions, and the
+/// Python (with PyYAML, which awscli needs) the stand-in cloud of `tests/cloud.rs` runs on.
 pub fn client_venv() -> PathBuf {
+    clients_with(&["az", "aws", "python"])
+}
+
+/// The real promtool (Debian's prometheus 2.42.0 package, amd64), installed into
+/// `target/clients/bin` by `tools/install-clients.sh` when missing, for `tests/promtool.rs`.
+pub fn promtool() -> PathBuf {
+    clients_with(&["promtool"]).join("promtool")
+}
+
+#[allow(clippy::panic)]
+fn clients_with(tools: &[&str]) -> PathBuf {
     let venv = Path::new("target/clients/bin");
     let install = "tools/install-clients.sh";
-    if ["az", "aws", "python", "promtool"].iter().any(|tool| !venv.join(tool).exists()) {
+    if tools.iter().any(|tool| !venv.join(tool).exists()) {
         let status = std::process::Command::new("bash").arg(install).status();
         if !status.is_ok_and(|s| s.success()) {
             panic!("installing the real clients failed: run `{install}` and read its output");

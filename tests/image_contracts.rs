@@ -201,11 +201,9 @@ fn check_service(example: &str, service: &Service, workload: &Value, failures: &
         // finish its own shutdown inside the grace period.
         let drain = pod.container["lifecycle"]["preStop"]["sleep"]["seconds"].as_u64().unwrap_or(0);
         let grace = pod.spec["terminationGracePeriodSeconds"].as_u64().unwrap_or(30);
-        if let Some(key) = sidecar.annotation("block_shutdown")
-            && drain > 0
-        {
+        if let Some(key) = sidecar.annotation("block_shutdown") {
             let block = annotation(key).and_then(|v| v.strip_suffix('s')?.parse::<u64>().ok());
-            if block.is_none_or(|b| b < drain || b + sidecar.shutdown > grace.max(drain + sidecar.shutdown)) {
+            if block.is_none_or(|b| b < drain || b + sidecar.shutdown > grace) {
                 fail(format!(
                     "{key} is {:?}: daprd must keep serving for the {drain} s drain and stop within the {grace} s grace period {source}",
                     annotation(key)

@@ -13,6 +13,10 @@ AZURE_CLI=2.91.0     # https://pypi.org/project/azure-cli/2.91.0/
 AWSCLI=1.46.3        # https://pypi.org/project/awscli/1.46.3/
 venv=target/clients
 stamp="$venv/.pins"
+mkdir -p target
+# One install at a time: tests running in parallel may all find a client missing.
+exec 9> target/clients.lock
+flock 9
 want="azure-cli==$AZURE_CLI awscli==$AWSCLI"
 
 # Debian 12's prometheus package (https://packages.debian.org/bookworm/prometheus), whose
@@ -30,8 +34,12 @@ fi
 
 prom="$venv/prometheus"
 if ! { [ -x "$venv/bin/promtool" ] && [ "$(cat "$prom/.pin" 2>/dev/null)" = "$PROMETHEUS_DEB" ]; }; then
+  command -v apt-get >/dev/null || { echo "install-clients: promtool comes from Debian's prometheus package, and apt-get is not here" >&2; exit 1; }
+  arch="$(dpkg --print-architecture)"
+  [ "$arch" = amd64 ] || { echo "install-clients: the pinned prometheus package is the amd64 build; this machine is $arch" >&2; exit 1; }
   rm -rf "$prom" && mkdir -p "$prom/deb" "$venv/bin"
-  (cd "$prom/deb" && apt-get download --quiet=2 "prometheus=$PROMETHEUS_DEB" 2>/dev/null)
+  (cd "$prom/deb" && apt-get download --quiet=2 "prometheus=$PROMETHEUS_DEB") ||
+    { echo "install-clients: apt-get could not download prometheus=$PROMETHEUS_DEB (run apt-get update, or update the pin)" >&2; exit 1; }
   deb=$(ls "$prom"/deb/prometheus_*.deb)
   echo "$PROMETHEUS_SHA256  $deb" | sha256sum --check --quiet
   dpkg-deb -x "$deb" "$prom/root"

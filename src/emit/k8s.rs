@@ -159,8 +159,8 @@ fn kube_service(plan: &Plan, service: &plan::Service) -> Service {
     }
 }
 
-/// A probe: what the file set, else the defaults (every 10 s, 3 s each, 3 failures, and the
-/// role's initial delay).
+/// A probe: what the file set, else the defaults (every 10 s, 3 s each or the period when it is
+/// shorter, 3 failures, and the role's initial delay).
 fn probe(probe: &plan::Probe, service: &plan::Service, initial_delay: i32) -> Probe {
     let port_ref = |port: u16| match service.ports.iter().find(|(_, n)| *n == port) {
         Some((name, _)) => IntOrString::String(name.clone()),
@@ -168,10 +168,12 @@ fn probe(probe: &plan::Probe, service: &plan::Service, initial_delay: i32) -> Pr
     };
     let seconds = |set: Option<u32>, default: i32| set.and_then(|s| i32::try_from(s).ok()).unwrap_or(default);
     let timing = &probe.timing;
+    let period = seconds(timing.period, 10);
     let mut out = Probe {
         initial_delay_seconds: Some(seconds(timing.delay, initial_delay)),
-        period_seconds: Some(seconds(timing.period, 10)),
-        timeout_seconds: Some(seconds(timing.timeout, 3)),
+        period_seconds: Some(period),
+        // A probe that may take longer than its period overlaps the next one.
+        timeout_seconds: Some(seconds(timing.timeout, 3.min(period))),
         failure_threshold: Some(seconds(timing.failures, 3)),
         ..Probe::default()
     };

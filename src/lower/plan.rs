@@ -718,9 +718,17 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         Some(PodBudget::MaxUnavailable(most)) => most,
         None => replicas,
     };
+    // An injected sidecar's own shutdown (daprd: 5 s) must fit in the grace period after the
+    // drain, or it is killed mid-shutdown.
+    let sidecar_shutdown = match (&service.dapr, deployment.sidecar("dapr")) {
+        (Some(_), Some(sidecar)) => u32::try_from(sidecar.shutdown).unwrap_or(u32::MAX),
+        _ => 0,
+    };
     let release = Release {
         drain,
-        grace: drain.saturating_add(seconds(service.shutdown).unwrap_or(SHUTDOWN_SECONDS)),
+        grace: drain
+            .saturating_add(seconds(service.shutdown).unwrap_or(SHUTDOWN_SECONDS))
+            .max(drain.saturating_add(sidecar_shutdown)),
         max_unavailable: (replicas / 4).min(budget_allows),
         spread: service.replicas.max() >= 2,
     };
@@ -739,11 +747,11 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
             if let Some(port) = &dapr.metrics_port {
                 set("metrics_port", port.value.to_string());
             }
-            // daprd keeps serving the app while the pod drains and the app shuts down, leaving
-            // its own shutdown inside the grace period.
-            if release.drain > 0 {
-                let own = u32::try_from(sidecar.shutdown).unwrap_or(u32::MAX);
-                set("block_shutdown", format!("{}s", release.grace.saturating_sub(own).max(release.drain)));
+            // daprd keeps serving the app while the pod drains and the app shuts down, and then
+            // has its own shutdown inside the grace period (which leaves room for it).
+            let block = release.grace.saturating_sub(sidecar_shutdown);
+            if block > 0 {
+                set("block_shutdown", format!("{block}s"));
             }
             // deployc never mounts the service-account token.
             out.extend(sidecar.without_token.iter().cloned());

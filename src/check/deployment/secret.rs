@@ -26,7 +26,10 @@ pub(super) fn read_secret(cx: &mut Cx, block: &Block) -> Option<Secret> {
             continue;
         };
         let key = attr.key().into_owned();
-        if let Some((_, _)) = keys.iter().find(|(k, _): &&(String, String)| *k == key) {
+        let seen = keys.iter().any(|(k, _): &(String, String)| *k == key)
+            || external.iter().any(|e| e.key == key)
+            || unreadable.contains(&key);
+        if seen {
             cx.error(
                 Diagnostic::new(codes::E0202, format!("`{key}` is set twice in secret `{}`", label.name))
                     .at(attr.key_span(), "set again here")

@@ -207,8 +207,12 @@ pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<
     let command = strings(cx, "command");
     let args = strings(cx, "args");
     let min_available = r.get("min_available").and_then(|v| cx.count(v, "min_available"));
-    let drain = r.get("drain").and_then(|v| bounded_duration(cx, v, "drain", MAX_DRAIN_SECONDS, "10s"));
-    let shutdown = r.get("shutdown").and_then(|v| bounded_duration(cx, v, "shutdown", MAX_SHUTDOWN_SECONDS, "30s"));
+    let drain = r.get("drain").and_then(|v| bounded_duration(cx, v, "drain", (0, MAX_DRAIN_SECONDS), "10s"));
+    // At least a second: a grace period of 0 kills the pod at once, which Kubernetes calls
+    // unsafe for a StatefulSet (its docs: "should not specify a
+    // pod.Spec.TerminationGracePeriodSeconds of 0").
+    let shutdown =
+        r.get("shutdown").and_then(|v| bounded_duration(cx, v, "shutdown", (1, MAX_SHUTDOWN_SECONDS), "30s"));
     let exceptions = read_exceptions(cx, &r.allows);
     let egress = r
         .get("egress")
@@ -500,14 +504,20 @@ const MAX_DRAIN_SECONDS: u64 = 300;
 /// rollouts for that long.
 const MAX_SHUTDOWN_SECONDS: u64 = 3600;
 
-/// A duration from 0 to `most` seconds, or E0314.
-fn bounded_duration(cx: &mut Cx, value: &Value, what: &str, most: u64, example: &str) -> Option<Spanned<u64>> {
+/// A duration of `least` to `most` seconds, or E0314.
+fn bounded_duration(
+    cx: &mut Cx,
+    value: &Value,
+    what: &str,
+    (least, most): (u64, u64),
+    example: &str,
+) -> Option<Spanned<u64>> {
     let duration = cx.duration(value, what)?;
-    if duration.value > most {
+    if duration.value < least || duration.value > most {
         cx.error(
             Diagnostic::new(codes::E0314, format!("`{what}` is out of range"))
                 .at(duration.span, format!("{} seconds", duration.value))
-                .help(format!("write a `{what}` of at most {most} seconds, such as `{what} = {example}`")),
+                .help(format!("write a `{what}` of {least} to {most} seconds, such as `{what} = {example}`")),
         );
         return None;
     }
