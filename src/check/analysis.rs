@@ -35,15 +35,20 @@ pub struct Demand {
 
 /// What the deployment asks for at maximum scale, line by line.
 pub fn demand(deployment: &Deployment) -> Vec<Demand> {
+    demand_lines(deployment, false)
+}
+
+/// [`demand`]'s lines, with each Deployment's rollout surge when `surge`.
+fn demand_lines(deployment: &Deployment, surge: bool) -> Vec<Demand> {
     let mut lines = Vec::new();
-    each_demand(deployment, |what, cpu, memory| lines.push(Demand { what: what(), cpu, memory }));
+    each_demand(deployment, surge, |what, cpu, memory| lines.push(Demand { what: what(), cpu, memory }));
     lines
 }
 
 /// The sum of [`demand`]'s lines, without writing their text (only an error shows them).
-fn total_demand(deployment: &Deployment) -> (Cpu, Memory) {
+fn total_demand(deployment: &Deployment, surge: bool) -> (Cpu, Memory) {
     let (mut cpu, mut memory) = (0u64, 0u64);
-    each_demand(deployment, |_, line_cpu, line_memory| {
+    each_demand(deployment, surge, |_, line_cpu, line_memory| {
         cpu = cpu.saturating_add(line_cpu.millis);
         memory = memory.saturating_add(line_memory.bytes);
     });
@@ -51,7 +56,7 @@ fn total_demand(deployment: &Deployment) -> (Cpu, Memory) {
 }
 
 /// Each line of [`demand`]: its text (written on request), CPU and memory.
-fn each_demand(deployment: &Deployment, mut line: impl FnMut(&dyn Fn() -> String, Cpu, Memory)) {
+fn each_demand(deployment: &Deployment, surge: bool, mut line: impl FnMut(&dyn Fn() -> String, Cpu, Memory)) {
     for service in &deployment.services {
         let n = u64::from(service.replicas.max());
         let what = || {
@@ -72,6 +77,17 @@ fn each_demand(deployment: &Deployment, mut line: impl FnMut(&dyn Fn() -> String
                 &|| format!("{} Dapr sidecars × {n}", service.name.value),
                 Cpu { millis: sidecar.0.saturating_mul(n) },
                 Memory { bytes: sidecar.1.saturating_mul(n) },
+            );
+        }
+        // A Deployment's rollout starts its new pods before it stops old ones (`maxSurge: 25%`,
+        // rounded up), and `kubectl apply -k` rolls every changed Deployment at once: the
+        // nodes must hold those pods too, or the rollout waits on Pending pods.
+        if surge && service.volumes.is_empty() {
+            let surge = n.div_ceil(4);
+            line(
+                &|| format!("{} rollout surge × {surge}", service.name.value),
+                Cpu { millis: service.cpu.request.millis.saturating_add(sidecar.0).saturating_mul(surge) },
+                Memory { bytes: service.memory.request.bytes.saturating_add(sidecar.1).saturating_mul(surge) },
             );
         }
     }
@@ -182,7 +198,7 @@ fn table(demand: &[Demand], total: (Cpu, Memory), supply_rows: &[(String, Cpu, M
 
 /// Check capacity and budget; push E0317/E0318/W0304 and E0319/W0305.
 pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
-    let total = total_demand(deployment);
+    let total = total_demand(deployment, false);
     let ((count_cpu, count_memory), (max_cpu, max_memory), _) = supply(deployment);
     let provider = &deployment.provider;
     let span =
@@ -233,6 +249,7 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
         });
         let (node_cpu, node_memory) =
             largest.fold((0, 0), |acc, s| (acc.0.max(s.allocatable_cpu.millis), acc.1.max(s.allocatable_memory.bytes)));
+        let mut oversized = false;
         for service in &deployment.services {
             let sidecar = sidecar_requests(deployment, service);
             let (cpu, memory) = (
@@ -240,6 +257,7 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
                 service.memory.request.bytes.saturating_add(sidecar.1),
             );
             if node_cpu > 0 && (cpu > node_cpu || memory > node_memory) {
+                oversized = true;
                 cx.error(
                     Diagnostic::new(codes::E0318, format!("one `{}` pod is larger than any node", service.name.value))
                         .at(service.cpu.span.to(service.memory.span), "requests more than a node can give")
@@ -252,6 +270,24 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
                         )),
                 );
             }
+        }
+        // A rollout at maximum scale needs room for every Deployment's new pods as well.
+        let rolling = total_demand(deployment, true);
+        // (Not when a pod fits no node: that is the error to fix first.)
+        if provider.kind != ProviderKind::Local
+            && fits_max
+            && !oversized
+            && !(fits(rolling.0.millis, max_cpu.millis) && fits(rolling.1.bytes, max_memory.bytes))
+        {
+            cx.error(
+                Diagnostic::new(codes::W0309, "a rollout at maximum scale does not fit the node pools")
+                    .at(span, "no room for the rollout's new pods at maximum scale")
+                    .help(smallest_fit(deployment, rolling).map_or_else(
+                        || "raise the pools' maximum, or lower the replica maximums".to_string(),
+                        |fit| format!("{fit}; or accept that a rollout at peak load waits for pods to finish"),
+                    ))
+                    .note(format!("\n{}", table(&demand_lines(deployment, true), rolling, &rows))),
+            );
         }
     }
     if let Some(budget) = &deployment.budget {

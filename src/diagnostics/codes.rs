@@ -100,6 +100,7 @@ codes! {
     W0306, "warning", "types", "secrets reach the app as files";
     W0307, "warning", "types", "Kubernetes version near its end of life";
     W0308, "warning", "types", "provider prices older than 180 days";
+    W0309, "warning", "analysis", "rollout at maximum scale does not fit the node pools";
 }
 
 /// The registry entry for `code` (case-insensitive).
