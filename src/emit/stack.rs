@@ -209,6 +209,9 @@ fn emit_kafka(docs: &mut Docs, plan: &Plan, kafka: &plan::Kafka) {
     }
 }
 
+/// The built-in alerts. Every alert keeps the `namespace` label: an AlertmanagerConfig in the
+/// deployment's namespace routes only alerts that carry it (prometheus-operator v0.85 adds a
+/// `namespace` matcher to its routes; notes/observability-research.md §2).
 fn alert_rules(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<PrometheusRuleSpec> {
     let ns = &plan.namespace;
     let rule = |alert: &str, expr: String, for_: &str, summary: &str| AlertRule {
@@ -236,14 +239,14 @@ fn alert_rules(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<PrometheusR
                     ),
                     rule(
                         "PodNotReady",
-                        format!("sum by (pod) (kube_pod_status_ready{{namespace=\"{ns}\", condition=\"false\"}}) > 0"),
+                        format!("sum by (namespace, pod) (kube_pod_status_ready{{namespace=\"{ns}\", condition=\"false\"}}) > 0"),
                         "10m",
                         "A pod has not been ready for 10 minutes: check its readiness probe and events.",
                     ),
                     rule(
                         "HighMemory",
                         format!(
-                            "sum by (pod) (container_memory_working_set_bytes{{namespace=\"{ns}\", container!=\"\"}}) / sum by (pod) (kube_pod_container_resource_limits{{namespace=\"{ns}\", resource=\"memory\"}}) > 0.9"
+                            "sum by (namespace, pod) (container_memory_working_set_bytes{{namespace=\"{ns}\", container!=\"\"}}) / sum by (namespace, pod) (kube_pod_container_resource_limits{{namespace=\"{ns}\", resource=\"memory\"}}) > 0.9"
                         ),
                         "10m",
                         "A pod uses more than 90% of its memory limit: raise `memory` or fix a leak before it is OOM-killed.",
