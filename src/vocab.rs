@@ -100,6 +100,11 @@ pub enum Criterion {
     },
 }
 
+/// A probe's `periodSeconds` and `timeoutSeconds` when the file sets none (the kubelet's own
+/// defaults are 10 s and 1 s; one second is short for an app under load).
+pub const PROBE_PERIOD_SECONDS: u32 = 10;
+pub const PROBE_TIMEOUT_SECONDS: u32 = 3;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpTls {
     Valid,

@@ -101,6 +101,7 @@ codes! {
     W0307, "warning", "types", "Kubernetes version near its end of life";
     W0308, "warning", "types", "provider prices older than 180 days";
     W0309, "warning", "analysis", "rollout at maximum scale does not fit the node pools";
+    W0310, "warning", "types", "probe timeout longer than its period";
 }
 
 /// The registry entry for `code` (case-insensitive).

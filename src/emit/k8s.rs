@@ -168,12 +168,12 @@ fn probe(probe: &plan::Probe, service: &plan::Service, initial_delay: i32) -> Pr
     };
     let seconds = |set: Option<u32>, default: i32| set.and_then(|s| i32::try_from(s).ok()).unwrap_or(default);
     let timing = &probe.timing;
-    let period = seconds(timing.period, 10);
+    let period = seconds(timing.period, crate::vocab::PROBE_PERIOD_SECONDS as i32);
     let mut out = Probe {
         initial_delay_seconds: Some(seconds(timing.delay, initial_delay)),
         period_seconds: Some(period),
         // A probe that may take longer than its period overlaps the next one.
-        timeout_seconds: Some(seconds(timing.timeout, 3.min(period))),
+        timeout_seconds: Some(seconds(timing.timeout, (crate::vocab::PROBE_TIMEOUT_SECONDS as i32).min(period))),
         failure_threshold: Some(seconds(timing.failures, 3)),
         ..Probe::default()
     };

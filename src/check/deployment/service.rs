@@ -572,6 +572,18 @@ fn probe_timing(cx: &mut Cx, call: &Call) -> Option<ProbeTiming> {
         }
         *slot = u32::try_from(number).ok();
     }
+    // Kubernetes accepts a timeout longer than the period, but each probe then overlaps the next
+    // and a slow app is probed several times at once.
+    let period = timing.period.unwrap_or(crate::vocab::PROBE_PERIOD_SECONDS);
+    if let Some(timeout) = timing.timeout.filter(|t| *t > period)
+        && let Some((_, value)) = call.named.iter().find(|(k, _)| k.name == "timeout")
+    {
+        cx.error(
+            Diagnostic::new(codes::W0310, format!("probe timeout of {timeout} s is longer than its period of {period} s"))
+                .at(value.span, "a probe may still run when the next one starts")
+                .help(format!("lower `timeout` to at most the period, or probe less often: `period = {timeout}s`")),
+        );
+    }
     ok.then_some(timing)
 }
 
