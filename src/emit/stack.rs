@@ -239,7 +239,9 @@ fn alert_rules(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<PrometheusR
                     ),
                     rule(
                         "PodNotReady",
-                        format!("sum by (namespace, pod) (kube_pod_status_ready{{namespace=\"{ns}\", condition=\"false\"}}) > 0"),
+                        format!(
+                            "sum by (namespace, pod) (kube_pod_status_ready{{namespace=\"{ns}\", condition=\"false\"}}) > 0"
+                        ),
                         "10m",
                         "A pod has not been ready for 10 minutes: check its readiness probe and events.",
                     ),

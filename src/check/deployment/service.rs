@@ -579,9 +579,12 @@ fn probe_timing(cx: &mut Cx, call: &Call) -> Option<ProbeTiming> {
         && let Some((_, value)) = call.named.iter().find(|(k, _)| k.name == "timeout")
     {
         cx.error(
-            Diagnostic::new(codes::W0310, format!("probe timeout of {timeout} s is longer than its period of {period} s"))
-                .at(value.span, "a probe may still run when the next one starts")
-                .help(format!("lower `timeout` to at most the period, or probe less often: `period = {timeout}s`")),
+            Diagnostic::new(
+                codes::W0310,
+                format!("probe timeout of {timeout} s is longer than its period of {period} s"),
+            )
+            .at(value.span, "a probe may still run when the next one starts")
+            .help(format!("lower `timeout` to at most the period, or probe less often: `period = {timeout}s`")),
         );
     }
     ok.then_some(timing)
