@@ -406,21 +406,22 @@ fn yaml11_retyped_strings_are_quoted() {
     for text in ["yess", "none", "1.2.3", "v1_000", "2026", "12-01", "onion"] {
         assert!(!yaml::yaml11_retyped(text), "{text} is quoted for nothing");
     }
-    let python = deployc::testing::client_venv().join("python");
     let script = "import sys, yaml\nfor doc in sys.stdin.read().split('\\n---\\n'):\n    d = yaml.safe_load(doc)\n    (k, v), = d.items()\n    assert isinstance(k, str) and isinstance(v, str) and k == v, repr(d)\nprint('ok')";
-    let mut child = std::process::Command::new(python)
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    use std::io::Write;
-    child.stdin.take().expect("stdin").write_all(documents.join("\n---\n").as_bytes()).expect("write");
-    let output = child.wait_with_output().expect("python");
+    let output = pyyaml(script, &documents.join("\n---\n"));
     assert!(output.status.success(), "PyYAML (YAML 1.1) retyped one: {}", String::from_utf8_lossy(&output.stderr));
     // Every scalar of the fallback documents is a string for a YAML 1.1 reader too.
     let script = "import sys, yaml\ndef strings(v):\n    if isinstance(v, dict):\n        return all(isinstance(k, str) and strings(x) for k, x in v.items())\n    if isinstance(v, list):\n        return all(strings(x) for x in v)\n    return isinstance(v, str)\nfor doc in sys.stdin.read().split('\\n---\\n'):\n    d = yaml.safe_load(doc)\n    assert strings(d), repr(d)\nprint('ok')";
+    let output = pyyaml(script, &fallbacks.join("\n---\n"));
+    assert!(
+        output.status.success(),
+        "PyYAML (YAML 1.1) retyped one in a fallback: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Run `script` with the project's Python (PyYAML, a YAML 1.1 reader) on `input`.
+fn pyyaml(script: &str, input: &str) -> std::process::Output {
+    use std::io::Write;
     let mut child = std::process::Command::new(deployc::testing::client_venv().join("python"))
         .args(["-c", script])
         .stdin(std::process::Stdio::piped())
@@ -428,11 +429,6 @@ fn yaml11_retyped_strings_are_quoted() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("python runs");
-    child.stdin.take().expect("stdin").write_all(fallbacks.join("\n---\n").as_bytes()).expect("write");
-    let output = child.wait_with_output().expect("python");
-    assert!(
-        output.status.success(),
-        "PyYAML (YAML 1.1) retyped one in a fallback: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    child.wait_with_output().expect("python")
 }

@@ -720,10 +720,9 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
     };
     // An injected sidecar's own shutdown (daprd: 5 s) must fit in the grace period after the
     // drain, or it is killed mid-shutdown.
-    let sidecar_shutdown = match (&service.dapr, deployment.sidecar("dapr")) {
-        (Some(_), Some(sidecar)) => u32::try_from(sidecar.shutdown).unwrap_or(u32::MAX),
-        _ => 0,
-    };
+    // The Dapr sidecar injected into this service's pods, if any.
+    let sidecar = service.dapr.as_ref().and(deployment.sidecar("dapr"));
+    let sidecar_shutdown = sidecar.map_or(0, |s| u32::try_from(s.shutdown).unwrap_or(u32::MAX));
     let release = Release {
         drain,
         grace: drain
@@ -732,7 +731,7 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         max_unavailable: (replicas / 4).min(budget_allows),
         spread: service.replicas.max() >= 2,
     };
-    let sidecar_annotations = match (&service.dapr, deployment.sidecar("dapr")) {
+    let sidecar_annotations = match (&service.dapr, sidecar) {
         (Some(dapr), Some(sidecar)) => {
             let mut out = Vec::new();
             let mut set = |role: &str, value: String| {
@@ -792,7 +791,7 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         unprivileged_port_start,
         sidecar_annotations,
         contract: service.contract,
-        sidecar: service.dapr.as_ref().and_then(|_| deployment.sidecar("dapr").cloned().map(Box::new)),
+        sidecar: sidecar.cloned().map(Box::new),
         route,
         dapr: service.dapr.map(|d| (d.app_id, d.app_port.or(first_port))),
         command: service.command,
