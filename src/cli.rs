@@ -73,6 +73,9 @@ pub enum Command {
         /// Which deployment to check when a file holds several.
         #[arg(long)]
         name: Option<String>,
+        /// Only this environment, when the deployment declares environments (default: all of them).
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -100,15 +103,21 @@ pub enum Command {
     },
     /// Show what a build would change in an output directory: resources, then a unified diff.
     #[command(
-        after_help = "Examples:\n  deployc diff app.deploy out\n  deployc diff app.deploy out --check   # in CI: exit 1 when out/ is stale"
+        after_help = "Examples:\n  deployc diff app.deploy out\n  deployc diff app.deploy out --check   # in CI: exit 1 when out/ is stale\n  deployc diff app.deploy --env staging --against prod   # what differs between two environments"
     )]
     Diff {
         /// The .deploy file to compile (in memory; nothing is written).
         #[arg(value_hint = clap::ValueHint::FilePath)]
         file: PathBuf,
         /// The output directory to compare with, as `deployc build -o DIR` wrote it.
-        #[arg(value_hint = clap::ValueHint::DirPath)]
-        dir: PathBuf,
+        #[arg(value_hint = clap::ValueHint::DirPath, required_unless_present = "against", conflicts_with = "against")]
+        dir: Option<PathBuf>,
+        /// Compare two environments of the file instead: this one's output ...
+        #[arg(long, value_name = "NAME", requires = "against")]
+        env: Option<String>,
+        /// ... against this one's (`--env staging --against prod`: what staging changes from prod).
+        #[arg(long, value_name = "NAME", requires = "env")]
+        against: Option<String>,
         /// Exit 1 when anything differs.
         #[arg(long)]
         check: bool,
@@ -154,6 +163,9 @@ pub enum Command {
         /// Which deployment to price when the file holds several.
         #[arg(long)]
         name: Option<String>,
+        /// Only this environment, when the deployment declares environments (default: all of them).
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
         /// How to print.
         #[arg(long, value_enum, default_value_t = CostFormat::Human)]
         format: CostFormat,
@@ -167,6 +179,9 @@ pub enum Command {
         /// Which deployment to draw when the file holds several.
         #[arg(long)]
         name: Option<String>,
+        /// Only this environment, when the deployment declares environments (default: all of them, the first for `graph`).
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
     },
     /// Write a commented starter file, NAME.deploy, that checks clean.
     #[command(

@@ -8,10 +8,11 @@ use crate::lower::plan::Plan;
 use crate::source::{FileId, SourceMap};
 use crate::{CompileOptions, Loader};
 
-/// The result of [`plan`]: the plan only when there were no errors.
+/// The result of [`plan`]: the plans (the deployment's, or one per environment) only when
+/// there were no errors.
 #[derive(Debug)]
 pub struct Planned {
-    pub plan: Option<Plan>,
+    pub plans: Vec<Plan>,
     pub diagnostics: Diagnostics,
 }
 
@@ -20,9 +21,6 @@ pub struct Planned {
 pub fn plan(sources: &mut SourceMap, root: FileId, loader: &Loader, options: &CompileOptions) -> Planned {
     let mut sink = Diagnostics::new();
     let checked = crate::check::check(&mut sink, sources, root, loader, options);
-    let plan = match checked {
-        Some(model) if !sink.has_errors() => Some(crate::lower::lower(model)),
-        _ => None,
-    };
-    Planned { plan, diagnostics: sink }
+    let plans = if sink.has_errors() { Vec::new() } else { checked.into_iter().map(crate::lower::lower).collect() };
+    Planned { plans, diagnostics: sink }
 }

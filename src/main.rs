@@ -36,13 +36,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let colour = Colour(cli.color);
     let code = match cli.command {
-        Command::Check { files, name, format } => check(&files, name, format, colour),
+        Command::Check { files, name, env, format } => check(&files, name, env, format, colour),
         Command::Build { file, output, name, format, force } => build(&file, &output, name, format, colour, force),
-        Command::Diff { file, dir, check, name } => diff(&file, &dir, check, name, colour),
+        Command::Diff { file, dir, check, name, env, against } => match (dir, env, against) {
+            (_, Some(env), Some(against)) => diff_environments(&file, &env, &against, check, name, colour),
+            (Some(dir), _, _) => diff(&file, &dir, check, name, colour),
+            // clap requires a directory or both environments.
+            _ => IO_ERROR,
+        },
         Command::Fmt { files, check } => fmt(&files, check, colour),
         Command::Explain { code, list, format } => explain(code.as_deref(), list, format),
-        Command::Graph { file, name } => graph(&file, name, colour),
-        Command::Cost { file, name, format } => cost(&file, name, format, colour),
+        Command::Graph { file, name, env } => graph(&file, name, env, colour),
+        Command::Cost { file, name, env, format } => cost(&file, name, env, format, colour),
         Command::Init { name, provider } => init(&name, &provider),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "deployc", &mut std::io::stdout());
@@ -91,11 +96,11 @@ struct Checked {
     _retained: deployc::Retained,
 }
 
-fn check(files: &[PathBuf], name: Option<String>, format: Format, colour: Colour) -> u8 {
+fn check(files: &[PathBuf], name: Option<String>, env: Option<String>, format: Format, colour: Colour) -> u8 {
     let mut worst = 0u8;
     let mut checked = Vec::new();
     for file in files {
-        let options = CompileOptions { deployment: name.clone(), today: today() };
+        let options = CompileOptions { deployment: name.clone(), today: today(), environment: env.clone() };
         let Some(result) = compile_file(file, &options, Mode::Check) else {
             worst = IO_ERROR;
             continue;
@@ -124,7 +129,7 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
         deployc::output::interrupted();
         std::process::exit(130);
     });
-    let options = CompileOptions { deployment: name, today: today() };
+    let options = CompileOptions { deployment: name, today: today(), environment: None };
     // One build at a time per output directory; then make sure it is ours to replace.
     let _lock = match output::OutputLock::acquire(output) {
         Ok(lock) => lock,
@@ -177,7 +182,7 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
 }
 
 fn diff(file: &Path, dir: &Path, check: bool, name: Option<String>, colour: Colour) -> u8 {
-    let options = CompileOptions { deployment: name, today: today() };
+    let options = CompileOptions { deployment: name, today: today(), environment: None };
     let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
     print_diagnostics(&result, Format::Human, colour);
     let Some(compiled) = &result.output else { return FAILED };
@@ -200,6 +205,44 @@ fn diff(file: &Path, dir: &Path, check: bool, name: Option<String>, colour: Colo
         colour: colour.stdout(),
         dir: dir.display().to_string(),
         source: file.display().to_string(),
+    };
+    print!("{}", deployc::diff::render(&changes, &options));
+    if check { FAILED } else { 0 }
+}
+
+/// `deployc diff FILE --env A --against B`: what environment A's output changes from B's.
+fn diff_environments(file: &Path, env: &str, against: &str, check: bool, name: Option<String>, colour: Colour) -> u8 {
+    let options = CompileOptions { deployment: name, today: today(), environment: None };
+    let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
+    print_diagnostics(&result, Format::Human, colour);
+    let Some(compiled) = &result.output else { return FAILED };
+    let subtree = |environment: &str| -> output::OutputTree {
+        let prefix = format!("{}/", deployc::emit::environments::directory(environment));
+        compiled.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).map(|rest| (rest.to_string(), v.clone()))).collect()
+    };
+    let (new, old) = (subtree(env), subtree(against));
+    for (wanted, tree) in [(env, &new), (against, &old)] {
+        if tree.is_empty() {
+            let known: std::collections::BTreeSet<&str> =
+                compiled.keys().filter_map(|k| k.strip_prefix("environments/")?.split('/').next()).collect();
+            if known.is_empty() {
+                eprintln!("error: {} declares no environments", file.display());
+            } else {
+                let known: Vec<&str> = known.into_iter().collect();
+                eprintln!("error: no environment named `{wanted}`; {} declares {}", file.display(), known.join(", "));
+            }
+            return IO_ERROR;
+        }
+    }
+    let changes = deployc::diff::diff(&old, &new);
+    if changes.is_empty() {
+        eprintln!("environments {env} and {against} build the same files");
+        return 0;
+    }
+    let options = deployc::diff::RenderOptions {
+        colour: colour.stdout(),
+        dir: deployc::emit::environments::directory(against),
+        source: format!("{} (environment {env})", file.display()),
     };
     print!("{}", deployc::diff::render(&changes, &options));
     if check { FAILED } else { 0 }
@@ -370,10 +413,15 @@ fn explain(code: Option<&str>, list: bool, format: ExplainFormat) -> u8 {
     0
 }
 
-/// Check and lower `file`, printing its diagnostics: the plan and the exit code so far, or the
-/// exit code alone when there is no plan.
-fn plan_of(file: &Path, name: Option<String>, colour: Colour) -> Result<(deployc::lower::plan::Plan, u8), u8> {
-    let options = CompileOptions { deployment: name, today: today() };
+/// Check and lower `file`, printing its diagnostics: the plans (the deployment's, or one per
+/// environment) and the exit code so far, or the exit code alone when there is no plan.
+fn plans_of(
+    file: &Path,
+    name: Option<String>,
+    env: Option<String>,
+    colour: Colour,
+) -> Result<(Vec<deployc::lower::plan::Plan>, u8), u8> {
+    let options = CompileOptions { deployment: name, today: today(), environment: env };
     let Some(mut loaded) = load(file) else { return Err(IO_ERROR) };
     let Some(root) = loaded.root else {
         print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
@@ -383,54 +431,98 @@ fn plan_of(file: &Path, name: Option<String>, colour: Colour) -> Result<(deployc
     loaded.diagnostics.extend(planned.diagnostics);
     let code = exit_code(&loaded.diagnostics);
     print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
-    planned.plan.map(|plan| (plan, code)).ok_or(code.max(FAILED))
+    if planned.plans.is_empty() { Err(code.max(FAILED)) } else { Ok((planned.plans, code)) }
 }
 
-fn cost(file: &Path, name: Option<String>, format: CostFormat, colour: Colour) -> u8 {
+fn cost(file: &Path, name: Option<String>, env: Option<String>, format: CostFormat, colour: Colour) -> u8 {
     use deployc::vocab::dollars;
-    let (plan, code) = match plan_of(file, name, colour) {
+    let (plans, code) = match plans_of(file, name, env, colour) {
         Ok(planned) => planned,
         Err(code) => return code,
     };
-    let cost = &plan.cost;
+    // An environment on another's cluster costs nothing of its own: its pods run on the
+    // nodes the other pays for.
+    let own_cluster = |plan: &deployc::lower::plan::Plan| plan.environment.as_ref().is_none_or(|e| e.owns_cluster());
+    let environment = |plan: &deployc::lower::plan::Plan| plan.environment.as_ref().map(|e| e.name.clone());
     match format {
         CostFormat::Json => {
-            let value = serde_json::json!({
-                "deployment": plan.deployment,
-                "provider": plan.target.provider,
-                "currency": "USD",
-                "period": "month",
-                "lines": cost.lines.iter().map(|l| serde_json::json!({
-                    "item": l.what, "at_count_cents": l.at_count, "at_max_cents": l.at_max,
-                })).collect::<Vec<_>>(),
-                "total_at_count_cents": cost.at_count,
-                "total_at_max_cents": cost.at_max,
-                "budget_cents": plan.budget_cents,
-                "prices_source": plan.target.prices_source,
-                "prices_as_of": plan.target.prices_as_of,
-            });
-            println!("{value}");
+            let one = |plan: &deployc::lower::plan::Plan| {
+                let cost = &plan.cost;
+                serde_json::json!({
+                    "deployment": plan.deployment,
+                    "environment": environment(plan),
+                    "cluster": plan.target.cluster,
+                    "shares_cluster_of": plan.environment.as_ref().filter(|e| !e.owns_cluster()).map(|e| e.cluster_owner().to_string()),
+                    "provider": plan.target.provider,
+                    "currency": "USD",
+                    "period": "month",
+                    "lines": cost.lines.iter().map(|l| serde_json::json!({
+                        "item": l.what, "at_count_cents": l.at_count, "at_max_cents": l.at_max,
+                    })).collect::<Vec<_>>(),
+                    "total_at_count_cents": cost.at_count,
+                    "total_at_max_cents": cost.at_max,
+                    "budget_cents": plan.budget_cents,
+                    "prices_source": plan.target.prices_source,
+                    "prices_as_of": plan.target.prices_as_of,
+                })
+            };
+            match plans.as_slice() {
+                [only] if only.environment.is_none() => println!("{}", one(only)),
+                _ => {
+                    let value = serde_json::json!({
+                        "environments": plans.iter().map(one).collect::<Vec<_>>(),
+                        "currency": "USD",
+                        "period": "month",
+                        "total_at_count_cents": plans.iter().filter(|p| own_cluster(p)).map(|p| p.cost.at_count).sum::<u64>(),
+                        "total_at_max_cents": plans.iter().filter(|p| own_cluster(p)).map(|p| p.cost.at_max).sum::<u64>(),
+                    });
+                    println!("{value}");
+                }
+            }
         }
         CostFormat::Human => {
-            let width = cost.lines.iter().map(|l| l.what.chars().count()).max().unwrap_or(10).max(20);
-            println!("{:<width$}  {:>10}  {:>10}", "monthly cost", "at count", "at max");
-            for line in &cost.lines {
-                println!("{:<width$}  {:>10}  {:>10}", line.what, dollars(line.at_count), dollars(line.at_max));
+            let several = plans.len() > 1;
+            for (index, plan) in plans.iter().enumerate() {
+                let cost = &plan.cost;
+                if index > 0 {
+                    println!();
+                }
+                if let Some(env) = environment(plan) {
+                    println!("environment {env} (cluster {}, {})", plan.target.cluster, plan.target.provider);
+                }
+                if !own_cluster(plan) {
+                    let owner = plan.environment.as_ref().map(|e| e.cluster_owner()).unwrap_or_default();
+                    println!("runs on the cluster of environment {owner}: no cost of its own");
+                } else {
+                    let width = cost.lines.iter().map(|l| l.what.chars().count()).max().unwrap_or(10).max(20);
+                    println!("{:<width$}  {:>10}  {:>10}", "monthly cost", "at count", "at max");
+                    for line in &cost.lines {
+                        println!("{:<width$}  {:>10}  {:>10}", line.what, dollars(line.at_count), dollars(line.at_max));
+                    }
+                    println!("{:<width$}  {:>10}  {:>10}", "total", dollars(cost.at_count), dollars(cost.at_max));
+                }
+                if let Some(budget) = plan.budget_cents {
+                    println!("{:<20}  {:>10}", "budget", dollars(budget));
+                }
+                println!("prices: {} as of {}", plan.target.prices_source, plan.target.prices_as_of);
             }
-            println!("{:<width$}  {:>10}  {:>10}", "total", dollars(cost.at_count), dollars(cost.at_max));
-            if let Some(budget) = plan.budget_cents {
-                println!("{:<width$}  {:>10}", "budget", dollars(budget));
+            if several {
+                let at_count: u64 = plans.iter().filter(|p| own_cluster(p)).map(|p| p.cost.at_count).sum();
+                let at_max: u64 = plans.iter().filter(|p| own_cluster(p)).map(|p| p.cost.at_max).sum();
+                println!();
+                println!("{:<20}  {:>10}  {:>10}", "all environments", dollars(at_count), dollars(at_max));
             }
-            println!("prices: {} as of {}", plan.target.prices_source, plan.target.prices_as_of);
         }
     }
     code
 }
 
-fn graph(file: &Path, name: Option<String>, colour: Colour) -> u8 {
-    match plan_of(file, name, colour) {
-        Ok((plan, code)) => {
-            print!("{}", deployc::graph::mermaid(&plan));
+fn graph(file: &Path, name: Option<String>, env: Option<String>, colour: Colour) -> u8 {
+    match plans_of(file, name, env, colour) {
+        Ok((plans, code)) => {
+            if let Some(plan) = plans.first() {
+                print!("{}", deployc::graph::mermaid(plan));
+            }
             code
         }
         Err(code) => code,

@@ -16,6 +16,25 @@ pub trait Files: Sync {
     fn put(&self, relative: String, text: String) -> io::Result<()>;
 }
 
+/// Files handed on to another sink under a directory (`environments/dev/`).
+pub struct Prefixed<'a> {
+    inner: &'a dyn Files,
+    prefix: String,
+}
+
+impl<'a> Prefixed<'a> {
+    /// `prefix` ends with `/`.
+    pub fn new(inner: &'a dyn Files, prefix: String) -> Self {
+        Prefixed { inner, prefix }
+    }
+}
+
+impl Files for Prefixed<'_> {
+    fn put(&self, relative: String, text: String) -> io::Result<()> {
+        self.inner.put(format!("{}{relative}", self.prefix), text)
+    }
+}
+
 /// Files collected into a tree.
 #[derive(Default)]
 pub struct Collect(Mutex<OutputTree>);
@@ -55,13 +74,33 @@ pub fn write_atomically(tree: &OutputTree, dir: &Path) -> io::Result<()> {
 
 /// The top-level entries a build writes (and the scripts' state), and what each directory
 /// holds: an existing output directory with anything else in it is not deployc's to replace.
-const OWN_ENTRIES: [(&str, Option<&str>); 5] = [
+const OWN_ENTRIES: [(&str, Option<&str>); 6] = [
     ("RUNBOOK.md", None),
+    // Each environment's output (manifests, helm, scripts, RUNBOOK.md): checked file by file.
+    ("environments", Some(ENVIRONMENT_FILES)),
     ("manifests", Some(".yaml")),
     ("scripts", Some(".sh")),
     ("helm", Some(".values.yaml")),
     (STATE_DIR, Some("")),
 ];
+
+/// The marker of `environments/` in [`OWN_ENTRIES`].
+const ENVIRONMENT_FILES: &str = "environments/*";
+
+/// Whether `inner`, a path under `environments/`, is one a build writes there:
+/// `NAME/RUNBOOK.md` or a file of one of the directories a build writes, by its suffix.
+fn is_environment_file(inner: &str) -> bool {
+    let mut parts = inner.splitn(2, '/');
+    let (Some(_environment), Some(rest)) = (parts.next(), parts.next()) else { return false };
+    rest == "RUNBOOK.md"
+        || OWN_ENTRIES.iter().any(|(dir, suffix)| {
+            *dir != "environments"
+                && *dir != STATE_DIR
+                && suffix.is_some_and(|suffix| {
+                    rest.strip_prefix(dir).is_some_and(|r| r.starts_with('/') && r.ends_with(suffix))
+                })
+        })
+}
 
 /// Why `dir` must not be replaced by a build of `input` run from `cwd`, if it must not: it is a
 /// file, it holds the input or the working directory, or it holds files deployc does not write
@@ -111,7 +150,13 @@ fn foreign_entries(dir: &Path) -> Vec<String> {
         match own {
             Some((_, None)) if !is_dir => {}
             Some((_, Some(suffix))) if is_dir => {
-                if !suffix.is_empty() {
+                if *suffix == ENVIRONMENT_FILES {
+                    for inner in walk(&entry.path()) {
+                        if !is_environment_file(&inner) {
+                            foreign.push(format!("{name}/{inner}"));
+                        }
+                    }
+                } else if !suffix.is_empty() {
                     for inner in walk(&entry.path()) {
                         if !inner.ends_with(suffix) {
                             foreign.push(format!("{name}/{inner}"));

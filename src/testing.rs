@@ -19,6 +19,19 @@ pub fn deploy_files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
+/// The examples the script and cloud harnesses run whole: those whose deployment declares no
+/// environments (an example with environments has one output directory per environment,
+/// checked by its golden, `validate-output` and `kubectl kustomize`).
+pub fn single_environment_examples() -> Vec<PathBuf> {
+    deploy_files("examples")
+        .into_iter()
+        .filter(|path| {
+            std::fs::read_to_string(path)
+                .is_ok_and(|text| !text.lines().any(|l| l.trim_start().starts_with("environment ")))
+        })
+        .collect()
+}
+
 /// A fresh, empty directory under the system's temporary directory, named after the test
 /// process and `name`, and removed when dropped.
 pub struct TempDir(pub PathBuf);
@@ -58,7 +71,7 @@ pub fn test_epoch() -> String {
 
 /// The options the tests compile with: [`TEST_TODAY`] as today.
 pub fn test_options() -> CompileOptions {
-    CompileOptions { deployment: None, today: Some(TEST_TODAY.to_string()) }
+    CompileOptions { deployment: None, today: Some(TEST_TODAY.to_string()), environment: None }
 }
 
 /// The result of compiling one file as the tests see it.
@@ -67,7 +80,8 @@ pub struct TestCompilation {
     pub diagnostics: Diagnostics,
     /// Diagnostics rendered without colour at width 80.
     pub rendered: String,
-    /// The plan the output was made from, when the file compiled.
+    /// The plan the output was made from, when the file compiled (the first environment's,
+    /// when it declares environments).
     pub plan: Option<crate::lower::plan::Plan>,
 }
 
@@ -82,6 +96,34 @@ pub fn compile_path(path: &Path) -> TestCompilation {
         return TestCompilation { output: None, diagnostics, rendered, plan: None };
     };
     compile_text(&name, &text)
+}
+
+/// Each output unit of a file on disk that compiles: the deployment's plan and tree, or, for a
+/// deployment with environments, each environment's plan with its `environments/NAME/`
+/// subtree (paths relative to it); the rendered diagnostics when it does not compile.
+pub fn compile_units(path: &Path) -> Result<Vec<(crate::lower::plan::Plan, OutputTree)>, String> {
+    let name = path.to_string_lossy().replace('\\', "/");
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let mut sources = SourceMap::new();
+    let root = sources.add(&name, &text);
+    let compilation = compile(&mut sources, root, &read_import, &test_options());
+    let Some(tree) = compilation.output else {
+        return Err(render_all(&compilation.diagnostics, &sources, Style::Plain));
+    };
+    let plans = compilation.retained.plan;
+    match plans.as_slice() {
+        [only] if only.environment.is_none() => Ok(plans.into_iter().map(|plan| (plan, tree.clone())).collect()),
+        _ => Ok(plans
+            .into_iter()
+            .map(|plan| {
+                let environment = plan.environment.as_ref().map(|e| e.name.clone()).unwrap_or_default();
+                let prefix = format!("{}/", crate::emit::environments::directory(&environment));
+                let subtree =
+                    tree.iter().filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone()))).collect();
+                (plan, subtree)
+            })
+            .collect()),
+    }
 }
 
 /// The tests' import loader: reads `relative` next to the importing file, names it with `/`.
@@ -102,7 +144,7 @@ pub fn compile_text(name: &str, text: &str) -> TestCompilation {
         output: compilation.output,
         diagnostics: compilation.diagnostics,
         rendered,
-        plan: compilation.retained.plan,
+        plan: compilation.retained.plan.into_iter().next(),
     }
 }
 
@@ -129,7 +171,7 @@ pub fn template_contexts_of(name: &str, text: &str) -> Option<TemplateContexts> 
     let mut sources = SourceMap::new();
     let root = sources.add(name, text);
     let mut sink = Diagnostics::new();
-    let model = crate::check::check(&mut sink, &mut sources, root, &read_import, &test_options())?;
+    let model = crate::check::check(&mut sink, &mut sources, root, &read_import, &test_options()).into_iter().next()?;
     if sink.has_errors() {
         return None;
     }

@@ -191,3 +191,28 @@ pub fn dollars(cents: u64) -> String {
         format!("{at_least}${}.{:02}", cents / 100, cents % 100)
     }
 }
+
+/// One environment of a deployment (`environment NAME { … }`): which it is, and the cluster
+/// it shares with others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub name: String,
+    /// Every environment of the deployment, in the order written.
+    pub all: Vec<String>,
+    /// The environments on this one's cluster (this one included), in the order written: the
+    /// first provisions and tears the cluster down for all of them.
+    pub cluster_group: Vec<String>,
+}
+
+impl Environment {
+    /// The environment that provisions and tears down this one's cluster (itself, or the
+    /// first environment written on the same target).
+    pub fn cluster_owner(&self) -> &str {
+        self.cluster_group.first().map(String::as_str).unwrap_or(&self.name)
+    }
+
+    /// Whether this environment provisions its cluster (it comes first on its target).
+    pub fn owns_cluster(&self) -> bool {
+        self.cluster_owner() == self.name
+    }
+}

@@ -17,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use deployc::testing::{TempDir, client_venv, compile_path, deploy_files, operator_keys};
+use deployc::testing::{TempDir, client_venv, compile_path, operator_keys};
 use serde_json::{Value as Json, json};
 
 /// The tools the stand-in cloud answers for; a call it does not model fails loudly (exit 64).
@@ -397,7 +397,7 @@ fn tail(text: &str) -> String {
 #[test]
 fn every_example_comes_up_passes_verify_and_goes_away() {
     let mut failures = Vec::new();
-    let examples = deploy_files("examples");
+    let examples = deployc::testing::single_environment_examples();
     for example in &examples {
         let (run, failure) = run_example(example, "e2e", false, &|_, text| text);
         if let Some(why) = failure {
@@ -571,7 +571,7 @@ fn kind_needs_cloud_provider_kind_for_its_ingress_controller() {
 fn what_provision_reuses_is_kept_at_teardown() {
     let mut failures = Vec::new();
     let mut ran = 0;
-    for example in deploy_files("examples") {
+    for example in deployc::testing::single_environment_examples() {
         let Some(plan) = compile_path(&example).plan else { continue };
         if !reusable(&plan) {
             continue;

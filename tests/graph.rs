@@ -24,7 +24,7 @@ fn graph(path: &Path) -> Result<String, String> {
         &sources,
         deployc::diagnostics::render::Style::Plain,
     );
-    planned.plan.map(|p| deployc::graph::mermaid(&p)).ok_or(rendered)
+    planned.plans.first().map(deployc::graph::mermaid).ok_or(rendered)
 }
 
 #[test]

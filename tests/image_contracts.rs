@@ -239,15 +239,23 @@ fn every_example_pod_honours_its_image_and_sidecar_contracts() {
     let mut contracts = 0;
     let mut sidecars = 0;
     for example in deploy_files("examples") {
-        let name = example.display().to_string();
-        let result = compile_path(&example);
-        let (Some(tree), Some(plan)) = (&result.output, &result.plan) else {
-            failures.push(format!("{name} did not compile:\n{}", result.rendered));
-            continue;
+        let units = match deployc::testing::compile_units(&example) {
+            Ok(units) => units,
+            Err(rendered) => {
+                failures.push(format!("{} did not compile:\n{rendered}", example.display()));
+                continue;
+            }
         };
-        contracts += plan.services.iter().filter(|s| s.contract.is_some()).count();
-        sidecars += plan.services.iter().filter(|s| s.sidecar.is_some()).count();
-        failures.extend(check_plan(&name, plan, tree));
+        // Each environment's pods, when the deployment declares environments.
+        for (plan, tree) in &units {
+            let name = match &plan.environment {
+                Some(environment) => format!("{} (environment {})", example.display(), environment.name),
+                None => example.display().to_string(),
+            };
+            contracts += plan.services.iter().filter(|s| s.contract.is_some()).count();
+            sidecars += plan.services.iter().filter(|s| s.sidecar.is_some()).count();
+            failures.extend(check_plan(&name, plan, tree));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The examples exercise the mechanism: contracts (postgres, redis, nginx) and Dapr pods.

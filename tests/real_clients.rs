@@ -175,7 +175,7 @@ fn every_generated_cloud_and_kubectl_call_passes_the_real_parsers() {
     let mut failures = Vec::new();
     let mut replayed = BTreeSet::new();
     let mut counts = std::collections::BTreeMap::new();
-    for example in deploy_files("examples") {
+    for example in deployc::testing::single_environment_examples() {
         let dir = TempDir::new(&format!("real-clients-{}", example.file_stem().unwrap_or_default().to_string_lossy()));
         let calls = calls_of(&example, &dir);
         let scratch = Path::new(dir.path());
@@ -210,15 +210,22 @@ fn every_example_kustomization_builds_with_kubectl() {
         let Some(tree) = result.output else { panic!("{} must compile:\n{}", example.display(), result.rendered) };
         let dir = TempDir::new(&format!("kustomize-{}", example.file_stem().unwrap_or_default().to_string_lossy()));
         deployc::output::write_atomically(&tree, &Path::new(dir.path()).join("out")).expect("write output");
-        let output = Command::new("kubectl")
-            .args(["kustomize", &format!("{}/out/manifests", dir.path())])
-            .output()
-            .expect("kubectl runs");
-        assert!(
-            output.status.success(),
-            "{}: kubectl kustomize failed:\n{}",
-            example.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        // `manifests/`, or each environment's `environments/NAME/manifests/`.
+        let kustomizations: Vec<&String> =
+            tree.keys().filter(|k| k.ends_with("manifests/kustomization.yaml")).collect();
+        assert!(!kustomizations.is_empty(), "{}: no kustomization.yaml", example.display());
+        for kustomization in kustomizations {
+            let manifests = kustomization.trim_end_matches("/kustomization.yaml");
+            let output = Command::new("kubectl")
+                .args(["kustomize", &format!("{}/out/{manifests}", dir.path())])
+                .output()
+                .expect("kubectl runs");
+            assert!(
+                output.status.success(),
+                "{}: kubectl kustomize {manifests} failed:\n{}",
+                example.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
     }
 }

@@ -319,7 +319,7 @@ fn reintroduced_defects_fail_with_their_fact() {
 fn every_example_calls() -> &'static [(String, Vec<Vec<String>>)] {
     static CALLS: std::sync::OnceLock<Vec<(String, Vec<Vec<String>>)>> = std::sync::OnceLock::new();
     CALLS.get_or_init(|| {
-        deployc::testing::deploy_files("examples")
+        deployc::testing::single_environment_examples()
             .iter()
             .map(|example| {
                 let name = example.to_string_lossy().to_string();

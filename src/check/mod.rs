@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod deployment;
+pub mod environment;
 pub mod library;
 pub mod model;
 pub mod order;
@@ -88,14 +89,15 @@ fn inherit_tools(mut provider: Provider) -> Provider {
     provider
 }
 
-/// Check `root` and return the deployment to build.
+/// Check `root` and return what to build: the deployment, or each of its environments (in
+/// the order written); nothing when there is nothing to build.
 pub fn check(
     sink: &mut Diagnostics,
     sources: &mut SourceMap,
     root: FileId,
     loader: &Loader,
     options: &CompileOptions,
-) -> Option<Deployment> {
+) -> Vec<Deployment> {
     check_keeping_syntax(sink, sources, root, loader, options).0
 }
 
@@ -107,7 +109,7 @@ pub fn check_keeping_syntax(
     root: FileId,
     loader: &Loader,
     options: &CompileOptions,
-) -> (Option<Deployment>, Vec<(FileId, Module)>) {
+) -> (Vec<Deployment>, Vec<(FileId, Module)>) {
     let user_modules = parse_files(sink, sources, root, loader);
     let model = check_modules(sink, sources, root, options, &user_modules);
     (model, user_modules)
@@ -212,7 +214,7 @@ fn check_modules(
     root: FileId,
     options: &CompileOptions,
     user_modules: &[(FileId, Module)],
-) -> Option<Deployment> {
+) -> Vec<Deployment> {
     let (stdlib_modules, _) = parsed_stdlib();
     // Collect top-level definitions. User definitions of providers and components replace
     // the stdlib's of the same name.
@@ -364,19 +366,85 @@ fn check_modules(
     };
     let library =
         deployment::Library { providers: &providers, components: &components, images: &images, templates: &templates };
-    let mut model = chosen.and_then(|block| {
-        deployment::read_deployment(&mut cx, block, &library, &crate::text::source_name(&root_name))
-    })?;
-    order::install_order(&mut cx, &mut model, &components);
-    model.ingress = rules::ingress_controller(&model, &components);
-    model.displaced = rules::displaced_controllers(&model, &components, model.ingress.as_ref());
+    let Some(block) = chosen else { return Vec::new() };
+    let source_name = crate::text::source_name(&root_name);
+    let declared = environment::environments(&mut cx, block);
+    if declared.is_empty() {
+        if let Some(wanted) = &options.environment {
+            cx.error(
+                Diagnostic::new(
+                    codes::E0205,
+                    format!("deployment `{}` declares no environments", block.label_name().unwrap_or("")),
+                )
+                .at(block.head_span(), format!("no `environment {wanted} {{ … }}` in here"))
+                .help("build without `--env`, or declare `environment NAME { … }` blocks inside the deployment"),
+            );
+            return Vec::new();
+        }
+        return check_one(&mut cx, block, &library, &components, options, &source_name).into_iter().collect();
+    }
+    let selected: Vec<&Block> = match &options.environment {
+        None => declared.clone(),
+        Some(wanted) => {
+            let found: Vec<&Block> =
+                declared.iter().copied().filter(|e| e.label_name() == Some(wanted.as_str())).collect();
+            if found.is_empty() {
+                let names: Vec<String> = declared.iter().filter_map(|e| e.label_name().map(String::from)).collect();
+                cx.error(
+                    Diagnostic::new(codes::E0205, format!("no environment named `{wanted}`"))
+                        .at(block.head_span(), "declared in this deployment")
+                        .help(format!("the deployment declares {}", crate::diagnostics::suggest::one_of(&names))),
+                );
+                return Vec::new();
+            }
+            found
+        }
+    };
+    let mut per_environment = Vec::new();
+    let mut models = Vec::new();
+    let mut targets = Vec::new();
+    for environment_block in &selected {
+        let name = environment_block.label_name().unwrap_or("").to_string();
+        let mut environment_sink = Diagnostics::new();
+        let mut ecx = Cx { sink: &mut environment_sink, lets: cx.lets, suggestions: Default::default() };
+        let merged = environment::apply(&mut ecx, block, environment_block);
+        let target = merged.members.iter().find_map(|m| match m {
+            crate::syntax::ast::Member::Block(b) if b.kind.name == "target" => Some(environment::canonical(b)),
+            _ => None,
+        });
+        if let Some(model) = check_one(&mut ecx, &merged, &library, &components, options, &source_name) {
+            models.push(model);
+            targets.push((name.clone(), target.unwrap_or_default(), environment_block.head_span()));
+        }
+        per_environment.push((name, environment_sink));
+    }
+    environment::merge_diagnostics(cx.sink, per_environment);
+    let all: Vec<String> = declared.iter().filter_map(|e| e.label_name().map(String::from)).collect();
+    environment::assign_clusters(&mut cx, &mut models, &targets, &all);
+    models
+}
+
+/// Resolve, type-check and analyse one deployment block (a deployment, or one environment of
+/// it as [`environment::apply`] made it).
+fn check_one(
+    cx: &mut Cx,
+    block: &Block,
+    library: &deployment::Library,
+    components: &BTreeMap<String, Component>,
+    options: &CompileOptions,
+    source_name: &str,
+) -> Option<Deployment> {
+    let mut model = deployment::read_deployment(cx, block, library, source_name)?;
+    order::install_order(cx, &mut model, components);
+    model.ingress = rules::ingress_controller(&model, components);
+    model.displaced = rules::displaced_controllers(&model, components, model.ingress.as_ref());
     model.ingress_service =
         model.ingress.as_ref().and_then(|(name, _)| components.get(name)).and_then(|c| c.load_balancer_service.clone());
-    rules::check_deployment(&mut cx, &model);
+    rules::check_deployment(cx, &model);
     if let Some(today) = &options.today {
-        rules::check_support(&mut cx, &model, today);
-        rules::check_data_age(&mut cx, &model, today);
+        rules::check_support(cx, &model, today);
+        rules::check_data_age(cx, &model, today);
     }
-    analysis::check_capacity_and_cost(&mut cx, &model);
+    analysis::check_capacity_and_cost(cx, &model);
     Some(model)
 }

@@ -432,6 +432,8 @@ pub struct Deployment {
     /// Install stages: indexes into `stack`, each stage after the ones it depends on
     /// (set by `order::install_order`).
     pub stages: Vec<Vec<usize>>,
+    /// The environment this is, when the deployment declares environments.
+    pub environment: Option<crate::vocab::Environment>,
 }
 
 impl Provider {

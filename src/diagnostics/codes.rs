@@ -60,6 +60,8 @@ codes! {
     E0204, "error", "resolve", "cannot import file";
     E0205, "error", "resolve", "no deployment to build";
     E0206, "error", "resolve", "block without a name";
+    E0207, "error", "resolve", "two environments in one namespace of one cluster";
+    E0208, "error", "resolve", "environments on one cluster install a component differently";
     E0301, "error", "types", "wrong type";
     E0302, "error", "types", "missing required attribute";
     E0303, "error", "types", "not offered by the provider";

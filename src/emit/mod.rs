@@ -6,6 +6,7 @@
 //! [`template`], a small engine of our own that renders what handlebars-rust would.
 
 pub mod crd;
+pub mod environments;
 pub mod graph;
 pub mod k8s;
 pub mod markdown;
@@ -52,6 +53,23 @@ enum Task<'p> {
     Scripts,
     Manifest(Manifest<'p>),
     Services(&'p [plan::Service]),
+}
+
+/// Make every file of a build of `plans`: one plan's output as [`emit_to`] makes it, or, for a
+/// deployment with environments, each environment's under `environments/NAME/` and the
+/// runbook that covers them all.
+pub fn emit_all(plans: &[Plan], files: &dyn Files, threads: usize) -> Result<(), EmitError> {
+    match plans {
+        [only] if only.environment.is_none() => emit_to(only, files, threads),
+        _ => {
+            for plan in plans {
+                let name = plan.environment.as_ref().map(|e| e.name.as_str()).unwrap_or_default();
+                let prefixed = crate::output::Prefixed::new(files, format!("{}/", environments::directory(name)));
+                emit_to(plan, &prefixed, threads)?;
+            }
+            files.put("RUNBOOK.md".into(), environments::overview(plans)).map_err(EmitError::Io)
+        }
+    }
 }
 
 /// Make every file of one build and hand each to `files` as soon as it is made, on up to

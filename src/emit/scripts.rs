@@ -37,7 +37,13 @@ pub use crate::vocab::dollars;
 pub fn emit_scripts(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
     let templates = script_templates(&plan.target.templates)?;
     let context = context(plan);
+    // An environment on another's cluster deploys and verifies; the other provisions the
+    // cluster and tears it down for both.
+    let shares_cluster = plan.environment.as_ref().is_some_and(|e| !e.owns_cluster());
     for script in SCRIPTS {
+        if shares_cluster && CLUSTER_SCRIPTS.contains(&script) {
+            continue;
+        }
         let text = templates.render(script, &context)?;
         tree.insert(format!("scripts/{script}"), tidy(&text));
     }
@@ -135,6 +141,9 @@ fn typed(value: &str) -> Value {
 
 /// The four scripts, in the order they are run.
 pub const SCRIPTS: [&str; 4] = ["provision.sh", "deploy.sh", "verify.sh", "teardown.sh"];
+
+/// The scripts that make and remove the cluster, written once per cluster.
+pub const CLUSTER_SCRIPTS: [&str; 2] = ["provision.sh", "teardown.sh"];
 
 /// The shared templates (`prelude` and one per script) and the provider template set `set` as
 /// the partials `provider_<part>`, parsed.
@@ -291,6 +300,9 @@ fn deletes_namespace(plan: &Plan, component: &crate::lower::plan::StackComponent
 /// numbers and the booleans. The fields are the templates' names.
 #[derive(Serialize)]
 struct ScriptContext {
+    /// Where the scripts keep state, from the output directory (an environment on another's
+    /// cluster uses that one's: its kubeconfig).
+    state_dir: String,
     source_comment: String,
     deployment_comment: String,
     deployment: String,
@@ -519,6 +531,13 @@ fn script_context(plan: &Plan) -> ScriptContext {
             })
             .collect(),
         cluster: q(&target.cluster),
+        // An environment's state stays in the output's one `.deployc-state/` (which a build
+        // carries over), under the name of the environment that owns the cluster.
+        // Not quoted: an environment's name is a DNS label (E0313), and the rest is fixed text.
+        state_dir: match plan.environment.as_ref() {
+            Some(environment) => format!("../../{}/{}", crate::output::STATE_DIR, environment.cluster_owner()),
+            None => crate::output::STATE_DIR.to_string(),
+        },
         resource_group: target.resource_group.as_deref().map(q),
         settings: settings(&target.settings),
         region: target.region.as_deref().map(q),

@@ -88,7 +88,7 @@ pub fn emit_stack(docs: &mut Docs, plan: &Plan) {
         docs.push(&Custom {
             api_version: "argoproj.io/v1alpha1",
             kind: "Application",
-            metadata: object_meta(plan, &plan.deployment, Some(&app.namespace), app.stage),
+            metadata: object_meta(plan, &app.name, Some(&app.namespace), app.stage),
             spec: ApplicationSpec {
                 project: "default".into(),
                 source: ApplicationSource {

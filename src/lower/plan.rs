@@ -32,6 +32,8 @@ pub struct Plan {
     /// kube-prometheus-stack: its release label and install stage.
     pub monitoring: Option<Monitoring>,
     pub argo_application: Option<ArgoApplication>,
+    /// The environment this plan builds, when the deployment declares environments.
+    pub environment: Option<crate::vocab::Environment>,
     pub target: TargetPlan,
     /// The registry images are pushed to (`registry = …`), if any.
     pub registry: Option<String>,
@@ -190,6 +192,8 @@ pub struct Monitoring {
 
 #[derive(Debug, Clone)]
 pub struct ArgoApplication {
+    /// The Application's name: the deployment's, with the environment's after it.
+    pub name: String,
     pub namespace: String,
     pub repo: String,
     pub path: String,
@@ -463,10 +467,22 @@ pub fn lower(mut deployment: Deployment) -> Plan {
     });
     let argo_application = deployment.stack.iter().find(|e| e.component.provides_kind("Application")).and_then(|e| {
         let repo = e.option("repo").unwrap_or("").to_string();
+        let environment = deployment.environment.as_ref();
+        // Each environment's manifests are built into `environments/NAME/manifests`.
+        let written_path = e.options.iter().find(|(k, _)| k == "path").map(|(_, v)| v.clone());
+        let path = match (written_path, environment) {
+            (Some(path), _) => path,
+            (None, Some(env)) => format!("environments/{}/manifests", env.name),
+            (None, None) => e.option("path").unwrap_or(".").to_string(),
+        };
         (!repo.is_empty()).then(|| ArgoApplication {
+            name: match environment {
+                Some(env) => format!("{}-{}", deployment.name.value, env.name),
+                None => deployment.name.value.clone(),
+            },
             namespace: e.component.namespace.clone(),
             repo,
-            path: e.option("path").unwrap_or(".").to_string(),
+            path,
             revision: e.option("revision").unwrap_or("HEAD").to_string(),
             stage: provider_stage("Application").unwrap_or(0),
         })
@@ -585,6 +601,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         dapr_pubsub,
         monitoring,
         argo_application,
+        environment: deployment.environment,
         source_name: deployment.source_name,
         deployment: deployment.name.value,
         namespace: deployment.namespace,

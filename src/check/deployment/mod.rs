@@ -32,7 +32,7 @@ pub struct Library<'a> {
 const DEPLOYMENT: Schema<'static> = Schema {
     what: "deployment",
     attrs: &["namespace", "domain", "budget", "registry"],
-    blocks: &["target", "stack", "secret", "service", "success"],
+    blocks: &["target", "stack", "secret", "service", "success", "environment"],
     bare: false,
 };
 
@@ -147,6 +147,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         ingress_service: None,
         exceptions: deployment_exceptions,
         stages: Vec::new(),
+        environment: None,
     })
 }
 
