@@ -261,7 +261,8 @@ impl Decimal {
     /// The decimal a number's text spells (`99.9`, `300`), or `None` past 12 digits.
     pub fn parse(text: &str) -> Option<Decimal> {
         let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-        if whole.is_empty() && fraction.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        if whole.is_empty() && fraction.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         if whole.len() + fraction.len() > 12 {
@@ -294,7 +295,7 @@ impl Decimal {
     }
 
     fn trimmed(mut self) -> Decimal {
-        while self.scale > 0 && self.units % 10 == 0 {
+        while self.scale > 0 && self.units.is_multiple_of(10) {
             self.units /= 10;
             self.scale -= 1;
         }

@@ -131,7 +131,8 @@ fn burn_rate_alerts_follow_the_workbook_table() {
 fn the_runbook_states_each_budget_in_minutes() {
     let runbook = std::fs::read_to_string("golden/todo-app-doks/RUNBOOK.md").expect("runbook");
     let mut budgets = BTreeMap::new();
-    for (heading, objective, days) in [("todo-backend-availability", 0.999, 30.0), ("todo-backend-latency", 0.99, 30.0)] {
+    for (heading, objective, days) in [("todo-backend-availability", 0.999, 30.0), ("todo-backend-latency", 0.99, 30.0)]
+    {
         let minutes: f64 = (1.0 - objective) * days * 24.0 * 60.0;
         budgets.insert(heading, format!("{} minutes of full outage over 30 days", (minutes * 10.0).round() / 10.0));
     }

@@ -5,7 +5,9 @@ use crate::source::Span;
 
 // The vocabulary the plan and the backends share, defined in `crate::vocab` and named here
 // too so that the checker reads as before.
-pub use crate::vocab::{Criterion, Decimal, EXCEPTIONS, HttpTls, Money, ProviderKind, Replicas, SettingValue, Slo, SloKind};
+pub use crate::vocab::{
+    Criterion, Decimal, EXCEPTIONS, HttpTls, Money, ProviderKind, Replicas, SettingValue, Slo, SloKind,
+};
 
 /// A value with the span of the text it came from.
 #[derive(Debug, Clone, PartialEq)]

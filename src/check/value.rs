@@ -8,11 +8,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::model::{Cpu, Decimal, Memory, Money, Spanned};
-use crate::vocab::SLO_WINDOW_RANGE_DAYS;
 use crate::diagnostics::codes;
 use crate::diagnostics::suggest::Budget;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::syntax::ast::{Let, StrLit, StrPart, Value, ValueKind};
+use crate::vocab::SLO_WINDOW_RANGE_DAYS;
 
 /// The checking context: the diagnostics sink, the `let` constants in scope and what is left
 /// of the compilation's did-you-mean budget.
@@ -444,7 +444,10 @@ impl Cx<'_> {
             Some(ratio) if ratio.units > 0 && ratio.below_one() => Some(Spanned::new(ratio, value.span)),
             _ => {
                 let (label, help) = if ratio.is_some_and(|r| r.units == 0) {
-                    ("an objective of 0% promises nothing", "write the share of requests that must succeed, such as `99.9%`")
+                    (
+                        "an objective of 0% promises nothing",
+                        "write the share of requests that must succeed, such as `99.9%`",
+                    )
                 } else {
                     (
                         "leaves no error budget",
@@ -452,9 +455,12 @@ impl Cx<'_> {
                     )
                 };
                 self.error(
-                    Diagnostic::new(codes::E0332, format!("`{what}` must be above 0% and below 100%, found {number_text}%"))
-                        .at(value.span, label)
-                        .help(help),
+                    Diagnostic::new(
+                        codes::E0332,
+                        format!("`{what}` must be above 0% and below 100%, found {number_text}%"),
+                    )
+                    .at(value.span, label)
+                    .help(help),
                 );
                 None
             }
@@ -466,10 +472,10 @@ impl Cx<'_> {
         let seconds = self.duration(value, what)?;
         let (least, most) = SLO_WINDOW_RANGE_DAYS;
         let days = seconds.value / 86_400;
-        if seconds.value % 86_400 == 0 && (u64::from(least)..=u64::from(most)).contains(&days) {
+        if seconds.value.is_multiple_of(86_400) && (u64::from(least)..=u64::from(most)).contains(&days) {
             return Some(Spanned::new(u32::try_from(days).ok()?, seconds.span));
         }
-        let label = if seconds.value % 86_400 != 0 {
+        let label = if !seconds.value.is_multiple_of(86_400) {
             "not a whole number of days".to_string()
         } else if days < u64::from(least) {
             format!("{days} days: too short for the 3-day ticket window")

@@ -330,10 +330,9 @@ fn slo_group(plan: &Plan, service: &plan::Service, slo: &vocab::Slo) -> RuleGrou
         .collect();
     let budget = slo.budget().text();
     let objective = slo.objective.times(100).map(vocab::Decimal::text).unwrap_or_default();
-    for (severity, alert, level, pace) in [
-        ("page", "ErrorBudgetFastBurn", "critical", "fast"),
-        ("ticket", "ErrorBudgetSlowBurn", "warning", "slowly"),
-    ] {
+    for (severity, alert, level, pace) in
+        [("page", "ErrorBudgetFastBurn", "critical", "fast"), ("ticket", "ErrorBudgetSlowBurn", "warning", "slowly")]
+    {
         let tiers: Vec<String> = vocab::BURN_RATE_TIERS
             .iter()
             .filter(|t| t.severity == severity)

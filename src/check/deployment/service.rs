@@ -725,9 +725,11 @@ fn read_slo(cx: &mut Cx, block: &Block) -> Option<Spanned<Slo>> {
     };
     let metric = match r.get("metric") {
         Some(v) => cx.string(v, "metric").and_then(|m| {
-            let valid = m.value.chars().enumerate().all(|(i, c)| {
-                c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
-            });
+            let valid = m
+                .value
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit()));
             if valid && !m.value.is_empty() {
                 return Some(m.value);
             }
