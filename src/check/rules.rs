@@ -382,7 +382,9 @@ fn check_ports(cx: &mut Cx, service: &Service) {
 fn check_slo_scraped(cx: &mut Cx, deployment: &Deployment, service: &Service) {
     let Some(slo) = service.slos.first() else { return };
     let prometheus = deployment.stack.iter().any(|e| e.component.provides_kind("ServiceMonitor"));
-    let endpoint = service.metrics.is_some() || service.ports.iter().any(|p| p.name == "metrics");
+    // `metrics = "/path"` is served on a port: without one, nothing can be scraped.
+    let endpoint =
+        (service.metrics.is_some() && !service.ports.is_empty()) || service.ports.iter().any(|p| p.name == "metrics");
     if prometheus && (endpoint || service.ports_incomplete) {
         return;
     }
