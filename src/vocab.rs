@@ -216,3 +216,153 @@ impl Environment {
         self.cluster_owner() == self.name
     }
 }
+
+/// A service-level objective (`slo availability { … }`, `slo latency { … }`): what the checker
+/// reads, the plan carries and the backends turn into recording rules, alerts and the runbook's
+/// error budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slo {
+    pub kind: SloKind,
+    /// The objective as a ratio, exactly as written: `99.9%` is `Decimal { units: 999, scale: 3 }`.
+    pub objective: Decimal,
+    /// The window the objective holds over, in whole days (30 unless `window` is set).
+    pub window_days: u32,
+    /// The metric, without the `_bucket`/`_count` suffix for a latency objective.
+    pub metric: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SloKind {
+    /// The share of requests answered without a 5xx status (the metric's `code` label).
+    Availability,
+    /// The share of requests faster than `threshold`: the histogram bucket `le` it reads, as
+    /// Prometheus 3 stores it (`0.3`, `1.0`).
+    Latency { threshold: Decimal },
+}
+
+/// The default counter of an availability objective, with a `code` label (the Prometheus
+/// client libraries' and the instrumentation guide's convention, notes/slo-research.md §2).
+pub const SLO_REQUESTS_METRIC: &str = "http_requests_total";
+/// The default histogram of a latency objective (`_bucket` and `_count` series).
+pub const SLO_DURATION_METRIC: &str = "http_request_duration_seconds";
+/// The default objective window.
+pub const SLO_WINDOW_DAYS: u32 = 30;
+/// The windows an objective may have, in days: the longest alert window (3 days) must fit in
+/// it at least twice, and Prometheus keeps 10 days by default but a quarter is the longest
+/// window reviews use (notes/slo-research.md §1).
+pub const SLO_WINDOW_RANGE_DAYS: (u32, u32) = (7, 90);
+
+/// One row of the Google SRE workbook's multi-window, multi-burn-rate alerts ("Alerting on
+/// SLOs", the final recommendation; notes/slo-research.md §1): the alert fires while the error
+/// ratio over both windows exceeds `burn_rate` times the error budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BurnRateTier {
+    /// `page` (the fast-burn alert) or `ticket` (the slow-burn alert).
+    pub severity: &'static str,
+    /// The long window, in Prometheus duration syntax.
+    pub long: &'static str,
+    /// The short window, 1/12 of the long one.
+    pub short: &'static str,
+    /// The burn rate, as the workbook writes it.
+    pub burn_rate: &'static str,
+}
+
+/// The workbook's four tiers, in its order: two that page, two that open a ticket.
+pub const BURN_RATE_TIERS: [BurnRateTier; 4] = [
+    BurnRateTier { severity: "page", long: "1h", short: "5m", burn_rate: "14.4" },
+    BurnRateTier { severity: "page", long: "6h", short: "30m", burn_rate: "6" },
+    BurnRateTier { severity: "ticket", long: "1d", short: "2h", burn_rate: "3" },
+    BurnRateTier { severity: "ticket", long: "3d", short: "6h", burn_rate: "1" },
+];
+
+/// A non-negative decimal held exactly: `units / 10^scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal {
+    pub units: u64,
+    pub scale: u32,
+}
+
+impl Decimal {
+    /// The decimal a number's text spells (`99.9`, `300`), or `None` past 12 digits.
+    pub fn parse(text: &str) -> Option<Decimal> {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        if whole.is_empty() && fraction.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        if whole.len() + fraction.len() > 12 {
+            return None;
+        }
+        let digits = format!("{whole}{fraction}");
+        let units = digits.parse().ok()?;
+        Some(Decimal { units, scale: u32::try_from(fraction.len()).ok()? }.trimmed())
+    }
+
+    /// `self / 10^shift`, exactly.
+    pub fn shifted(self, shift: u32) -> Decimal {
+        Decimal { units: self.units, scale: self.scale + shift }.trimmed()
+    }
+
+    /// `self * factor`, exactly (`None` on overflow).
+    pub fn times(self, factor: u64) -> Option<Decimal> {
+        Some(Decimal { units: self.units.checked_mul(factor)?, scale: self.scale }.trimmed())
+    }
+
+    /// `1 - self` for a ratio below 1.
+    pub fn complement(self) -> Option<Decimal> {
+        let one = 10u64.checked_pow(self.scale)?;
+        Some(Decimal { units: one.checked_sub(self.units)?, scale: self.scale }.trimmed())
+    }
+
+    /// Whether the decimal is below `1`.
+    pub fn below_one(self) -> bool {
+        10u64.checked_pow(self.scale).is_none_or(|one| self.units < one)
+    }
+
+    fn trimmed(mut self) -> Decimal {
+        while self.scale > 0 && self.units.is_multiple_of(10) {
+            self.units /= 10;
+            self.scale -= 1;
+        }
+        self
+    }
+
+    /// The shortest text (`0.001`, `43.2`, `3`).
+    pub fn text(self) -> String {
+        let digits = self.units.to_string();
+        let scale = self.scale as usize;
+        if scale == 0 {
+            return digits;
+        }
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (whole, fraction) = padded.split_at(padded.len() - scale);
+        format!("{whole}.{fraction}")
+    }
+
+    /// The text with at least one decimal (`1.0`, `0.25`): how Prometheus 3 writes a
+    /// histogram's `le` label (notes/slo-research.md §3).
+    pub fn float_text(self) -> String {
+        let text = self.text();
+        if text.contains('.') { text } else { format!("{text}.0") }
+    }
+}
+
+impl Slo {
+    /// The error budget: `1 - objective`.
+    pub fn budget(&self) -> Decimal {
+        self.objective.complement().unwrap_or(Decimal { units: 0, scale: 0 })
+    }
+
+    /// The error budget in minutes over the window (`43.2` for 99.9% over 30 days).
+    pub fn budget_minutes(&self) -> String {
+        self.budget().times(u64::from(self.window_days) * 1440).map(Decimal::text).unwrap_or_default()
+    }
+
+    /// `availability` or `latency`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            SloKind::Availability => "availability",
+            SloKind::Latency { .. } => "latency",
+        }
+    }
+}

@@ -106,3 +106,31 @@ fn a_broken_rule_fails_promtool() {
     let (ok, _) = promtool(&dir, &["check", "rules", "rules.yaml"]);
     assert!(!ok, "an unbalanced parenthesis passed promtool check rules");
 }
+
+/// The fast-burn alert of the todo app's objectives (`tests/data/promtool/slo-fast-burn.test.yaml`):
+/// it pages while the error ratio is high over a long and its short window, not on a blip that
+/// only the 5-minute window sees, and stops once the short windows are clean.
+#[test]
+fn the_fast_burn_alert_fires_on_sustained_errors_and_not_on_a_blip() {
+    let (_, _, rules) = rule_files().into_iter().find(|(g, _, _)| g == "todo-app-doks").expect("todo-app-doks rules");
+    let run = |name: &str, rules: &str| {
+        let dir = PathBuf::from("target/promtool").join(name);
+        std::fs::create_dir_all(&dir).expect("target/promtool is writable");
+        std::fs::write(dir.join("rules.yaml"), rules).expect("write rules");
+        let tests = std::fs::read_to_string("tests/data/promtool/slo-fast-burn.test.yaml").expect("unit tests");
+        std::fs::write(dir.join("slo.test.yaml"), tests.replace("RULES", "rules.yaml")).expect("write tests");
+        promtool(&dir, &["test", "rules", "slo.test.yaml"])
+    };
+    let (ok, text) = run("todo-app-doks-slo", &rules);
+    assert!(ok, "promtool test rules:\n{text}");
+    // The tests see a wrong threshold, a wrong error class and a missing short window.
+    for (from, to) in [
+        ("> (14.4 * 0.001) and", "> (14.4 * 0.01) and"),
+        ("code=~\"5..\"", "code=~\"4..\""),
+        ("> (6 * 0.001) and slo:sli_error:ratio_rate30m", "> (6 * 0.001) and slo:sli_error:ratio_rate1h"),
+    ] {
+        assert!(rules.contains(from), "the rules no longer contain {from:?}");
+        let (ok, text) = run("todo-app-doks-slo-mutated", &rules.replace(from, to));
+        assert!(!ok && text.contains("FAILED"), "changing {from:?} to {to:?} passed the SLO unit tests:\n{text}");
+    }
+}

@@ -5,7 +5,9 @@ use crate::source::Span;
 
 // The vocabulary the plan and the backends share, defined in `crate::vocab` and named here
 // too so that the checker reads as before.
-pub use crate::vocab::{Criterion, EXCEPTIONS, HttpTls, Money, ProviderKind, Replicas, SettingValue};
+pub use crate::vocab::{
+    Criterion, Decimal, EXCEPTIONS, HttpTls, Money, ProviderKind, Replicas, SettingValue, Slo, SloKind,
+};
 
 /// A value with the span of the text it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -632,6 +634,11 @@ pub struct Service {
     pub annotations: Vec<(String, String)>,
     pub labels: Vec<(String, String)>,
     pub volumes: Vec<Volume>,
+    /// `metrics = "/path"`: the path Prometheus scrapes, on the port named `metrics` when there
+    /// is one, else on the main port.
+    pub metrics: Option<Spanned<String>>,
+    /// `slo availability { … }` and `slo latency { … }`, with the span of each block's head.
+    pub slos: Vec<Spanned<Slo>>,
 }
 
 impl Service {

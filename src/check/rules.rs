@@ -107,6 +107,7 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
         }
         check_certificate_source(cx, deployment, service);
         check_localhost_route(cx, deployment, service);
+        check_slo_scraped(cx, deployment, service);
         if let (Some(dapr), Some(sidecar), false) =
             (&service.dapr, deployment.sidecar("dapr"), service.ports_incomplete)
         {
@@ -374,6 +375,41 @@ fn check_ports(cx: &mut Cx, service: &Service) {
             );
         }
     }
+}
+
+/// An objective reads the service's request metrics: Prometheus must be in the stack and the
+/// service must say where its metrics are (`metrics = "/path"` or a port named `metrics`).
+fn check_slo_scraped(cx: &mut Cx, deployment: &Deployment, service: &Service) {
+    let Some(slo) = service.slos.first() else { return };
+    let prometheus = deployment.stack.iter().any(|e| e.component.provides_kind("ServiceMonitor"));
+    // `metrics = "/path"` is served on a port: without one, nothing can be scraped.
+    let endpoint =
+        (service.metrics.is_some() && !service.ports.is_empty()) || service.ports.iter().any(|p| p.name == "metrics");
+    if prometheus && (endpoint || service.ports_incomplete) {
+        return;
+    }
+    let (message, label, help) = if prometheus {
+        (
+            format!("`{}` has an objective, but Prometheus does not scrape its metrics", service.name.value),
+            "reads metrics nothing scrapes",
+            format!(
+                "say where `{}` serves its metrics: `metrics = \"/metrics\"` (on its main port) or `ports {{ metrics = 9090 }}`",
+                service.name.value
+            ),
+        )
+    } else {
+        (
+            format!("`{}` has an objective, but Prometheus is not in the stack", service.name.value),
+            "reads metrics nothing scrapes",
+            "add `prometheus` to `stack { … }` (kube-prometheus-stack scrapes the service and evaluates the rules)"
+                .to_string(),
+        )
+    };
+    let mut diagnostic = Diagnostic::new(codes::E0333, message).at(slo.span, label).help(help);
+    if let Some(metrics) = &service.metrics {
+        diagnostic = diagnostic.also(metrics.span, "metrics served here");
+    }
+    cx.error(diagnostic);
 }
 
 /// `*.localhost` always resolves to this machine (RFC 6761 §6.3; glibc, curl and browsers answer

@@ -7,11 +7,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::model::{Cpu, Memory, Money, Spanned};
+use super::model::{Cpu, Decimal, Memory, Money, Spanned};
 use crate::diagnostics::codes;
 use crate::diagnostics::suggest::Budget;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::syntax::ast::{Let, StrLit, StrPart, Value, ValueKind};
+use crate::vocab::SLO_WINDOW_RANGE_DAYS;
 
 /// The checking context: the diagnostics sink, the `let` constants in scope and what is left
 /// of the compilation's did-you-mean budget.
@@ -426,6 +427,88 @@ impl Cx<'_> {
             ValueKind::Quantity { number_text, unit, .. } => Some(format!("{number_text}{unit}")),
             _ => {
                 self.wrong_type(&value, what, "a string", "\"text\"");
+                None
+            }
+        }
+    }
+
+    /// An objective: a percentage above 0% and below 100% (`99.9%`), held exactly, as a ratio.
+    pub fn objective(&mut self, value: &Value, what: &str) -> Option<Spanned<Decimal>> {
+        let value = self.constant(value);
+        let ValueKind::Quantity { number_text, unit: "%", .. } = &value.kind else {
+            self.wrong_type(&value, what, "a percentage", "99.9%");
+            return None;
+        };
+        let ratio = Decimal::parse(number_text).map(|d| d.shifted(2));
+        match ratio {
+            Some(ratio) if ratio.units > 0 && ratio.below_one() => Some(Spanned::new(ratio, value.span)),
+            _ => {
+                let (label, help) = if ratio.is_some_and(|r| r.units == 0) {
+                    (
+                        "an objective of 0% promises nothing",
+                        "write the share of requests that must succeed, such as `99.9%`",
+                    )
+                } else {
+                    (
+                        "leaves no error budget",
+                        "an objective must be below 100%: every burn-rate alert divides by the budget `1 - objective`; write `99.9%` (43.2 minutes over 30 days) or `99.99%`",
+                    )
+                };
+                self.error(
+                    Diagnostic::new(
+                        codes::E0332,
+                        format!("`{what}` must be above 0% and below 100%, found {number_text}%"),
+                    )
+                    .at(value.span, label)
+                    .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    /// An objective's window: whole days in [`SLO_WINDOW_RANGE_DAYS`] (`30d`, `28d`).
+    pub fn slo_window(&mut self, value: &Value, what: &str) -> Option<Spanned<u32>> {
+        let seconds = self.duration(value, what)?;
+        let (least, most) = SLO_WINDOW_RANGE_DAYS;
+        let days = seconds.value / 86_400;
+        if seconds.value.is_multiple_of(86_400) && (u64::from(least)..=u64::from(most)).contains(&days) {
+            return Some(Spanned::new(u32::try_from(days).ok()?, seconds.span));
+        }
+        let label = if !seconds.value.is_multiple_of(86_400) {
+            "not a whole number of days".to_string()
+        } else if days < u64::from(least) {
+            format!("{days} days: too short for the 3-day ticket window")
+        } else {
+            format!("{days} days: longer than a quarter")
+        };
+        self.error(
+            Diagnostic::new(codes::E0334, format!("`{what}` must be whole days from {least}d to {most}d"))
+                .at(seconds.span, label)
+                .help("write a window such as `30d` (the default) or `28d`"),
+        );
+        None
+    }
+
+    /// A latency threshold in seconds, held exactly: `300ms`, `1s`, `1.5s`.
+    pub fn latency(&mut self, value: &Value, what: &str) -> Option<Spanned<Decimal>> {
+        let value = self.constant(value);
+        let seconds = match &value.kind {
+            ValueKind::Quantity { number_text, unit: "ms", .. } => Decimal::parse(number_text).map(|d| d.shifted(3)),
+            ValueKind::Quantity { number_text, unit: "s", .. } => Decimal::parse(number_text),
+            _ => {
+                self.wrong_type(&value, what, "a duration in seconds or milliseconds", "300ms");
+                return None;
+            }
+        };
+        match seconds {
+            Some(seconds) if seconds.units > 0 => Some(Spanned::new(seconds, value.span)),
+            _ => {
+                self.error(
+                    Diagnostic::new(codes::E0314, format!("`{what}` must be above zero"))
+                        .at(value.span, "out of range")
+                        .help("write the latency a request must beat, such as `300ms`"),
+                );
                 None
             }
         }

@@ -93,6 +93,9 @@ codes! {
     E0329, "error", "types", "not an environment variable name";
     E0330, "error", "types", "exception without a reason";
     E0331, "error", "types", "node pool does not split evenly over the zones";
+    E0332, "error", "types", "objective not between 0% and 100%";
+    E0333, "error", "types", "objective on metrics nothing scrapes";
+    E0334, "error", "types", "objective window out of range";
     E0501, "error", "emit", "internal error while writing the output";
     W0301, "warning", "types", "image tag is not a pinned version";
     W0302, "warning", "types", "deprecated component";

@@ -214,15 +214,32 @@ pub struct PrometheusRuleSpec {
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleGroup {
     pub name: String,
-    pub rules: Vec<AlertRule>,
+    pub rules: Vec<Rule>,
+}
+
+/// A recording or an alerting rule, written as its fields alone.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Rule {
+    Record(RecordRule),
+    Alert(AlertRule),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordRule {
+    pub record: String,
+    pub expr: String,
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AlertRule {
     pub alert: String,
     pub expr: String,
-    #[serde(rename = "for")]
-    pub for_: String,
+    /// None: the alert fires on the first evaluation that matches (the burn-rate alerts,
+    /// whose short window already keeps them from flapping).
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    pub for_: Option<String>,
     pub labels: std::collections::BTreeMap<String, String>,
     pub annotations: std::collections::BTreeMap<String, String>,
 }

@@ -1,6 +1,6 @@
 //! NetworkPolicies (`manifests/15-network.yaml`): default-deny for every pod deployc manages in
 //! the namespace, DNS for all of them, and per service the allows the plan implies: the ingress
-//! controller to routed ports, `uses` edges in both directions, Prometheus to a `metrics` port,
+//! controller to routed ports, `uses` edges in both directions, Prometheus to the port it scrapes,
 //! Dapr sidecars to their control plane and to each other, Kafka brokers for Dapr pub/sub, and
 //! the service's declared `egress`. Pods deployc does not manage (Kafka brokers, ACME solvers)
 //! are left alone.
@@ -172,12 +172,10 @@ fn service_policy<'p>(plan: &'p Plan, peers: &Peers<'p>, service: &plan::Service
             ports: Some(ports_of(service)),
         });
     }
-    if let (Some(namespace), Some((_, port))) =
-        (&plan.network.monitoring_namespace, service.ports.iter().find(|(name, _)| name == "metrics"))
-    {
+    if let (Some(namespace), Some(metrics)) = (&plan.network.monitoring_namespace, &service.metrics) {
         ingress.push(NetworkPolicyIngressRule {
             from: Some(vec![namespace_peer(namespace)]),
-            ports: Some(vec![tcp(i32::from(*port))]),
+            ports: Some(vec![tcp(i32::from(metrics.number))]),
         });
     }
     for used in peers.used(plan, service).into_iter().filter(|s| !s.ports.is_empty()) {

@@ -18,7 +18,7 @@ use super::scripts::{dollars, human_duration};
 use super::template::Templates;
 use crate::lower::plan::Plan;
 use crate::output::OutputTree;
-use crate::vocab::{Criterion, ProviderKind, Replicas, exception_effect};
+use crate::vocab::{self, Criterion, ProviderKind, Replicas, exception_effect};
 
 /// The runbook's template.
 pub const TEMPLATE: &str = include_str!("templates/RUNBOOK.md.hbs");
@@ -361,6 +361,7 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
                 })
             })
             .collect(),
+        slos: slo_rows(plan),
         sidecars: plan
             .services
             .iter()
@@ -428,6 +429,7 @@ struct RunbookContext {
     exceptions: Vec<ExceptionRow>,
     contracts: Vec<ContractRow>,
     sidecars: Vec<SidecarRow>,
+    slos: Vec<SloRow>,
     releases: Vec<ReleaseRow>,
     rollback: String,
     prerequisites: Vec<PrerequisiteRow>,
@@ -495,6 +497,87 @@ struct ContractRow {
     contract: String,
     given: String,
     source: String,
+}
+
+#[derive(Serialize)]
+struct SloRow {
+    /// The heading's text, `SLO <service>-<kind>`: its anchor is what the alerts' `runbook_url`
+    /// names.
+    heading: String,
+    objective: String,
+    budget: String,
+    ratio: String,
+    page: String,
+    ticket: String,
+}
+
+/// Each objective: what it promises, its error budget in minutes over its window, the query
+/// behind its error ratio and when its two alerts fire.
+fn slo_rows(plan: &Plan) -> Vec<SloRow> {
+    let mut rows = Vec::new();
+    for service in &plan.services {
+        for slo in &service.slos {
+            let name = super::stack::slo_name(service, slo);
+            let percent = slo.objective.times(100).map(vocab::Decimal::text).unwrap_or_default();
+            let promise = match &slo.kind {
+                vocab::SloKind::Availability => format!("{percent}% of requests answered without a 5xx status"),
+                vocab::SloKind::Latency { threshold } => {
+                    format!("{percent}% of requests answered within {} s", threshold.text())
+                }
+            };
+            let window_hours = f64::from(slo.window_days) * 24.0;
+            let tiers = |severity: &str| {
+                vocab::BURN_RATE_TIERS
+                    .iter()
+                    .filter(|t| t.severity == severity)
+                    .map(|t| {
+                        let rate: f64 = t.burn_rate.parse().unwrap_or(0.0);
+                        let long_hours = window_seconds_hours(t.long);
+                        let spent = rate * long_hours / window_hours * 100.0;
+                        format!(
+                            "{}× the budget over {} and {} ({}% of the budget spent)",
+                            t.burn_rate,
+                            t.long,
+                            t.short,
+                            trim_number(spent)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", or ")
+            };
+            rows.push(SloRow {
+                heading: text(&format!("SLO {name}")),
+                objective: text(&format!("{promise}, over {} days", slo.window_days)),
+                budget: text(&format!(
+                    "{}% of requests, or {} minutes of full outage over {} days",
+                    slo.budget().times(100).map(vocab::Decimal::text).unwrap_or_default(),
+                    slo.budget_minutes(),
+                    slo.window_days
+                )),
+                ratio: code(&format!("slo:sli_error:ratio_rate{}d{{slo=\"{name}\"}}", slo.window_days)),
+                page: text(&tiers("page")),
+                ticket: text(&tiers("ticket")),
+            });
+        }
+    }
+    rows
+}
+
+/// A Prometheus duration of the burn-rate table (`5m`, `1h`, `3d`) in hours.
+fn window_seconds_hours(window: &str) -> f64 {
+    let (number, unit) = window.split_at(window.len().saturating_sub(1));
+    let number: f64 = number.parse().unwrap_or(0.0);
+    match unit {
+        "m" => number / 60.0,
+        "d" => number * 24.0,
+        _ => number,
+    }
+}
+
+/// A share rounded to one decimal, without a trailing `.0`.
+fn trim_number(value: f64) -> String {
+    let text = format!("{value:.1}");
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,7 @@
 //! Custom resources of the platform stack (`manifests/10-stack.yaml`): ClusterIssuers, the
 //! Kafka cluster with its node pool and topics, the Dapr pub/sub component, alert rules and
-//! the Argo CD Application; and a ServiceMonitor for each service with a `metrics` port. Each
+//! the Argo CD Application, with each objective's recording rules and burn-rate alerts; and a
+//! ServiceMonitor for each service whose metrics are scraped. Each
 //! object sits in the Argo CD sync wave after the component that provides its kind.
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use super::crd::*;
 use super::objects::{Docs, in_wave, labels, meta, selector};
 use crate::lower::plan::{self, Plan};
+use crate::vocab;
 
 fn object_meta(plan: &Plan, name: &str, namespace: Option<&str>, stage: usize) -> ObjectMeta {
     in_wave(
@@ -217,7 +219,7 @@ fn alert_rules(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<PrometheusR
     let rule = |alert: &str, expr: String, for_: &str, summary: &str| AlertRule {
         alert: alert.into(),
         expr,
-        for_: for_.into(),
+        for_: Some(for_.into()),
         labels: BTreeMap::from([("severity".to_string(), "warning".to_string())]),
         annotations: BTreeMap::from([("summary".to_string(), summary.to_string())]),
     };
@@ -228,9 +230,9 @@ fn alert_rules(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<PrometheusR
         kind: "PrometheusRule",
         metadata,
         spec: PrometheusRuleSpec {
-            groups: vec![RuleGroup {
+            groups: std::iter::once(RuleGroup {
                 name: format!("{}.rules", plan.deployment),
-                rules: vec![
+                rules: [
                     rule(
                         "PodCrashLooping",
                         format!("increase(kube_pod_container_status_restarts_total{{namespace=\"{ns}\"}}[15m]) > 3"),
@@ -253,16 +255,125 @@ fn alert_rules(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<PrometheusR
                         "10m",
                         "A pod uses more than 90% of its memory limit: raise `memory` or fix a leak before it is OOM-killed.",
                     ),
-                ],
-            }],
+                ]
+                .into_iter()
+                .map(Rule::Alert)
+                .collect(),
+            })
+            .chain(plan.services.iter().flat_map(|service| service.slos.iter().map(|slo| slo_group(plan, service, slo))))
+            .collect(),
         },
     }
 }
 
-/// A ServiceMonitor for a service with a port named `metrics`, when Prometheus is in the stack.
+/// Prometheus durations in seconds, for ordering the windows.
+fn window_seconds(window: &str) -> u64 {
+    let (number, unit) = window.split_at(window.len().saturating_sub(1));
+    let factor = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 1,
+    };
+    number.parse::<u64>().unwrap_or(0) * factor
+}
+
+/// The windows an objective's rules record: every window of the workbook's alerts and the
+/// objective's own, shortest first.
+pub fn slo_windows(slo: &vocab::Slo) -> Vec<String> {
+    let mut windows: Vec<String> =
+        vocab::BURN_RATE_TIERS.iter().flat_map(|t| [t.short.to_string(), t.long.to_string()]).collect();
+    windows.push(format!("{}d", slo.window_days));
+    windows.sort_by_key(|w| window_seconds(w));
+    windows.dedup();
+    windows
+}
+
+/// The name of an objective's rules, alerts and runbook section: `<service>-<kind>`.
+pub fn slo_name(service: &plan::Service, slo: &vocab::Slo) -> String {
+    format!("{}-{}", service.name, slo.kind_name())
+}
+
+/// The error ratio of an objective over `window`: the share of the service's requests that
+/// failed it. The ServiceMonitor's targets carry `namespace` and `service` (the Service's
+/// name; prometheus-operator v0.85 `promcfg.go`, notes/observability-research.md §7), which
+/// select the service's series; `sum by (namespace)` keeps the label AlertmanagerConfig routes on.
+fn error_ratio(plan: &Plan, service: &plan::Service, slo: &vocab::Slo, window: &str) -> String {
+    let target = format!("namespace=\"{}\", service=\"{}\"", plan.namespace, service.name);
+    let metric = &slo.metric;
+    match &slo.kind {
+        vocab::SloKind::Availability => format!(
+            "sum by (namespace) (rate({metric}{{{target}, code=~\"5..\"}}[{window}])) / sum by (namespace) (rate({metric}{{{target}}}[{window}]))"
+        ),
+        vocab::SloKind::Latency { threshold } => format!(
+            "1 - sum by (namespace) (rate({metric}_bucket{{{target}, le=\"{}\"}}[{window}])) / sum by (namespace) (rate({metric}_count{{{target}}}[{window}]))",
+            threshold.float_text()
+        ),
+    }
+}
+
+/// One objective's rules: the error ratio over each window, then the workbook's two alerts
+/// (page: 14.4× over 1h and 5m, or 6× over 6h and 30m; ticket: 3× over 1d and 2h, or 1× over
+/// 3d and 6h), each pointing at the objective's section of the runbook.
+fn slo_group(plan: &Plan, service: &plan::Service, slo: &vocab::Slo) -> RuleGroup {
+    let name = slo_name(service, slo);
+    let labels = BTreeMap::from([("service".to_string(), service.name.clone()), ("slo".to_string(), name.clone())]);
+    let mut rules: Vec<Rule> = slo_windows(slo)
+        .iter()
+        .map(|window| {
+            Rule::Record(RecordRule {
+                record: format!("slo:sli_error:ratio_rate{window}"),
+                expr: error_ratio(plan, service, slo, window),
+                labels: labels.clone(),
+            })
+        })
+        .collect();
+    let budget = slo.budget().text();
+    let objective = slo.objective.times(100).map(vocab::Decimal::text).unwrap_or_default();
+    for (severity, alert, level, pace) in
+        [("page", "ErrorBudgetFastBurn", "critical", "fast"), ("ticket", "ErrorBudgetSlowBurn", "warning", "slowly")]
+    {
+        let tiers: Vec<String> = vocab::BURN_RATE_TIERS
+            .iter()
+            .filter(|t| t.severity == severity)
+            .map(|t| {
+                let over = |window: &str| {
+                    format!("slo:sli_error:ratio_rate{window}{{slo=\"{name}\"}} > ({} * {budget})", t.burn_rate)
+                };
+                format!("({} and {})", over(t.long), over(t.short))
+            })
+            .collect();
+        rules.push(Rule::Alert(AlertRule {
+            alert: alert.into(),
+            expr: tiers.join(" or "),
+            for_: None,
+            labels: BTreeMap::from([
+                ("service".to_string(), service.name.clone()),
+                ("severity".to_string(), level.to_string()),
+                ("slo".to_string(), name.clone()),
+            ]),
+            annotations: BTreeMap::from([
+                (
+                    "summary".to_string(),
+                    format!(
+                        "`{}` is spending its {} error budget {pace} ({objective}% over {} days).",
+                        service.name,
+                        slo.kind_name(),
+                        slo.window_days
+                    ),
+                ),
+                ("runbook_url".to_string(), format!("RUNBOOK.md#slo-{name}")),
+            ]),
+        }));
+    }
+    RuleGroup { name: format!("{name}.slo.rules"), rules }
+}
+
+/// A ServiceMonitor for a service whose metrics are scraped (`metrics = "/path"`, or a port
+/// named `metrics`), Deployment or StatefulSet alike, when Prometheus is in the stack.
 pub fn service_monitor(plan: &Plan, service: &plan::Service) -> Option<Custom<ServiceMonitorSpec>> {
     let monitoring = plan.monitoring.as_ref()?;
-    service.ports.iter().find(|(name, _)| name == "metrics")?;
+    let endpoint = service.metrics.as_ref()?;
     let mut metadata = meta(plan, &service.name, &service.name);
     metadata
         .labels
@@ -275,8 +386,8 @@ pub fn service_monitor(plan: &Plan, service: &plan::Service) -> Option<Custom<Se
         spec: ServiceMonitorSpec {
             selector: LabelSelector { match_labels: Some(selector(&service.name)), ..LabelSelector::default() },
             endpoints: vec![MonitorEndpoint {
-                port: "metrics".into(),
-                path: "/metrics".into(),
+                port: endpoint.port.clone(),
+                path: endpoint.path.clone(),
                 interval: "30s".into(),
             }],
         },

@@ -184,6 +184,14 @@ pub struct DaprPubsub {
     pub stage: usize,
 }
 
+/// The port (by name and number) and path a ServiceMonitor scrapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsEndpoint {
+    pub port: String,
+    pub number: u16,
+    pub path: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Monitoring {
     pub release: String,
@@ -276,6 +284,10 @@ pub struct Service {
     pub annotations: Vec<(String, String)>,
     pub labels: Vec<(String, String)>,
     pub volumes: Vec<(String, String, String)>,
+    /// Where Prometheus scrapes the service (`metrics = "/path"`, or a port named `metrics`).
+    pub metrics: Option<MetricsEndpoint>,
+    /// The service's objectives, in the file's order.
+    pub slos: Vec<crate::vocab::Slo>,
     /// Services this one calls (`uses`).
     pub uses: Vec<String>,
     /// Destinations outside the cluster it may call.
@@ -622,6 +634,7 @@ pub const DEFAULT_USER: i64 = 10001;
 /// One service of the plan. `deployment` is the rest of the model (its `services` taken out).
 fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
     let uses_http = service.route.is_some()
+        || service.metrics.is_some()
         || [&service.liveness, &service.readiness]
             .iter()
             .any(|p| matches!(p, Some(model::Probe { kind: ProbeKind::Http { .. }, .. })));
@@ -639,6 +652,14 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
             (name, p.number)
         })
         .collect();
+    let metrics_port = ports.iter().find(|p| p.0 == "metrics").or(ports.first()).cloned();
+    let metrics = match (service.metrics, metrics_port) {
+        (Some(path), Some((port, number))) => Some(MetricsEndpoint { port, number, path: path.value }),
+        (None, Some((port, number))) if port == "metrics" => {
+            Some(MetricsEndpoint { port, number, path: "/metrics".to_string() })
+        }
+        _ => None,
+    };
     let first_port = ports.first().map(|p| p.1);
     let main_port = first_port.unwrap_or(80);
     let probe = |p: Option<model::Probe>| {
@@ -818,6 +839,8 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
         annotations: service.annotations,
         labels: service.labels,
         volumes: service.volumes.into_iter().map(|v| (v.name, v.size.to_k8s(), v.mount)).collect(),
+        metrics,
+        slos: service.slos.into_iter().map(|s| s.value).collect(),
         uses: service.uses.into_iter().map(|u| u.value).collect(),
         egress: service.egress,
         exceptions,

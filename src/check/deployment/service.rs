@@ -27,8 +27,9 @@ pub const SERVICE: Schema<'static> = Schema {
         "secrets_as",
         "drain",
         "shutdown",
+        "metrics",
     ],
-    blocks: &["ports", "autoscale", "env", "dapr", "annotations", "labels", "volume"],
+    blocks: &["ports", "autoscale", "env", "dapr", "annotations", "labels", "volume", "slo"],
     bare: false,
 };
 
@@ -37,6 +38,9 @@ pub(super) const AUTOSCALE: Schema<'static> =
 
 pub(super) const DAPR: Schema<'static> =
     Schema { what: "dapr", attrs: &["app_id", "app_port", "metrics_port"], blocks: &[], bare: false };
+
+pub(super) const SLO: Schema<'static> =
+    Schema { what: "slo", attrs: &["objective", "window", "threshold", "metric"], blocks: &[], bare: false };
 
 pub(super) const VOLUME: Schema<'static> =
     Schema { what: "volume", attrs: &["size", "mount"], blocks: &[], bare: false };
@@ -264,6 +268,31 @@ pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<
             volumes.push(Volume { name: volume_label.name.clone(), size: size.value, mount: mount.value });
         }
     }
+    let metrics = r.get("metrics").and_then(|v| cx.string(v, "metrics")).and_then(|path| {
+        if path.value.starts_with('/') && !path.value.contains(char::is_whitespace) {
+            return Some(path);
+        }
+        cx.error(
+            Diagnostic::new(codes::E0328, format!("metrics path `{}` is not an absolute URL path", path.value))
+                .at(path.span, "must start with `/`, without spaces")
+                .help("write the path the app serves its metrics on, such as `metrics = \"/metrics\"`"),
+        );
+        None
+    });
+    let mut slos: Vec<Spanned<Slo>> = Vec::new();
+    let read: Vec<Spanned<Slo>> = r.blocks("slo").into_iter().filter_map(|b| read_slo(cx, b)).collect();
+    for slo in read {
+        if let Some(first) = slos.iter().find(|s| s.value.kind_name() == slo.value.kind_name()) {
+            cx.error(
+                Diagnostic::new(codes::E0202, format!("`{}` has two {} objectives", name.value, slo.value.kind_name()))
+                    .at(slo.span, "a second objective of this kind")
+                    .also(first.span, "the first")
+                    .help("keep one: its rules and alerts are named `<service>-<kind>`"),
+            );
+            continue;
+        }
+        slos.push(slo);
+    }
     // A mistake in one of these is reported; the service stays, with stand-ins, so that its
     // names and references are still checked (every independent error in one run).
     let incomplete = !ports_ok || image.is_none() || replicas.is_none() || cpu.is_none() || memory.is_none();
@@ -308,6 +337,8 @@ pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<
         annotations,
         labels,
         volumes,
+        metrics,
+        slos,
     })
 }
 
@@ -668,4 +699,68 @@ pub(super) fn valid_host(host: &str) -> bool {
                 && label.first() != Some(&b'-')
                 && label.last() != Some(&b'-')
         })
+}
+
+/// `slo availability { objective = 99.9% }` or `slo latency { objective = 99%, threshold =
+/// 300ms }`, with `window` (30 days) and `metric` (the Prometheus client libraries' names).
+fn read_slo(cx: &mut Cx, block: &Block) -> Option<Spanned<Slo>> {
+    let kinds = ["availability", "latency"];
+    let Some(label) = block.label.as_ref().filter(|l| kinds.contains(&l.name.as_str())) else {
+        let (span, found) = match &block.label {
+            Some(label) => (label.span, format!("`{}`", label.name)),
+            None => (block.kind.span, "nothing".to_string()),
+        };
+        cx.error(
+            Diagnostic::new(codes::E0301, format!("`slo` expects `availability` or `latency`, found {found}"))
+                .at(span, "not a kind of objective")
+                .help("write `slo availability { objective = 99.9% }` or `slo latency { objective = 99%, threshold = 300ms }`"),
+        );
+        return None;
+    };
+    let r = Reader::new(cx, block, None, &SLO, &format!("slo `{}`", label.name));
+    let objective = r.required(cx, "objective", "99.9%").and_then(|v| cx.objective(v, "objective"));
+    let window = match r.get("window") {
+        Some(v) => cx.slo_window(v, "window").map(|w| w.value),
+        None => Some(crate::vocab::SLO_WINDOW_DAYS),
+    };
+    let metric = match r.get("metric") {
+        Some(v) => cx.string(v, "metric").and_then(|m| {
+            let valid = m
+                .value
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit()));
+            if valid && !m.value.is_empty() {
+                return Some(m.value);
+            }
+            cx.error(
+                Diagnostic::new(codes::E0328, format!("`{}` is not a Prometheus metric name", m.value))
+                    .at(m.span, "letters, digits, `_` and `:`, not starting with a digit")
+                    .help("write the metric's name as the app exposes it, such as `\"http_requests_total\"`"),
+            );
+            None
+        }),
+        None => Some(String::new()),
+    };
+    let kind = if label.name == "latency" {
+        let threshold = r.required(cx, "threshold", "300ms").and_then(|v| cx.latency(v, "threshold"))?;
+        SloKind::Latency { threshold: threshold.value }
+    } else {
+        if let Some(v) = r.get("threshold") {
+            cx.error(
+                Diagnostic::new(codes::E0301, "an availability objective has no `threshold`")
+                    .at(v.span, "only a latency objective has a threshold")
+                    .help("remove it, or write `slo latency { objective = 99%, threshold = 300ms }`"),
+            );
+            return None;
+        }
+        SloKind::Availability
+    };
+    let (objective, window_days, metric) = (objective?, window?, metric?);
+    let metric = match (&kind, metric.is_empty()) {
+        (_, false) => metric,
+        (SloKind::Availability, true) => crate::vocab::SLO_REQUESTS_METRIC.to_string(),
+        (SloKind::Latency { .. }, true) => crate::vocab::SLO_DURATION_METRIC.to_string(),
+    };
+    Some(Spanned::new(Slo { kind, objective: objective.value, window_days, metric }, block.head_span()))
 }
