@@ -377,6 +377,7 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
             .collect(),
         releases: release_rows(plan),
         rollback: code(&format!("kubectl -n {} rollout undo deployment/NAME", plan.namespace)),
+        gitops: plan.argo_application.is_some(),
         prerequisites: super::scripts::prerequisites(plan)
             .into_iter()
             .map(|p| PrerequisiteRow {
@@ -430,6 +431,8 @@ struct RunbookContext {
     sidecars: Vec<SidecarRow>,
     releases: Vec<ReleaseRow>,
     rollback: String,
+    /// Argo CD syncs the manifests automatically: a rollback is a reverted commit.
+    gitops: bool,
     prerequisites: Vec<PrerequisiteRow>,
     leftover_kinds: String,
 }
