@@ -234,6 +234,11 @@ case "$name $*" in
   "gcloud auth list"*) echo standin@example.com ;;
   "gcloud config get-value"*) echo standin-project ;;
   "curl "*) echo 200 ;;
+  # `kubectl rollout history` as kubectl prints it: a header, then one line per revision
+  # (REVISIONS of them; none by default, a workload's first release has one).
+  "kubectl --namespace "*" rollout history "*)
+    printf 'REVISION  CHANGE-CAUSE\n'
+    for revision in $(seq "${REVISIONS:-0}"); do printf '%s         <none>\n' "$revision"; done ;;
   # The ingress controller's load balancer has an address.
   "kubectl --namespace "*" get service "*) echo 203.0.113.10 ;;
 esac

@@ -111,8 +111,8 @@ fn the_output_does_not_depend_on_how_many_threads_make_it() {
     let one = build(1);
     assert_eq!(
         one.len(),
-        300 + 10,
-        "300 service files, 4 other manifests, 4 scripts, a Helm values file and the runbook"
+        300 + 11,
+        "300 service files, 4 other manifests, 5 scripts, a Helm values file and the runbook"
     );
     for threads in [2, 4] {
         assert!(build(threads) == one, "{threads} threads made other files than one thread");

@@ -186,6 +186,8 @@ fn dry_run_calls_nothing_and_writes_nothing() {
         let before = snapshot(&sandbox.root);
         for (script, args) in
             [("provision.sh", &[][..]), ("deploy.sh", &[][..]), ("verify.sh", &[][..]), ("teardown.sh", &["--yes"][..])]
+                .into_iter()
+                .chain(plan.argo_application.is_none().then_some(("rollback.sh", &["--yes"][..])))
         {
             let output = sandbox.run(script, args, &env);
             assert!(output.status.success(), "{example} {script} failed in a dry run:\n{}", text(&output));
@@ -239,9 +241,13 @@ fn hostile_strings_stay_inert() {
         ["tests/fixtures/hostile-doks.deploy", "tests/fixtures/hostile-k3d.deploy"].iter().enumerate()
     {
         let sandbox = Sandbox::new(example, &format!("hostile{index}"));
-        for (script, args) in
-            [("provision.sh", &[][..]), ("deploy.sh", &[][..]), ("verify.sh", &[][..]), ("teardown.sh", &["--yes"][..])]
-        {
+        for (script, args) in [
+            ("provision.sh", &[][..]),
+            ("deploy.sh", &[][..]),
+            ("verify.sh", &[][..]),
+            ("teardown.sh", &["--yes"][..]),
+            ("rollback.sh", &["--yes"][..]),
+        ] {
             for dry in ["0", "1"] {
                 let _ = sandbox.run(script, args, &[("DRY_RUN", dry), ("HOSTILE_TOKEN", "$(touch PWNED-env)")]);
             }
@@ -407,4 +413,64 @@ fn a_contains_check_passes_on_a_large_page() {
     let out = text(&output);
     assert!(out.contains("PASS  http://page.localhost:8080/ returns 200"), "{out}");
     assert!(!out.contains("FAIL"), "{out}");
+}
+
+/// `rollback.sh` checks every service for a previous revision, then undoes each and waits for
+/// each rollout, in the plan's order (a StatefulSet included).
+#[test]
+fn rollback_undoes_each_service_then_waits_for_each_rollout() {
+    let sandbox = Sandbox::new("examples/shop-k3d.deploy", "rollback");
+    let output = sandbox.run("rollback.sh", &["--yes"], &[("REVISIONS", "3")]);
+    assert!(output.status.success(), "{}", text(&output));
+    let calls = sandbox.calls();
+    assert_in_order(
+        &calls,
+        &[
+            "kubectl cluster-info",
+            "kubectl --namespace shop rollout history statefulset/postgres",
+            "kubectl --namespace shop rollout history deployment/web",
+            "kubectl --namespace shop rollout undo statefulset/postgres",
+            "kubectl --namespace shop rollout undo deployment/redis",
+            "kubectl --namespace shop rollout undo deployment/api",
+            "kubectl --namespace shop rollout undo deployment/web",
+            "kubectl --namespace shop rollout status statefulset/postgres",
+            "kubectl --namespace shop rollout status deployment/web",
+        ],
+    );
+    // Nothing else changes: no apply, no Secret, no Helm.
+    assert!(
+        !calls.iter().any(|c| c.starts_with("helm") || c.contains(" apply ") || c.contains(" create ")),
+        "{}",
+        calls.join("\n")
+    );
+    let undone = calls.iter().filter(|c| c.contains(" rollout undo ")).count();
+    assert_eq!(undone, 4, "{}", calls.join("\n"));
+}
+
+/// A first release has nothing to return to: `rollback.sh` names the services and undoes none;
+/// without `--yes` and without an answer it changes nothing either.
+#[test]
+fn rollback_refuses_without_a_previous_revision() {
+    let sandbox = Sandbox::new("examples/shop-k3d.deploy", "rollback-none");
+    let output = sandbox.run("rollback.sh", &["--yes"], &[("REVISIONS", "1")]);
+    assert!(!output.status.success(), "rolled back with nothing to return to:\n{}", text(&output));
+    let out = text(&output);
+    assert!(out.contains("nothing to roll back to") && out.contains("deployment/api"), "{out}");
+    assert!(!sandbox.calls().iter().any(|c| c.contains(" rollout undo ")), "{}", sandbox.calls().join("\n"));
+    sandbox.clear_calls();
+    let output = sandbox.run("rollback.sh", &[], &[("REVISIONS", "2")]);
+    assert!(!output.status.success(), "rolled back unconfirmed:\n{}", text(&output));
+    assert!(!sandbox.calls().iter().any(|c| c.contains(" rollout undo ")), "{}", sandbox.calls().join("\n"));
+}
+
+/// Under Argo CD's automated sync a rollback is a reverted commit: the script says so and calls
+/// nothing that changes the cluster.
+#[test]
+fn rollback_under_argo_cd_says_to_revert_the_commit() {
+    let sandbox = Sandbox::new("examples/platform-aks.deploy", "rollback-argo");
+    let output = sandbox.run("rollback.sh", &["--yes"], &[("REVISIONS", "3")]);
+    assert!(!output.status.success(), "{}", text(&output));
+    let out = text(&output);
+    assert!(out.contains("revert the commit") && out.contains("Argo CD"), "{out}");
+    assert!(!sandbox.calls().iter().any(|c| c.contains(" rollout ")), "{}", sandbox.calls().join("\n"));
 }

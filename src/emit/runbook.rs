@@ -378,6 +378,7 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
             .collect(),
         releases: release_rows(plan),
         rollback: code(&format!("kubectl -n {} rollout undo deployment/NAME", plan.namespace)),
+        gitops: plan.argo_application.is_some(),
         prerequisites: super::scripts::prerequisites(plan)
             .into_iter()
             .map(|p| PrerequisiteRow {
@@ -432,6 +433,8 @@ struct RunbookContext {
     slos: Vec<SloRow>,
     releases: Vec<ReleaseRow>,
     rollback: String,
+    /// Argo CD syncs the manifests automatically: a rollback is a reverted commit.
+    gitops: bool,
     prerequisites: Vec<PrerequisiteRow>,
     leftover_kinds: String,
 }

@@ -1,4 +1,5 @@
-//! Plan to lifecycle scripts (`scripts/provision.sh`, `deploy.sh`, `verify.sh`, `teardown.sh`),
+//! Plan to lifecycle scripts (`scripts/provision.sh`, `deploy.sh`, `verify.sh`, `teardown.sh`, and
+//! `rollback.sh`),
 //! rendered by [`super::template`] from the shared templates in `src/emit/templates/` and the
 //! provider's template set in `stdlib/providers/<set>/` (handlebars syntax).
 //!
@@ -139,8 +140,9 @@ fn typed(value: &str) -> Value {
     Value::String(value.to_string())
 }
 
-/// The four scripts, in the order they are run.
-pub const SCRIPTS: [&str; 4] = ["provision.sh", "deploy.sh", "verify.sh", "teardown.sh"];
+/// The four lifecycle scripts, in the order they are run, and `rollback.sh`, run only to undo
+/// the last release.
+pub const SCRIPTS: [&str; 5] = ["provision.sh", "deploy.sh", "verify.sh", "teardown.sh", "rollback.sh"];
 
 /// The scripts that make and remove the cluster, written once per cluster.
 pub const CLUSTER_SCRIPTS: [&str; 2] = ["provision.sh", "teardown.sh"];
@@ -160,12 +162,13 @@ pub fn script_templates(set: &TemplateSet) -> Result<Templates<'static>, String>
 }
 
 /// The templates every provider shares: (name, source).
-pub const SHARED_TEMPLATES: [(&str, &str); 5] = [
+pub const SHARED_TEMPLATES: [(&str, &str); 6] = [
     ("prelude", include_str!("templates/prelude.hbs")),
     ("provision.sh", include_str!("templates/provision.sh.hbs")),
     ("deploy.sh", include_str!("templates/deploy.sh.hbs")),
     ("verify.sh", include_str!("templates/verify.sh.hbs")),
     ("teardown.sh", include_str!("templates/teardown.sh.hbs")),
+    ("rollback.sh", include_str!("templates/rollback.sh.hbs")),
 ];
 
 /// Collapse runs of blank lines left by template conditionals.
@@ -339,6 +342,9 @@ struct ScriptContext {
     secret_key_count: usize,
     services: Vec<WorkloadContext>,
     rollout_seconds: u64,
+    /// The Argo CD Application that syncs the manifests automatically: `rollback.sh` refuses
+    /// and says to revert the commit.
+    argo: Option<ArgoContext>,
     nodes_seconds: u64,
     teardown_cost: String,
     criteria: Vec<CriterionContext>,
@@ -400,6 +406,13 @@ struct PrerequisiteContext {
 #[derive(Serialize)]
 struct WorkloadContext {
     workload: String,
+}
+
+#[derive(Serialize)]
+struct ArgoContext {
+    repo: String,
+    path: String,
+    revision: String,
 }
 
 /// The routes' hosts and where their address comes from (see [`dns`]).
@@ -562,6 +575,11 @@ fn script_context(plan: &Plan) -> ScriptContext {
         secret_key_count,
         services: plan.services.iter().map(|s| WorkloadContext { workload: q(&s.workload()) }).collect(),
         rollout_seconds,
+        argo: plan.argo_application.as_ref().map(|a| ArgoContext {
+            repo: q(&a.repo),
+            path: q(&a.path),
+            revision: q(&a.revision),
+        }),
         nodes_seconds,
         teardown_cost,
         criteria: criteria(plan),
