@@ -189,7 +189,12 @@ impl Run {
     fn script(&mut self, script: &str, args: &[&str], env: &[(String, String)]) -> (bool, String) {
         let output = self
             .command("bash")
-            .arg(self.root().join("out/scripts").join(script))
+            // `deploy.sh`, or a path under the output (`environments/dev/scripts/deploy.sh`).
+            .arg(if script.contains('/') {
+                self.root().join("out").join(script)
+            } else {
+                self.root().join("out/scripts").join(script)
+            })
             .args(args)
             .env("VERIFY_INTERVAL", "0")
             .env("DNS_INTERVAL", "0")
@@ -333,6 +338,13 @@ fn run_example_with(
     if !ok {
         return (run, Some(format!("teardown.sh failed:\n{}", tail(&out))));
     }
+    let left = what_teardown_left(&run, &plan, reuse);
+    (run, left)
+}
+
+/// What a teardown left: anything this run created that bills or runs locally, anything that
+/// existed before (a seed) that is gone, a domain's records not back to the seeds'.
+fn what_teardown_left(run: &Run, plan: &deployc::lower::plan::Plan, reuse: bool) -> Option<String> {
     let state = run.state();
     let resources = state["resources"].as_array().cloned().unwrap_or_default();
     let left: Vec<String> = resources
@@ -341,9 +353,9 @@ fn run_example_with(
         .map(|r| format!("{} {} {}", r["provider"], r["type"], r["name"]))
         .collect();
     if !left.is_empty() {
-        return (run, Some(format!("teardown passed but left what this run created: {left:?}")));
+        return Some(format!("teardown passed but left what this run created: {left:?}"));
     }
-    let gone: Vec<String> = seeds(&plan, reuse)
+    let gone: Vec<String> = seeds(plan, reuse)
         .iter()
         .filter(|s| {
             !resources.iter().any(|r| r["origin"] == "seed" && r["type"] == s["type"] && r["name"] == s["name"])
@@ -351,17 +363,17 @@ fn run_example_with(
         .map(|s| format!("{} {}", s["type"], s["name"]))
         .collect();
     if !gone.is_empty() {
-        return (run, Some(format!("teardown deleted what existed before provision: {gone:?}")));
+        return Some(format!("teardown deleted what existed before provision: {gone:?}"));
     }
     // A domain's records are back to those it had: the run's gone, the user's kept.
-    for seed in seeds(&plan, reuse).iter().filter(|s| s.get("records").is_some()) {
+    for seed in seeds(plan, reuse).iter().filter(|s| s.get("records").is_some()) {
         let now = resources.iter().find(|r| r["type"] == seed["type"] && r["name"] == seed["name"]);
         if now.map(|r| &r["records"]) != Some(&seed["records"]) {
             let records = now.map(|r| r["records"].to_string()).unwrap_or_default();
-            return (run, Some(format!("teardown left the records of {} as {records}", seed["name"])));
+            return Some(format!("teardown left the records of {} as {records}", seed["name"]));
         }
     }
-    (run, None)
+    None
 }
 
 /// The user's part: create the TLS Secret or ClusterSecretStore that `deploy.sh` says is missing.
@@ -584,4 +596,57 @@ fn what_provision_reuses_is_kept_at_teardown() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(ran >= 3, "only {ran} examples reuse something");
+}
+
+/// Two environments on one cluster (seed 000's Task API, dev beside prod): dev's scripts make
+/// the cluster, both deploy into it with their own namespaces and DNS records, both verify, and
+/// dev's teardown removes the cluster with every record either made.
+#[test]
+fn environments_on_one_cluster_share_its_provision_and_teardown() {
+    let example = Path::new("examples/task-api-environments-doks.deploy");
+    let units = deployc::testing::compile_units(example).unwrap_or_else(|rendered| panic!("must compile:\n{rendered}"));
+    let result = compile_path(example);
+    let (Some(tree), Some(plan)) = (result.output, result.plan) else { panic!("must compile:\n{}", result.rendered) };
+    assert_eq!(units.len(), 2, "dev and prod");
+    assert!(tree.contains_key("environments/dev/scripts/provision.sh"), "dev provisions the cluster");
+    for script in ["provision.sh", "teardown.sh"] {
+        assert!(
+            !tree.contains_key(&format!("environments/prod/scripts/{script}")),
+            "prod is on dev's cluster: no {script}"
+        );
+    }
+    let mut run = Run { dir: TempDir::new("cloud-environments"), log: String::new() };
+    let root = run.root().to_path_buf();
+    deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
+    install_cloud(&root, &seeds(&plan, false));
+    operator_keys(&root.join("cwd"), &plan);
+    let env: Vec<(String, String)> = units
+        .iter()
+        .flat_map(|(plan, _)| {
+            plan.secrets.iter().flat_map(|s| s.keys.iter().map(|(_, v)| (v.clone(), "x".to_string())))
+        })
+        .collect();
+    for (script, args) in [
+        ("environments/dev/scripts/provision.sh", &[][..]),
+        ("environments/dev/scripts/deploy.sh", &[][..]),
+        ("environments/prod/scripts/deploy.sh", &[][..]),
+        ("environments/dev/scripts/verify.sh", &[][..]),
+        ("environments/prod/scripts/verify.sh", &[][..]),
+    ] {
+        let (ok, out) = run.script(script, args, &env);
+        assert!(ok, "{script} failed:\n{}", tail(&out));
+    }
+    let state = run.state();
+    let clusters: Vec<&Json> = state["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["origin"] == "run" && r["type"] == "cluster")
+        .collect();
+    assert_eq!(clusters.len(), 1, "one cluster for both environments: {clusters:?}");
+    let (ok, out) = run.script("environments/dev/scripts/teardown.sh", &["--yes"], &env);
+    assert!(ok, "teardown.sh failed:\n{}", tail(&out));
+    if let Some(left) = what_teardown_left(&run, &plan, false) {
+        panic!("{left}");
+    }
 }

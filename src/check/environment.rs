@@ -62,11 +62,21 @@ pub fn environments<'b>(cx: &mut Cx, deployment: &'b Block) -> Vec<&'b Block> {
 
 /// The deployment as `environment` sees it: its own members with the environment's merged
 /// in, and no `environment` blocks.
-pub fn apply(cx: &mut Cx, deployment: &Block, environment: &Block) -> Block {
+pub fn apply(cx: &mut Cx, deployment: &Block, environment: &Block, templates: &Templates) -> Block {
     let mut merged = without_environments(deployment);
-    merge_members(cx, &mut merged, environment, true);
+    if let Some(template) = &environment.template {
+        cx.error(
+            Diagnostic::new(codes::E0201, "an environment takes no template")
+                .at(template.span, "not applied to an environment")
+                .help("templates apply to services: write `service NAME : TEMPLATE { … }` in the deployment"),
+        );
+    }
+    merge_members(cx, &mut merged, environment, true, templates);
     merged
 }
+
+/// The user's templates by name (`template NAME { … }`).
+pub type Templates<'a> = BTreeMap<String, &'a Block>;
 
 /// The deployment without its `environment` blocks (what every environment starts from).
 pub fn without_environments(deployment: &Block) -> Block {
@@ -85,7 +95,7 @@ pub fn without_environments(deployment: &Block) -> Block {
 }
 
 /// Merge `overrides`' members into `base` (see the module documentation).
-fn merge_members(cx: &mut Cx, base: &mut Block, overrides: &Block, top: bool) {
+fn merge_members(cx: &mut Cx, base: &mut Block, overrides: &Block, top: bool, templates: &Templates) {
     let mut set_here: BTreeMap<String, &Attr> = BTreeMap::new();
     for member in &overrides.members {
         match member {
@@ -107,7 +117,8 @@ fn merge_members(cx: &mut Cx, base: &mut Block, overrides: &Block, top: bool) {
                 }
             }
             Member::Block(block) if top && block.kind.name == "environment" => {}
-            Member::Block(block) => merge_block(cx, base, block, top),
+            Member::Block(block) if top && block.kind.name == "stack" => merge_stack(cx, base, block, templates),
+            Member::Block(block) => merge_block(cx, base, block, top, templates),
             Member::Bare(value) => {
                 // A component named bare in `stack { }`: added unless the stack has it.
                 let name = bare_name(value);
@@ -120,7 +131,15 @@ fn merge_members(cx: &mut Cx, base: &mut Block, overrides: &Block, top: bool) {
                     base.members.push(member.clone());
                 }
             }
-            Member::Allow(_) => base.members.push(member.clone()),
+            // An exception restated in an environment replaces the deployment's (its reason is
+            // the environment's); a new one is added.
+            Member::Allow(allow) => {
+                match base.members.iter_mut().find(|m| matches!(m, Member::Allow(a) if a.name.name == allow.name.name))
+                {
+                    Some(slot) => *slot = member.clone(),
+                    None => base.members.push(member.clone()),
+                }
+            }
         }
     }
     if top {
@@ -138,7 +157,7 @@ fn merge_members(cx: &mut Cx, base: &mut Block, overrides: &Block, top: bool) {
     }
 }
 
-fn merge_block(cx: &mut Cx, base: &mut Block, block: &Block, top: bool) {
+fn merge_block(cx: &mut Cx, base: &mut Block, block: &Block, top: bool, templates: &Templates) {
     let kind = block.kind.name.as_str();
     let label = block.label_name();
     // A component written as a block in `stack { }` takes the place of its bare name.
@@ -159,14 +178,32 @@ fn merge_block(cx: &mut Cx, base: &mut Block, block: &Block, top: bool) {
             if block.template.is_some() {
                 existing.template = block.template.clone();
             }
-            merge_members(cx, existing, block, false);
+            // A block the service has from its template (`env { }` of `template web`) is
+            // merged into, not replaced: the template's block is copied into the service first,
+            // since a service's own block replaces its template's whole.
+            if let Some(template) = existing.template.as_ref().and_then(|t| templates.get(&t.name)) {
+                for member in &block.members {
+                    let Member::Block(inner) = member else { continue };
+                    let has = existing.members.iter().any(|m| matches!(m, Member::Block(b) if b.kind.name == inner.kind.name && b.label_name() == inner.label_name()));
+                    let from_template = template.members.iter().find_map(|m| match m {
+                        Member::Block(b) if b.kind.name == inner.kind.name && b.label_name() == inner.label_name() => {
+                            Some(b)
+                        }
+                        _ => None,
+                    });
+                    if let (false, Some(from_template)) = (has, from_template) {
+                        existing.members.push(Member::Block((*from_template).clone()));
+                    }
+                }
+            }
+            merge_members(cx, existing, block, false, templates);
         }
         None if kind == "target" => {
             // Another provider: the whole target is the environment's.
             base.members.retain(|m| !matches!(m, Member::Block(b) if b.kind.name == "target"));
             base.members.push(Member::Block(block.clone()));
         }
-        None if top && MUST_EXIST.contains(&kind) => {
+        None if top && label.is_some() && MUST_EXIST.contains(&kind) => {
             let names: Vec<&str> = base
                 .members
                 .iter()
@@ -187,6 +224,42 @@ fn merge_block(cx: &mut Cx, base: &mut Block, block: &Block, top: bool) {
             );
         }
         None => base.members.push(Member::Block(block.clone())),
+    }
+}
+
+/// A `stack { }` in an environment: each component goes to the deployment's `stack` block
+/// that has it (a deployment may write several), a new one to the first.
+fn merge_stack(cx: &mut Cx, base: &mut Block, stack: &Block, templates: &Templates) {
+    let component = |member: &Member| -> Option<String> {
+        match member {
+            Member::Bare(value) => bare_name(value).map(String::from),
+            Member::Block(block) => Some(block.kind.name.clone()),
+            _ => None,
+        }
+    };
+    let stacks: Vec<usize> = base
+        .members
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| matches!(m, Member::Block(b) if b.kind.name == "stack").then_some(i))
+        .collect();
+    if stacks.is_empty() {
+        base.members.push(Member::Block(stack.clone()));
+        return;
+    }
+    for member in &stack.members {
+        let name = component(member);
+        let home = stacks
+            .iter()
+            .copied()
+            .find(|&i| {
+                matches!(base.members.get(i), Some(Member::Block(b)) if b.members.iter().any(|m| name.is_some() && component(m) == name))
+            })
+            .or_else(|| stacks.first().copied());
+        if let Some(Member::Block(home)) = home.and_then(|i| base.members.get_mut(i)) {
+            let one = Block { members: vec![member.clone()], ..stack.clone() };
+            merge_members(cx, home, &one, false, templates);
+        }
     }
 }
 
@@ -308,7 +381,9 @@ fn write_value(out: &mut String, value: &Value) {
 /// Diagnostics of several environments, each checked into its own sink, as one list: a
 /// diagnostic every environment reports (a mistake in the shared lines) is reported once;
 /// one that only some report says which, in a note.
-pub fn merge_diagnostics(into: &mut Diagnostics, per_environment: Vec<(String, Diagnostics)>) {
+///
+/// With `only` (`--env NAME`), a diagnostic that only other environments report is left out.
+pub fn merge_diagnostics(into: &mut Diagnostics, per_environment: Vec<(String, Diagnostics)>, only: Option<&str>) {
     let total = per_environment.len();
     let mut seen: Vec<(Diagnostic, Vec<String>)> = Vec::new();
     for (environment, sink) in per_environment {
@@ -320,6 +395,9 @@ pub fn merge_diagnostics(into: &mut Diagnostics, per_environment: Vec<(String, D
         }
     }
     for (diagnostic, names) in seen {
+        if only.is_some_and(|only| !names.iter().any(|n| n == only)) {
+            continue;
+        }
         if names.len() == total {
             into.push(diagnostic);
         } else {
@@ -350,16 +428,16 @@ pub fn assign_clusters(
             None => groups.push((target.as_str(), vec![index])),
         }
     }
-    let several = groups.len() > 1;
     for (_, members) in &groups {
         let names: Vec<String> = members.iter().filter_map(|&i| targets.get(i).map(|t| t.0.clone())).collect();
         let first_name = names.first().cloned().unwrap_or_default();
         for &index in members {
             let Some((name, _, _)) = targets.get(index) else { continue };
             let Some(model) = models.get_mut(index) else { continue };
+            // Named after the environment that owns it, so adding an environment on another
+            // target, or removing one, does not rename a cluster that exists.
             if model.target.cluster_name.is_none() {
-                model.target.cluster_name =
-                    Some(if several { format!("{}-{first_name}", model.name.value) } else { model.name.value.clone() });
+                model.target.cluster_name = Some(format!("{}-{first_name}", model.name.value));
             }
             model.environment =
                 Some(crate::vocab::Environment { name: name.clone(), all: all.to_vec(), cluster_group: names.clone() });

@@ -383,31 +383,27 @@ fn check_modules(
         }
         return check_one(&mut cx, block, &library, &components, options, &source_name).into_iter().collect();
     }
-    let selected: Vec<&Block> = match &options.environment {
-        None => declared.clone(),
-        Some(wanted) => {
-            let found: Vec<&Block> =
-                declared.iter().copied().filter(|e| e.label_name() == Some(wanted.as_str())).collect();
-            if found.is_empty() {
-                let names: Vec<String> = declared.iter().filter_map(|e| e.label_name().map(String::from)).collect();
-                cx.error(
-                    Diagnostic::new(codes::E0205, format!("no environment named `{wanted}`"))
-                        .at(block.head_span(), "declared in this deployment")
-                        .help(format!("the deployment declares {}", crate::diagnostics::suggest::one_of(&names))),
-                );
-                return Vec::new();
-            }
-            found
-        }
-    };
+    // Every environment is checked even with `--env`: clusters are grouped over all of them.
+    if let Some(wanted) = &options.environment
+        && !declared.iter().any(|e| e.label_name() == Some(wanted.as_str()))
+    {
+        let names: Vec<String> = declared.iter().filter_map(|e| e.label_name().map(String::from)).collect();
+        cx.error(
+            Diagnostic::new(codes::E0205, format!("no environment named `{wanted}`"))
+                .at(block.head_span(), "declared in this deployment")
+                .help(format!("the deployment declares {}", crate::diagnostics::suggest::one_of(&names))),
+        );
+        return Vec::new();
+    }
+    let selected = &declared;
     let mut per_environment = Vec::new();
     let mut models = Vec::new();
     let mut targets = Vec::new();
-    for environment_block in &selected {
+    for environment_block in selected {
         let name = environment_block.label_name().unwrap_or("").to_string();
         let mut environment_sink = Diagnostics::new();
         let mut ecx = Cx { sink: &mut environment_sink, lets: cx.lets, suggestions: Default::default() };
-        let merged = environment::apply(&mut ecx, block, environment_block);
+        let merged = environment::apply(&mut ecx, block, environment_block, &templates);
         let target = merged.members.iter().find_map(|m| match m {
             crate::syntax::ast::Member::Block(b) if b.kind.name == "target" => Some(environment::canonical(b)),
             _ => None,
@@ -418,9 +414,12 @@ fn check_modules(
         }
         per_environment.push((name, environment_sink));
     }
-    environment::merge_diagnostics(cx.sink, per_environment);
+    environment::merge_diagnostics(cx.sink, per_environment, options.environment.as_deref());
     let all: Vec<String> = declared.iter().filter_map(|e| e.label_name().map(String::from)).collect();
     environment::assign_clusters(&mut cx, &mut models, &targets, &all);
+    if let Some(wanted) = &options.environment {
+        models.retain(|m| m.environment.as_ref().is_some_and(|e| &e.name == wanted));
+    }
     models
 }
 

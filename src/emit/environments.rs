@@ -85,7 +85,7 @@ pub fn overview(plans: &[Plan]) -> String {
         } else {
             let _ = writeln!(
                 out,
-                ", with every environment on it: {} and {}. Those have no provision or teardown script of their own; `kubectl delete -k environments/NAME/manifests` removes one of them alone.",
+                ", with every environment on it: {} and {}. Those have no provision or teardown script of their own; the teardown deletes their manifests first. `kubectl delete namespace NAMESPACE` removes one of them alone (not `kubectl delete -k`: each environment's manifests hold the cluster's shared ClusterIssuers).",
                 code(&environment.name),
                 others.join(", ")
             );

@@ -390,6 +390,8 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
             })
             .collect(),
         leftover_kinds: text(leftover_kinds),
+        provision_command: cluster_script(plan, "provision.sh"),
+        teardown_command: cluster_script(plan, "teardown.sh"),
     }
 }
 
@@ -398,6 +400,10 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
 /// text, the HTML comment). The fields are the template's names.
 #[derive(Serialize)]
 struct RunbookContext {
+    /// The commands that make and remove the cluster, from this runbook's directory (an
+    /// environment on another's cluster names that one's scripts). Fixed text and DNS labels.
+    provision_command: String,
+    teardown_command: String,
     dns_step: Option<String>,
     source_comment: String,
     source: String,
@@ -637,4 +643,15 @@ struct ReleaseRow {
 struct PrerequisiteRow {
     what: String,
     create: String,
+}
+
+/// `./scripts/SCRIPT`, or for an environment on another's cluster that environment's script,
+/// from this environment's directory (names are DNS labels: nothing to escape in a code block).
+pub(crate) fn cluster_script(plan: &Plan, script: &str) -> String {
+    match &plan.environment {
+        Some(environment) if !environment.owns_cluster() => {
+            format!("../{}/scripts/{script}", environment.cluster_owner())
+        }
+        _ => format!("./scripts/{script}"),
+    }
 }

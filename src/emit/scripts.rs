@@ -303,6 +303,12 @@ fn deletes_namespace(plan: &Plan, component: &crate::lower::plan::StackComponent
 /// numbers and the booleans. The fields are the templates' names.
 #[derive(Serialize)]
 struct ScriptContext {
+    /// The script that makes the cluster, from this one's directory (another environment's on
+    /// a shared cluster), for messages: fixed text and DNS labels.
+    provision_script: String,
+    /// The other environments' manifests on this cluster, from the output directory, which
+    /// the cluster's teardown deletes first (their volumes and load balancers).
+    other_manifests: Vec<String>,
     /// Where the scripts keep state, from the output directory (an environment on another's
     /// cluster uses that one's: its kubeconfig).
     state_dir: String,
@@ -546,6 +552,18 @@ fn script_context(plan: &Plan) -> ScriptContext {
         cluster: q(&target.cluster),
         // An environment's state stays in the output's one `.deployc-state/` (which a build
         // carries over), under the name of the environment that owns the cluster.
+        provision_script: match plan.environment.as_ref() {
+            Some(environment) if !environment.owns_cluster() => {
+                format!("../../{}/scripts/provision.sh", environment.cluster_owner())
+            }
+            _ => "./provision.sh".to_string(),
+        },
+        other_manifests: match plan.environment.as_ref() {
+            Some(environment) if environment.owns_cluster() => {
+                environment.cluster_group.iter().skip(1).map(|other| format!("../{other}/manifests")).collect()
+            }
+            _ => Vec::new(),
+        },
         // Not quoted: an environment's name is a DNS label (E0313), and the rest is fixed text.
         state_dir: match plan.environment.as_ref() {
             Some(environment) => format!("../../{}/{}", crate::output::STATE_DIR, environment.cluster_owner()),

@@ -123,6 +123,8 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   step "manifests (Ingresses first, so load balancers and certificates are released)"
   # The namespace goes too, and with it the PersistentVolumeClaims of the StatefulSets, whose
   # volumes the cloud deletes (reclaim policy Delete).
+  # Another environment on this cluster: its namespace, claims and load balancers go first.
+  run kubectl delete -k "$OUT_DIR/../prod/manifests" --ignore-not-found --wait=true --timeout=10m
   run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true --timeout=10m
   step "stack stage 1: "'traefik, dapr, cert-manager'
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.

@@ -90,7 +90,7 @@ need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 need helm "see https://helm.sh/docs/intro/install/"
 need curl "install curl with your package manager"
 if [ "$DRY_RUN" != 1 ]; then
-  kubectl cluster-info >/dev/null 2>&1 || die "kubectl cannot reach the cluster: run ./provision.sh first (or set KUBECONFIG)"
+  kubectl cluster-info >/dev/null 2>&1 || die "kubectl cannot reach the cluster: run ../../dev/scripts/provision.sh first (or set KUBECONFIG)"
 fi
 
 step "checking the environment for secret values"

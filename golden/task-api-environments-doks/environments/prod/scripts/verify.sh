@@ -88,7 +88,7 @@ need curl "install curl with your package manager"
 
 if [ "$DRY_RUN" != 1 ]; then
   kubectl cluster-info --request-timeout=10s >/dev/null 2>&1 ||
-    { echo "FAIL  kubectl cannot reach the cluster: run ./provision.sh first (or set KUBECONFIG)"; exit 1; }
+    { echo "FAIL  kubectl cannot reach the cluster: run ../../dev/scripts/provision.sh first (or set KUBECONFIG)"; exit 1; }
 fi
 
 failed=0
