@@ -442,7 +442,7 @@ fn cost(file: &Path, name: Option<String>, env: Option<String>, format: CostForm
     };
     // An environment on another's cluster costs nothing of its own: its pods run on the
     // nodes the other pays for.
-    let own_cluster = |plan: &deployc::lower::plan::Plan| plan.environment.as_ref().is_none_or(|e| e.owns_cluster());
+    let own_cluster = |plan: &deployc::lower::plan::Plan| plan.cluster_host().is_none();
     let environment = |plan: &deployc::lower::plan::Plan| plan.environment.as_ref().map(|e| e.name.clone());
     match format {
         CostFormat::Json => {
@@ -452,7 +452,7 @@ fn cost(file: &Path, name: Option<String>, env: Option<String>, format: CostForm
                     "deployment": plan.deployment,
                     "environment": environment(plan),
                     "cluster": plan.target.cluster,
-                    "shares_cluster_of": plan.environment.as_ref().filter(|e| !e.owns_cluster()).map(|e| e.cluster_owner().to_string()),
+                    "shares_cluster_of": plan.cluster_host(),
                     "provider": plan.target.provider,
                     "currency": "USD",
                     "period": "month",
@@ -490,9 +490,8 @@ fn cost(file: &Path, name: Option<String>, env: Option<String>, format: CostForm
                 if let Some(env) = environment(plan) {
                     println!("environment {env} (cluster {}, {})", plan.target.cluster, plan.target.provider);
                 }
-                if !own_cluster(plan) {
-                    let owner = plan.environment.as_ref().map(|e| e.cluster_owner()).unwrap_or_default();
-                    println!("runs on the cluster of environment {owner}: no cost of its own");
+                if let Some(host) = plan.cluster_host() {
+                    println!("runs on the cluster of environment {host}: no cost of its own");
                 } else {
                     let width = cost.lines.iter().map(|l| l.what.chars().count()).max().unwrap_or(10).max(20);
                     println!("{:<width$}  {:>10}  {:>10}", "monthly cost", "at count", "at max");

@@ -197,8 +197,6 @@ pub fn dollars(cents: u64) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Environment {
     pub name: String,
-    /// Every environment of the deployment, in the order written.
-    pub all: Vec<String>,
     /// The environments on this one's cluster (this one included), in the order written: the
     /// first provisions and tears the cluster down for all of them.
     pub cluster_group: Vec<String>,

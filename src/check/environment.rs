@@ -79,7 +79,7 @@ pub fn apply(cx: &mut Cx, deployment: &Block, environment: &Block, templates: &T
 pub type Templates<'a> = BTreeMap<String, &'a Block>;
 
 /// The deployment without its `environment` blocks (what every environment starts from).
-pub fn without_environments(deployment: &Block) -> Block {
+fn without_environments(deployment: &Block) -> Block {
     Block {
         kind: deployment.kind.clone(),
         label: deployment.label.clone(),
@@ -419,7 +419,6 @@ pub fn assign_clusters(
     cx: &mut Cx,
     models: &mut [super::model::Deployment],
     targets: &[(String, String, crate::source::Span)],
-    all: &[String],
 ) {
     let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
     for (index, (_, target, _)) in targets.iter().enumerate() {
@@ -439,8 +438,7 @@ pub fn assign_clusters(
             if model.target.cluster_name.is_none() {
                 model.target.cluster_name = Some(format!("{}-{first_name}", model.name.value));
             }
-            model.environment =
-                Some(crate::vocab::Environment { name: name.clone(), all: all.to_vec(), cluster_group: names.clone() });
+            model.environment = Some(crate::vocab::Environment { name: name.clone(), cluster_group: names.clone() });
         }
         for (position, &later) in members.iter().enumerate() {
             for &earlier in members.iter().take(position) {

@@ -395,11 +395,10 @@ fn check_modules(
         );
         return Vec::new();
     }
-    let selected = &declared;
     let mut per_environment = Vec::new();
     let mut models = Vec::new();
     let mut targets = Vec::new();
-    for environment_block in selected {
+    for environment_block in &declared {
         let name = environment_block.label_name().unwrap_or("").to_string();
         let mut environment_sink = Diagnostics::new();
         let mut ecx = Cx { sink: &mut environment_sink, lets: cx.lets, suggestions: Default::default() };
@@ -415,8 +414,7 @@ fn check_modules(
         per_environment.push((name, environment_sink));
     }
     environment::merge_diagnostics(cx.sink, per_environment, options.environment.as_deref());
-    let all: Vec<String> = declared.iter().filter_map(|e| e.label_name().map(String::from)).collect();
-    environment::assign_clusters(&mut cx, &mut models, &targets, &all);
+    environment::assign_clusters(&mut cx, &mut models, &targets);
     if let Some(wanted) = &options.environment {
         models.retain(|m| m.environment.as_ref().is_some_and(|e| &e.name == wanted));
     }

@@ -37,12 +37,12 @@ pub fn overview(plans: &[Plan]) -> String {
     for plan in plans {
         let environment = name(plan);
         let dir = directory(&environment);
-        let (at_count, at_max) = match &plan.environment {
-            Some(e) if !e.owns_cluster() => {
-                let shared = format!("on {}'s cluster", cell_code(e.cluster_owner()));
+        let (at_count, at_max) = match plan.cluster_host() {
+            Some(host) => {
+                let shared = format!("on {}'s cluster", cell_code(host));
                 (shared.clone(), shared)
             }
-            _ => (dollars(plan.cost.at_count), dollars(plan.cost.at_max)),
+            None => (dollars(plan.cost.at_count), dollars(plan.cost.at_max)),
         };
         let _ = writeln!(
             out,
@@ -106,5 +106,5 @@ pub fn overview(plans: &[Plan]) -> String {
 
 /// The plans that provision their cluster, one per cluster.
 fn owners(plans: &[Plan]) -> impl Iterator<Item = &Plan> {
-    plans.iter().filter(|p| p.environment.as_ref().is_none_or(|e| e.owns_cluster()))
+    plans.iter().filter(|p| p.cluster_host().is_none())
 }

@@ -541,7 +541,7 @@ fn slo_rows(plan: &Plan) -> Vec<SloRow> {
                     .filter(|t| t.severity == severity)
                     .map(|t| {
                         let rate: f64 = t.burn_rate.parse().unwrap_or(0.0);
-                        let long_hours = window_seconds_hours(t.long);
+                        let long_hours = duration_hours(t.long);
                         let spent = rate * long_hours / window_hours * 100.0;
                         format!(
                             "{}× the budget over {} and {} ({}% of the budget spent)",
@@ -573,7 +573,7 @@ fn slo_rows(plan: &Plan) -> Vec<SloRow> {
 }
 
 /// A Prometheus duration of the burn-rate table (`5m`, `1h`, `3d`) in hours.
-fn window_seconds_hours(window: &str) -> f64 {
+fn duration_hours(window: &str) -> f64 {
     let (number, unit) = window.split_at(window.len().saturating_sub(1));
     let number: f64 = number.parse().unwrap_or(0.0);
     match unit {
@@ -648,10 +648,8 @@ struct PrerequisiteRow {
 /// `./scripts/SCRIPT`, or for an environment on another's cluster that environment's script,
 /// from this environment's directory (names are DNS labels: nothing to escape in a code block).
 pub(crate) fn cluster_script(plan: &Plan, script: &str) -> String {
-    match &plan.environment {
-        Some(environment) if !environment.owns_cluster() => {
-            format!("../{}/scripts/{script}", environment.cluster_owner())
-        }
-        _ => format!("./scripts/{script}"),
+    match plan.cluster_host() {
+        Some(host) => format!("../{host}/scripts/{script}"),
+        None => format!("./scripts/{script}"),
     }
 }

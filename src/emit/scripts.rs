@@ -40,7 +40,7 @@ pub fn emit_scripts(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
     let context = context(plan);
     // An environment on another's cluster deploys and verifies; the other provisions the
     // cluster and tears it down for both.
-    let shares_cluster = plan.environment.as_ref().is_some_and(|e| !e.owns_cluster());
+    let shares_cluster = plan.cluster_host().is_some();
     for script in SCRIPTS {
         if shares_cluster && CLUSTER_SCRIPTS.contains(&script) {
             continue;
@@ -550,13 +550,9 @@ fn script_context(plan: &Plan) -> ScriptContext {
             })
             .collect(),
         cluster: q(&target.cluster),
-        // An environment's state stays in the output's one `.deployc-state/` (which a build
-        // carries over), under the name of the environment that owns the cluster.
-        provision_script: match plan.environment.as_ref() {
-            Some(environment) if !environment.owns_cluster() => {
-                format!("../../{}/scripts/provision.sh", environment.cluster_owner())
-            }
-            _ => "./provision.sh".to_string(),
+        provision_script: match plan.cluster_host() {
+            Some(host) => format!("../../{host}/scripts/provision.sh"),
+            None => "./provision.sh".to_string(),
         },
         other_manifests: match plan.environment.as_ref() {
             Some(environment) if environment.owns_cluster() => {
@@ -564,7 +560,9 @@ fn script_context(plan: &Plan) -> ScriptContext {
             }
             _ => Vec::new(),
         },
-        // Not quoted: an environment's name is a DNS label (E0313), and the rest is fixed text.
+        // An environment's state stays in the output's one `.deployc-state/` (which a build
+        // carries over), under the name of the environment that owns the cluster. Not quoted:
+        // an environment's name is a DNS label (E0313), and the rest is fixed text.
         state_dir: match plan.environment.as_ref() {
             Some(environment) => format!("../../{}/{}", crate::output::STATE_DIR, environment.cluster_owner()),
             None => crate::output::STATE_DIR.to_string(),

@@ -210,6 +210,12 @@ pub struct ArgoApplication {
 }
 
 impl Plan {
+    /// The environment whose cluster this one runs on, when that is another environment's
+    /// (then this one has no provision or teardown script of its own and pays for no nodes).
+    pub fn cluster_host(&self) -> Option<&str> {
+        self.environment.as_ref().filter(|e| !e.owns_cluster()).map(|e| e.cluster_owner())
+    }
+
     /// The routes' hosts, sorted, each once.
     pub fn route_hosts(&self) -> Vec<&str> {
         let mut hosts: Vec<&str> =
