@@ -125,6 +125,33 @@ pub enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Move image versions (or named values) from one environment to another by rewriting the file.
+    #[command(
+        after_help = "Examples:\n  deployc promote app.deploy out --from dev --to staging\n  deployc promote app.deploy out --from staging --to prod --value service.api.replicas\n  deployc promote app.deploy out --from dev --to staging --check   # in CI: exit 1 when a promotion is pending\n\nThe changes land in the target environment's block only: an override it writes is replaced, a value it inherits gets an override of its own. An image moves by its version (tag and digest), keeping the target's registry."
+    )]
+    Promote {
+        /// The .deploy file to rewrite.
+        #[arg(value_hint = clap::ValueHint::FilePath)]
+        file: PathBuf,
+        /// The output directory `deployc build -o DIR` wrote: promote refuses when the source environment's files in it are stale.
+        #[arg(value_hint = clap::ValueHint::DirPath)]
+        dir: PathBuf,
+        /// The environment whose versions move (it has been built, deployed and verified).
+        #[arg(long, value_name = "NAME")]
+        from: String,
+        /// The environment that takes them.
+        #[arg(long, value_name = "NAME")]
+        to: String,
+        /// Promote this value instead of the images: a dotted path such as `service.api.replicas` (repeatable).
+        #[arg(long = "value", value_name = "PATH")]
+        values: Vec<String>,
+        /// Change nothing: print the change and exit 1 when there is one.
+        #[arg(long)]
+        check: bool,
+        /// Which deployment to promote in when the file holds several.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Format .deploy files in place: aligned `=`, two-space indent, comments kept.
     #[command(
         after_help = "Examples:\n  deployc fmt app.deploy\n  deployc fmt --check .            # in CI: list unformatted files, exit 1\n  deployc fmt - < app.deploy       # standard input to standard output"

@@ -29,9 +29,12 @@ pub struct FileDiff {
     pub new: String,
 }
 
-/// A Kubernetes object's identity.
+/// A Kubernetes object's identity: its kind, namespace and name, and the environment whose
+/// directory holds it (two environments on two clusters hold objects of the same name).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Resource {
+    /// `staging` for a file under `environments/staging/`.
+    pub environment: Option<String>,
     pub kind: String,
     /// `None` for cluster-scoped objects.
     pub namespace: Option<String>,
@@ -40,6 +43,9 @@ pub struct Resource {
 
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(environment) = &self.environment {
+            write!(f, "{environment}: ")?;
+        }
         match &self.namespace {
             Some(namespace) => write!(f, "{} {namespace}/{}", self.kind, self.name),
             None => write!(f, "{} {}", self.kind, self.name),
@@ -133,7 +139,9 @@ fn resources(tree: &OutputTree) -> BTreeMap<Resource, serde_yaml::Value> {
                 continue;
             };
             let namespace = metadata.and_then(|m| field(m, "namespace"));
-            out.insert(Resource { kind, namespace, name }, value);
+            let environment =
+                path.strip_prefix("environments/").and_then(|rest| rest.split_once('/')).map(|(e, _)| e.to_string());
+            out.insert(Resource { environment, kind, namespace, name }, value);
         }
     }
     out
@@ -199,26 +207,33 @@ pub fn render(diff: &TreeDiff, options: &RenderOptions) -> String {
             Change::Removed => (on_disk, "/dev/null".to_string()),
             Change::Changed => (on_disk, compiled),
         };
-        let text_diff = similar::TextDiff::from_lines(&file.old, &file.new);
-        let unified = text_diff.unified_diff().context_radius(3).header(&old_name, &new_name).to_string();
-        for line in unified.lines() {
-            let colour = if line.starts_with("+++") || line.starts_with("---") {
-                Some(BOLD)
-            } else if line.starts_with("@@") {
-                Some(CYAN)
-            } else if line.starts_with('+') {
-                Some(GREEN)
-            } else if line.starts_with('-') {
-                Some(RED)
-            } else {
-                None
-            };
-            match colour {
-                Some(colour) => out.push_str(&paint(colour, line)),
-                None => out.push_str(line),
-            }
-            out.push('\n');
+        out.push_str(&unified(&file.old, &file.new, &old_name, &new_name, options.colour));
+    }
+    out
+}
+
+/// A unified diff of two texts with three lines of context, in colour when `colour`.
+pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str, colour: bool) -> String {
+    let paint = |code: &str, text: &str| if colour { format!("{code}{text}{RESET}") } else { text.to_string() };
+    let text_diff = similar::TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    for line in text_diff.unified_diff().context_radius(3).header(old_name, new_name).to_string().lines() {
+        let code = if line.starts_with("+++") || line.starts_with("---") {
+            Some(BOLD)
+        } else if line.starts_with("@@") {
+            Some(CYAN)
+        } else if line.starts_with('+') {
+            Some(GREEN)
+        } else if line.starts_with('-') {
+            Some(RED)
+        } else {
+            None
+        };
+        match code {
+            Some(code) => out.push_str(&paint(code, line)),
+            None => out.push_str(line),
         }
+        out.push('\n');
     }
     out
 }

@@ -28,6 +28,7 @@ pub mod init;
 pub mod inspect;
 pub mod lower;
 pub mod output;
+pub mod promote;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;

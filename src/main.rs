@@ -44,6 +44,9 @@ fn main() -> ExitCode {
             // clap requires a directory or both environments.
             _ => IO_ERROR,
         },
+        Command::Promote { file, dir, from, to, values, check, name } => {
+            promote(&file, &dir, &Promote { from, to, values, check, name }, colour)
+        }
         Command::Fmt { files, check } => fmt(&files, check, colour),
         Command::Explain { code, list, format } => explain(code.as_deref(), list, format),
         Command::Graph { file, name, env } => graph(&file, name, env, colour),
@@ -92,8 +95,8 @@ struct Checked {
     sources: SourceMap,
     output: Option<output::OutputTree>,
     /// The syntax trees, model or plan the compilation kept (see `deployc::Retained`): held
-    /// for its drop, never read.
-    _retained: deployc::Retained,
+    /// for its drop, and read by `promote` for the images each environment runs.
+    retained: deployc::Retained,
 }
 
 fn check(files: &[PathBuf], name: Option<String>, env: Option<String>, format: Format, colour: Colour) -> u8 {
@@ -208,6 +211,171 @@ fn diff(file: &Path, dir: &Path, check: bool, name: Option<String>, colour: Colo
     };
     print!("{}", deployc::diff::render(&changes, &options));
     if check { FAILED } else { 0 }
+}
+
+/// What `deployc promote` was asked for.
+struct Promote {
+    from: String,
+    to: String,
+    values: Vec<String>,
+    check: bool,
+    name: Option<String>,
+}
+
+/// The files of one environment in an output tree, relative to its directory.
+fn environment_files(tree: &output::OutputTree, environment: &str) -> output::OutputTree {
+    let prefix = format!("{}/", deployc::emit::environments::directory(environment));
+    tree.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).map(|rest| (rest.to_string(), v.clone()))).collect()
+}
+
+/// `deployc promote FILE DIR --from A --to B`: rewrite FILE so that B runs A's image versions
+/// (or the `--value` paths), after checking that A's output in DIR is what FILE builds. The new
+/// file is compiled before it is written: it must check, every other environment must build
+/// the same files, and B's images must be the promised ones.
+fn promote(file: &Path, dir: &Path, request: &Promote, colour: Colour) -> u8 {
+    let options = CompileOptions { deployment: request.name.clone(), today: today(), environment: None };
+    let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
+    // Warnings are `check`'s and `build`'s to show; promote stops only for errors.
+    if result.diagnostics.has_errors() {
+        print_diagnostics(&result, Format::Human, colour);
+    }
+    let Some(before) = &result.output else { return FAILED };
+    let Some(text) = result.sources.files().find(|(_, f)| f.name == result.name).map(|(_, f)| f.text.clone()) else {
+        return FAILED;
+    };
+    let what = if request.values.is_empty() {
+        deployc::promote::What::Images
+    } else {
+        deployc::promote::What::Values(request.values.clone())
+    };
+    let promotion = match deployc::promote::promote(
+        deployc::source::FileId(0),
+        &text,
+        request.name.as_deref(),
+        &request.from,
+        &request.to,
+        &what,
+    ) {
+        Ok(promotion) => promotion,
+        Err(refusal) => {
+            eprintln!("error: {refusal}");
+            return match refusal {
+                deployc::promote::Refusal::Usage(_) => IO_ERROR,
+                deployc::promote::Refusal::Input(_) => FAILED,
+            };
+        }
+    };
+    // What was deployed and verified is what DIR holds: refuse to promote anything else.
+    let on_disk = match output::read_tree(dir) {
+        Ok(tree) => tree,
+        Err(error) => {
+            eprintln!("error: cannot read {}: {error}", dir.display());
+            return IO_ERROR;
+        }
+    };
+    let source_dir = format!("{}/{}", dir.display(), deployc::emit::environments::directory(&request.from));
+    if !deployc::diff::diff(&environment_files(&on_disk, &request.from), &environment_files(before, &request.from))
+        .is_empty()
+    {
+        eprintln!(
+            "error: {source_dir} is stale: it is not what {} builds for `{}` now\n  = help: run `deployc build {} -o {}` and deploy and verify `{}` before promoting it (`deployc diff {} {} --check` shows the difference)",
+            file.display(),
+            request.from,
+            file.display(),
+            dir.display(),
+            request.from,
+            file.display(),
+            dir.display()
+        );
+        return FAILED;
+    }
+    for path in &promotion.unchanged {
+        eprintln!("note: `{}` already has {}'s {path}", request.to, request.from);
+    }
+    if promotion.changes.is_empty() {
+        eprintln!("`{}` already has what `{}` has; nothing to promote", request.to, request.from);
+        return 0;
+    }
+
+    // The rewritten file must check, and change only the target environment.
+    let name = file.display().to_string();
+    let mut sources = SourceMap::new();
+    let root = sources.add(name.clone(), promotion.text.clone());
+    let compiled = deployc::compile(&mut sources, root, &importer(), &options);
+    let Some(after) = &compiled.output else {
+        let checked = Checked {
+            name,
+            diagnostics: compiled.diagnostics,
+            sources,
+            output: None,
+            retained: deployc::Retained::default(),
+        };
+        print_diagnostics(&checked, Format::Human, colour);
+        eprintln!("error: the promoted file does not check; {} is unchanged", file.display());
+        return FAILED;
+    };
+    let environments: std::collections::BTreeSet<&str> =
+        before.keys().filter_map(|k| k.strip_prefix("environments/")?.split('/').next()).collect();
+    for other in environments.iter().filter(|e| **e != request.to) {
+        if !deployc::diff::diff(&environment_files(before, other), &environment_files(after, other)).is_empty() {
+            eprintln!(
+                "error: the promotion would change environment `{other}` (a bug in deployc); {} is unchanged",
+                file.display()
+            );
+            return FAILED;
+        }
+    }
+    if let deployc::promote::What::Images = what {
+        let images = |models: &[deployc::check::model::Deployment]| -> Vec<(String, String)> {
+            models
+                .iter()
+                .filter(|m| m.environment.as_ref().is_some_and(|e| e.name == request.to))
+                .flat_map(|m| m.services.iter().map(|s| (s.name.value.clone(), s.image.value.clone())))
+                .collect()
+        };
+        let expected: Vec<(String, String)> = images(&result.retained.model)
+            .into_iter()
+            .map(|(service, image)| {
+                let path = format!("service.{service}.image");
+                let promoted = promotion.changes.iter().find(|c| c.path == path);
+                (service, promoted.map_or(image, |c| c.after.trim_matches('"').to_string()))
+            })
+            .collect();
+        if images(&compiled.retained.model) != expected {
+            eprintln!(
+                "error: the promoted file does not give `{}` the promised images (a bug in deployc); {} is unchanged",
+                request.to,
+                file.display()
+            );
+            return FAILED;
+        }
+    }
+
+    print!("{}", deployc::diff::unified(&text, &promotion.text, &name, &format!("{name} (promoted)"), colour.stdout()));
+    for change in &promotion.changes {
+        let before = if change.before.is_empty() { "(unset)" } else { &change.before };
+        eprintln!("{}: {} {before} -> {}", request.to, change.path, change.after);
+    }
+    if request.check {
+        eprintln!("{} would change (--check: nothing written)", file.display());
+        return FAILED;
+    }
+    if let Err(error) = write_in_place(file, &promotion.text) {
+        eprintln!("error: cannot write {}: {error}", file.display());
+        return IO_ERROR;
+    }
+    eprintln!(
+        "promoted {} of `{}` to `{}`; run `deployc build {} -o {}` to write its manifests",
+        match promotion.changes.len() {
+            1 => "1 value".to_string(),
+            n => format!("{n} values"),
+        },
+        request.from,
+        request.to,
+        file.display(),
+        dir.display()
+    );
+    0
 }
 
 /// `deployc diff FILE --env A --against B`: what environment A's output changes from B's.
@@ -631,7 +799,7 @@ impl Loaded {
     }
 
     fn into_checked_retaining(self, output: Option<output::OutputTree>, retained: deployc::Retained) -> Checked {
-        Checked { name: self.name, diagnostics: self.diagnostics, sources: self.sources, output, _retained: retained }
+        Checked { name: self.name, diagnostics: self.diagnostics, sources: self.sources, output, retained }
     }
 }
 
