@@ -208,11 +208,17 @@ impl Run {
 
     /// Run a stand-in tool directly, as the user would at a prompt.
     fn user(&mut self, tool: &str, args: &[&str], stdin: &str) {
+        let config = kubeconfig(self.root());
+        self.user_in(&config, tool, args, stdin);
+    }
+
+    /// [`Run::user`] with kubectl pointed at `config`.
+    fn user_in(&mut self, config: &Path, tool: &str, args: &[&str], stdin: &str) {
         use std::io::Write;
         let mut child = self
             .command(self.root().join("bin").join(tool))
             .args(args)
-            .env("KUBECONFIG", kubeconfig(self.root()))
+            .env("KUBECONFIG", config)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -378,13 +384,20 @@ fn what_teardown_left(run: &Run, plan: &deployc::lower::plan::Plan, reuse: bool)
 
 /// The user's part: create the TLS Secret or ClusterSecretStore that `deploy.sh` says is missing.
 fn user_creates_prerequisite(run: &mut Run, output: &str, namespace: &str) -> bool {
+    let config = kubeconfig(run.root());
+    user_creates_prerequisite_in(run, &config, output, namespace)
+}
+
+/// [`user_creates_prerequisite`] in the cluster `config` names.
+fn user_creates_prerequisite_in(run: &mut Run, config: &Path, output: &str, namespace: &str) -> bool {
     let named = |what: &str| {
         let start = output.find(&format!("the {what} `"))? + what.len() + 6;
         let end = output[start..].find('`')? + start;
         Some(output[start..end].to_string())
     };
     if let Some(secret) = named("TLS Secret") {
-        run.user(
+        run.user_in(
+            config,
             "kubectl",
             &["--namespace", namespace, "create", "secret", "tls", &secret, "--cert=c.pem", "--key=k.pem"],
             "",
@@ -395,7 +408,7 @@ fn user_creates_prerequisite(run: &mut Run, output: &str, namespace: &str) -> bo
         let manifest = format!(
             "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata:\n  name: {store}\nspec:\n  provider: {{}}\n"
         );
-        run.user("kubectl", &["apply", "-f", "-"], &manifest);
+        run.user_in(config, "kubectl", &["apply", "-f", "-"], &manifest);
         return true;
     }
     false
@@ -648,5 +661,74 @@ fn environments_on_one_cluster_share_its_provision_and_teardown() {
     assert!(ok, "teardown.sh failed:\n{}", tail(&out));
     if let Some(left) = what_teardown_left(&run, &plan, false) {
         panic!("{left}");
+    }
+}
+
+/// Environments on their own targets (seed 004's humor game: dev on k3d, staging and prod each
+/// on a DigitalOcean cluster): each provisions its own cluster, and each environment's scripts
+/// talk to their own cluster although the last `provision.sh` made another context current;
+/// each teardown removes its own cluster and nothing of the others'.
+#[test]
+fn environments_on_their_own_targets_get_a_cluster_each() {
+    let example = Path::new("examples/humor-game-environments.deploy");
+    let units = deployc::testing::compile_units(example).unwrap_or_else(|rendered| panic!("must compile:\n{rendered}"));
+    let result = compile_path(example);
+    let Some(tree) = result.output else { panic!("must compile:\n{}", result.rendered) };
+    let names: Vec<String> =
+        units.iter().filter_map(|(plan, _)| plan.environment.as_ref().map(|e| e.name.clone())).collect();
+    assert_eq!(names, ["dev", "staging", "prod"]);
+    let mut run = Run { dir: TempDir::new("cloud-environments-apart"), log: String::new() };
+    let root = run.root().to_path_buf();
+    deployc::output::write_atomically(&tree, &root.join("out")).expect("write output");
+    let mut seeded: Vec<Json> = Vec::new();
+    for (plan, _) in &units {
+        for seed in seeds(plan, false) {
+            if !seeded.contains(&seed) {
+                seeded.push(seed);
+            }
+        }
+    }
+    install_cloud(&root, &seeded);
+    let mut env: Vec<(String, String)> = Vec::new();
+    for (plan, _) in &units {
+        operator_keys(&root.join("cwd"), plan);
+        env.extend(plan.secrets.iter().flat_map(|s| s.keys.iter().map(|(_, v)| (v.clone(), "x".to_string()))));
+    }
+    let cluster_count = |run: &Run| run.state()["clusters"].as_object().map_or(0, |clusters| clusters.len());
+    // Every cluster first, so that the current context is prod's when dev and staging deploy.
+    for name in &names {
+        let script = format!("environments/{name}/scripts/provision.sh");
+        let (ok, out) = run.script(&script, &[], &env);
+        assert!(ok, "{script} failed:\n{}\n--- the run ---{}", tail(&out), run.log);
+    }
+    assert_eq!(cluster_count(&run), 3, "one cluster per distinct target");
+    for (name, (plan, _)) in names.iter().zip(&units) {
+        let script = format!("environments/{name}/scripts/deploy.sh");
+        let mut attempts = 0;
+        loop {
+            let (ok, out) = run.script(&script, &[], &env);
+            if ok {
+                break;
+            }
+            attempts += 1;
+            // The user creates what deploy.sh names, in that environment's cluster.
+            let kubeconfig = root.join(format!("out/.deployc-state/{name}/kubeconfig"));
+            let created = attempts < 4 && user_creates_prerequisite_in(&mut run, &kubeconfig, &out, &plan.namespace);
+            assert!(created, "{script} failed:\n{}\n--- the run ---{}", tail(&out), run.log);
+        }
+        let script = format!("environments/{name}/scripts/verify.sh");
+        let (ok, out) = run.script(&script, &[], &env);
+        assert!(ok, "{script} failed:\n{}\n--- the run ---{}", tail(&out), run.log);
+    }
+    for (index, name) in names.iter().enumerate() {
+        let script = format!("environments/{name}/scripts/teardown.sh");
+        let (ok, out) = run.script(&script, &["--yes"], &env);
+        assert!(ok, "{script} failed:\n{}\n--- the run ---{}", tail(&out), run.log);
+        assert_eq!(cluster_count(&run), names.len() - index - 1, "{name}'s teardown removes its cluster alone");
+    }
+    for (plan, _) in &units {
+        if let Some(left) = what_teardown_left(&run, plan, false) {
+            panic!("{left}\n--- the run ---{}", run.log);
+        }
     }
 }

@@ -263,7 +263,7 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
         budget: plan.budget_cents.map(|c| format!("{}/mo", dollars(c))),
         provision_summary,
         kubeconfig: if target.kubeconfig.is_empty() {
-            "The provision script connects kubectl to the new cluster.".to_string()
+            "The provision script connects kubectl to the new cluster".to_string()
         } else {
             format!("The kubeconfig: {}", text(&target.kubeconfig))
         },

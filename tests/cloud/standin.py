@@ -188,16 +188,26 @@ class Cloud:
         return cluster
 
     def save_kubeconfig(self, key, path=None):
-        path = path or os.path.join(os.environ.get("HOME", "/"), ".kube", "config")
+        # client-go's default path options: the first file of $KUBECONFIG, else ~/.kube/config
+        # (doctl v1.166.0 commands/kubernetes.go:230 `clientcmd.NewDefaultPathOptions()`; az,
+        # aws, gcloud and kind also write to $KUBECONFIG when it is set).
+        default = (os.environ.get("KUBECONFIG") or "").split(":")[0]
+        path = path or default or os.path.join(os.environ.get("HOME", "/"), ".kube", "config")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         try:
             with open(path) as f:
                 config = yaml.safe_load(f) or {}
         except (OSError, yaml.YAMLError):
             config = {}
-        contexts = [c for c in config.get("contexts", []) if c.get("name") != key]
-        contexts.append({"name": key, "context": {"cluster": key}})
-        config.update({"apiVersion": "v1", "kind": "Config", "contexts": contexts, "current-context": key})
+        # A whole entry (cluster, user, context), as the providers' CLIs write it, so that the
+        # real `kubectl config view --minify --flatten` can cut it out.
+        entries = {}
+        for section, entry in (("clusters", {"name": key, "cluster": {"server": "https://%s.standin:6443" % key.replace("/", "-")}}),
+                               ("users", {"name": key, "user": {"token": "standin"}}),
+                               ("contexts", {"name": key, "context": {"cluster": key, "user": key}})):
+            entries[section] = [e for e in config.get(section, []) if e.get("name") != key] + [entry]
+        config.update(entries)
+        config.update({"apiVersion": "v1", "kind": "Config", "current-context": key})
         with open(path, "w") as f:
             yaml.safe_dump(config, f)
 
@@ -959,7 +969,14 @@ def k3d(cloud, args):
     if words == "kubeconfig merge":
         if "k3d/" + pos[2] not in cloud.s["clusters"]:
             fail("FATA[0000] cluster not found")
-        return cloud.save_kubeconfig("k3d/" + pos[2])
+        # Without --kubeconfig-merge-default (or --output) k3d writes
+        # ~/.config/k3d/kubeconfig-NAME.yaml and leaves the default kubeconfig alone (k3d v5.9.0
+        # cmd/kubeconfig/kubeconfigMerge.go:98-100).
+        if "--kubeconfig-merge-default" in args or "-d" in args:
+            return cloud.save_kubeconfig("k3d/" + pos[2])
+        own = os.path.join(os.environ.get("HOME", "/"), ".config", "k3d", "kubeconfig-%s.yaml" % pos[2])
+        cloud.save_kubeconfig("k3d/" + pos[2], own)
+        return print(own)
     fail("standin k3d: unmodelled command: %s" % " ".join(args), 64)
 
 
@@ -1134,7 +1151,7 @@ def kubectl(cloud, args):
         cloud.put(cluster, {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
                             "metadata": {"name": pos[3], "namespace": ns or "default"}})
         return print("secret/%s created" % pos[3])
-    if verb == "kustomize":
+    if verb == "kustomize" or pos[:2] == ["config", "view"]:
         return subprocess.run([os.environ["REAL_KUBECTL"]] + args).returncode
     cluster = cloud.current()
     if verb == "label" and pos[1:2] == ["node"]:

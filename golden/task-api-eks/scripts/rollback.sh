@@ -12,8 +12,9 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
 readonly OUT_DIR="$SCRIPT_DIR/.."
 readonly STATE_DIR="$OUT_DIR/.deployc-state"
-# A provider that writes its own kubeconfig (hetzner-k3s) leaves it here.
-if [ -z "${KUBECONFIG:-}" ] && [ -f "$STATE_DIR/kubeconfig" ]; then
+# The cluster's own kubeconfig, which provision.sh leaves here: every script talks to this
+# cluster, whatever kubectl's current context is now (another cluster, another environment).
+if [ -f "$STATE_DIR/kubeconfig" ]; then
   export KUBECONFIG="$STATE_DIR/kubeconfig"
 fi
 DRY_RUN="${DRY_RUN:-0}"
@@ -64,6 +65,12 @@ write_file() {
 die() {
   echo "error: $*" >&2
   exit 1
+}
+
+# Make the state directory. It holds the cluster's credentials, so git ignores all of it.
+state_dir() {
+  mkdir -p "$STATE_DIR"
+  [ -f "$STATE_DIR/.gitignore" ] || printf '# deployc: credentials and run-time state, never committed\n*\n' > "$STATE_DIR/.gitignore"
 }
 
 # Stop unless a command is installed (a dry run only notes it).

@@ -12,8 +12,9 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
 readonly OUT_DIR="$SCRIPT_DIR/.."
 readonly STATE_DIR="$OUT_DIR/.deployc-state"
-# A provider that writes its own kubeconfig (hetzner-k3s) leaves it here.
-if [ -z "${KUBECONFIG:-}" ] && [ -f "$STATE_DIR/kubeconfig" ]; then
+# The cluster's own kubeconfig, which provision.sh leaves here: every script talks to this
+# cluster, whatever kubectl's current context is now (another cluster, another environment).
+if [ -f "$STATE_DIR/kubeconfig" ]; then
   export KUBECONFIG="$STATE_DIR/kubeconfig"
 fi
 DRY_RUN="${DRY_RUN:-0}"
@@ -63,6 +64,12 @@ write_file() {
 die() {
   echo "error: $*" >&2
   exit 1
+}
+
+# Make the state directory. It holds the cluster's credentials, so git ignores all of it.
+state_dir() {
+  mkdir -p "$STATE_DIR"
+  [ -f "$STATE_DIR/.gitignore" ] || printf '# deployc: credentials and run-time state, never committed\n*\n' > "$STATE_DIR/.gitignore"
 }
 
 # Stop unless a command is installed (a dry run only notes it).
@@ -129,18 +136,31 @@ if query doctl registry get >/dev/null 2>&1; then
 else
   run doctl registry create "$registry_name" --region 'nyc3' --subscription-tier basic
   # Teardown deletes the registry only when this script created it.
-  if [ "$DRY_RUN" != 1 ]; then mkdir -p "$STATE_DIR" && : > "$STATE_DIR/registry-created"; fi
+  if [ "$DRY_RUN" != 1 ]; then state_dir && : > "$STATE_DIR/registry-created"; fi
 fi
 run doctl kubernetes cluster registry add "$CLUSTER"
 
 step "kubeconfig"
 run doctl kubernetes cluster kubeconfig save "$CLUSTER"
 
+step "kubeconfig of $CLUSTER for the other scripts"
+# The context the provider's CLI just made current, alone and self-contained: deploy.sh,
+# verify.sh, rollback.sh and teardown.sh use it, so a later change of context cannot point them
+# at another cluster.
+if [ "$DRY_RUN" = 1 ]; then
+  printf '+ kubectl config view --minify --flatten > %q\n' "$STATE_DIR/kubeconfig"
+else
+  state_dir
+  (umask 077 && kubectl config view --minify --flatten > "$STATE_DIR/kubeconfig.new")
+  mv "$STATE_DIR/kubeconfig.new" "$STATE_DIR/kubeconfig"
+  export KUBECONFIG="$STATE_DIR/kubeconfig"
+fi
+
 step "waiting for nodes"
 run kubectl wait --for=condition=Ready nodes --all --timeout=600s
 
 if [ "$DRY_RUN" != 1 ]; then
-  mkdir -p "$STATE_DIR"
+  state_dir
   echo "$(( $(date +%s) - started ))" > "$STATE_DIR/provision.seconds"
 fi
 echo
