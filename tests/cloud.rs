@@ -206,13 +206,8 @@ impl Run {
         (output.status.success(), text)
     }
 
-    /// Run a stand-in tool directly, as the user would at a prompt.
-    fn user(&mut self, tool: &str, args: &[&str], stdin: &str) {
-        let config = kubeconfig(self.root());
-        self.user_in(&config, tool, args, stdin);
-    }
-
-    /// [`Run::user`] with kubectl pointed at `config`.
+    /// Run a stand-in tool directly, as the user would at a prompt, with kubectl pointed at
+    /// `config`.
     fn user_in(&mut self, config: &Path, tool: &str, args: &[&str], stdin: &str) {
         use std::io::Write;
         let mut child = self
