@@ -222,6 +222,14 @@ struct Promote {
     name: Option<String>,
 }
 
+/// The files environment `name` of `plans` would have in a directory of its own.
+fn alone(plans: &[deployc::lower::plan::Plan], name: &str) -> Option<output::OutputTree> {
+    let plan = plans.iter().find(|p| p.environment.as_ref().is_some_and(|e| e.name == name))?;
+    let files = output::Collect::default();
+    deployc::emit::emit_to(plan, &files, 1).ok()?;
+    Some(files.into_tree())
+}
+
 /// The files of one environment in an output tree, relative to its directory.
 fn environment_files(tree: &output::OutputTree, environment: &str) -> output::OutputTree {
     let prefix = format!("{}/", deployc::emit::environments::directory(environment));
@@ -274,9 +282,22 @@ fn promote(file: &Path, dir: &Path, request: &Promote, colour: Colour) -> u8 {
         }
     };
     let source_dir = format!("{}/{}", dir.display(), deployc::emit::environments::directory(&request.from));
-    if !deployc::diff::diff(&environment_files(&on_disk, &request.from), &environment_files(before, &request.from))
-        .is_empty()
-    {
+    // The environment's own files, and the base it shares with the others on its cluster.
+    let base = result
+        .retained
+        .plan
+        .iter()
+        .find(|p| p.environment.as_ref().is_some_and(|e| e.name == request.from))
+        .map(|p| format!("{}/", deployc::emit::environments::base_directory(&p.target.cluster)));
+    let built = |tree: &output::OutputTree| {
+        let mut files = environment_files(tree, &request.from);
+        if let Some(base) = &base {
+            files
+                .extend(tree.iter().filter(|(k, _)| k.starts_with(base.as_str())).map(|(k, v)| (k.clone(), v.clone())));
+        }
+        files
+    };
+    if !deployc::diff::diff(&built(&on_disk), &built(before)).is_empty() {
         eprintln!(
             "error: {source_dir} is stale: it is not what {} builds for `{}` now\n  = help: run `deployc build {} -o {}` and deploy and verify `{}` before promoting it (`deployc diff {} {} --check` shows the difference)",
             file.display(),
@@ -302,7 +323,7 @@ fn promote(file: &Path, dir: &Path, request: &Promote, colour: Colour) -> u8 {
     let mut sources = SourceMap::new();
     let root = sources.add(name.clone(), promotion.text.clone());
     let compiled = deployc::compile(&mut sources, root, &importer(), &options);
-    let Some(after) = &compiled.output else {
+    let Some(_) = &compiled.output else {
         let checked = Checked {
             name,
             diagnostics: compiled.diagnostics,
@@ -314,10 +335,15 @@ fn promote(file: &Path, dir: &Path, request: &Promote, colour: Colour) -> u8 {
         eprintln!("error: the promoted file does not check; {} is unchanged", file.display());
         return FAILED;
     };
-    let environments: std::collections::BTreeSet<&str> =
-        before.keys().filter_map(|k| k.strip_prefix("environments/")?.split('/').next()).collect();
-    for other in environments.iter().filter(|e| **e != request.to) {
-        if !deployc::diff::diff(&environment_files(before, other), &environment_files(after, other)).is_empty() {
+    for plan in result.retained.plan.iter().filter(|p| p.environment.as_ref().is_some_and(|e| e.name != request.to)) {
+        let other = plan.environment.as_ref().map(|e| e.name.as_str()).unwrap_or_default();
+        // Each environment's files as if alone: a shared kustomize base may move objects between
+        // the base and the overlays without changing what any environment builds.
+        let changed = match (alone(&result.retained.plan, other), alone(&compiled.retained.plan, other)) {
+            (Some(old), Some(new)) => !deployc::diff::diff(&old, &new).is_empty(),
+            _ => true,
+        };
+        if changed {
             eprintln!(
                 "error: the promotion would change environment `{other}` (a bug in deployc); {} is unchanged",
                 file.display()

@@ -74,8 +74,10 @@ pub fn write_atomically(tree: &OutputTree, dir: &Path) -> io::Result<()> {
 
 /// The top-level entries a build writes (and the scripts' state), and what each directory
 /// holds: an existing output directory with anything else in it is not deployc's to replace.
-const OWN_ENTRIES: [(&str, Option<&str>); 6] = [
+const OWN_ENTRIES: [(&str, Option<&str>); 7] = [
     ("RUNBOOK.md", None),
+    // The kustomize bases of environments that share a cluster: `base/CLUSTER/manifests/*.yaml`.
+    ("base", Some(BASE_FILES)),
     // Each environment's output (manifests, helm, scripts, RUNBOOK.md): checked file by file.
     ("environments", Some(ENVIRONMENT_FILES)),
     ("manifests", Some(".yaml")),
@@ -87,6 +89,15 @@ const OWN_ENTRIES: [(&str, Option<&str>); 6] = [
 /// The marker of `environments/` in [`OWN_ENTRIES`].
 const ENVIRONMENT_FILES: &str = "environments/*";
 
+/// The marker of `base/` in [`OWN_ENTRIES`].
+const BASE_FILES: &str = "base/*";
+
+/// Whether `inner`, a path under `base/`, is one a build writes there: `CLUSTER/manifests/NAME.yaml`.
+fn is_base_file(inner: &str) -> bool {
+    let mut parts = inner.splitn(3, '/');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(c), Some("manifests"), Some(f)) if !c.is_empty() && !f.contains('/') && f.ends_with(".yaml"))
+}
+
 /// Whether `inner`, a path under `environments/`, is one a build writes there:
 /// `NAME/RUNBOOK.md` or a file of one of the directories a build writes, by its suffix.
 fn is_environment_file(inner: &str) -> bool {
@@ -95,6 +106,7 @@ fn is_environment_file(inner: &str) -> bool {
     rest == "RUNBOOK.md"
         || OWN_ENTRIES.iter().any(|(dir, suffix)| {
             *dir != "environments"
+                && *dir != "base"
                 && *dir != STATE_DIR
                 && suffix.is_some_and(|suffix| {
                     rest.strip_prefix(dir).is_some_and(|r| r.starts_with('/') && r.ends_with(suffix))
@@ -150,9 +162,10 @@ fn foreign_entries(dir: &Path) -> Vec<String> {
         match own {
             Some((_, None)) if !is_dir => {}
             Some((_, Some(suffix))) if is_dir => {
-                if *suffix == ENVIRONMENT_FILES {
+                if *suffix == ENVIRONMENT_FILES || *suffix == BASE_FILES {
+                    let own = if *suffix == BASE_FILES { is_base_file } else { is_environment_file };
                     for inner in walk(&entry.path()) {
-                        if !is_environment_file(&inner) {
+                        if !own(&inner) {
                             foreign.push(format!("{name}/{inner}"));
                         }
                     }

@@ -99,8 +99,10 @@ pub fn compile_path(path: &Path) -> TestCompilation {
 }
 
 /// Each output unit of a file on disk that compiles: the deployment's plan and tree, or, for a
-/// deployment with environments, each environment's plan with its `environments/NAME/`
-/// subtree (paths relative to it); the rendered diagnostics when it does not compile.
+/// deployment with environments, each environment's plan with the files it would have in a
+/// directory of its own (paths relative to `environments/NAME/`; environments on one cluster
+/// share a kustomize base in the build, which these files do not); the rendered diagnostics
+/// when it does not compile.
 pub fn compile_units(path: &Path) -> Result<Vec<(crate::lower::plan::Plan, OutputTree)>, String> {
     let name = path.to_string_lossy().replace('\\', "/");
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
@@ -113,16 +115,14 @@ pub fn compile_units(path: &Path) -> Result<Vec<(crate::lower::plan::Plan, Outpu
     let plans = compilation.retained.plan;
     match plans.as_slice() {
         [only] if only.environment.is_none() => Ok(plans.into_iter().map(|plan| (plan, tree.clone())).collect()),
-        _ => Ok(plans
+        _ => plans
             .into_iter()
             .map(|plan| {
-                let environment = plan.environment.as_ref().map(|e| e.name.clone()).unwrap_or_default();
-                let prefix = format!("{}/", crate::emit::environments::directory(&environment));
-                let subtree =
-                    tree.iter().filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone()))).collect();
-                (plan, subtree)
+                let alone = crate::output::Collect::default();
+                crate::emit::emit_to(&plan, &alone, 1).map_err(|e| format!("{e:?}"))?;
+                Ok((plan, alone.into_tree()))
             })
-            .collect()),
+            .collect(),
     }
 }
 

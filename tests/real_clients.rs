@@ -12,6 +12,8 @@
 //! this test runs when they are missing.
 
 use std::collections::BTreeSet;
+
+use serde::Deserialize;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -228,4 +230,59 @@ fn every_example_kustomization_builds_with_kubectl() {
             );
         }
     }
+}
+
+/// The objects of a set of manifest files, each as canonical JSON, sorted.
+fn objects(texts: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = texts
+        .iter()
+        .flat_map(|text| serde_yaml::Deserializer::from_str(text).map(serde_yaml::Value::deserialize))
+        .filter_map(|v| v.ok().filter(|v| !v.is_null()))
+        .map(|v| serde_json::to_value(&v).and_then(|v| serde_json::to_string(&v)).expect("YAML is JSON"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Environments on one cluster share a kustomize base: `kubectl kustomize` of each one's
+/// `manifests/` must build exactly the objects that environment has in a directory of its own.
+#[test]
+fn every_environment_overlay_builds_what_the_environment_would_alone() {
+    assert!(on_path("kubectl"), "`kubectl` is not installed; this machine image should carry it");
+    let mut bases = 0;
+    for example in deploy_files("examples") {
+        let result = compile_path(&example);
+        let Some(tree) = result.output else { panic!("{} must compile:\n{}", example.display(), result.rendered) };
+        if !tree.keys().any(|k| k.starts_with("environments/")) {
+            continue;
+        }
+        bases += tree.keys().filter(|k| k.starts_with("base/") && k.ends_with("/kustomization.yaml")).count();
+        let stem = example.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let dir = TempDir::new(&format!("overlays-{stem}"));
+        deployc::output::write_atomically(&tree, &Path::new(dir.path()).join("out")).expect("write output");
+        let units = deployc::testing::compile_units(&example).unwrap_or_else(|e| panic!("{e}"));
+        for (plan, alone) in units {
+            let name = plan.environment.as_ref().map(|e| e.name.clone()).unwrap_or_default();
+            let own: Vec<&str> = alone
+                .iter()
+                .filter(|(k, _)| k.starts_with("manifests/") && !k.ends_with("kustomization.yaml"))
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let output = Command::new("kubectl")
+                .args(["kustomize", &format!("{}/out/environments/{name}/manifests", dir.path())])
+                .output()
+                .expect("kubectl runs");
+            assert!(output.status.success(), "{stem}/{name}: {}", String::from_utf8_lossy(&output.stderr));
+            let built = String::from_utf8_lossy(&output.stdout).to_string();
+            let (expected, actual) = (objects(&own), objects(&[&built]));
+            if expected != actual {
+                let diff = similar::TextDiff::from_lines(&expected.join("\n"), &actual.join("\n"))
+                    .unified_diff()
+                    .header("alone", "kustomize overlay")
+                    .to_string();
+                panic!("{stem}/{name}: the overlay builds other objects than the environment alone:\n{diff}");
+            }
+        }
+    }
+    assert!(bases > 0, "no example shares a base: the test checks nothing");
 }

@@ -67,6 +67,9 @@ impl ClusterIssuer {
 pub struct Kustomization {
     pub api_version: &'static str,
     pub kind: &'static str,
+    /// The namespace kustomize sets on every resource (the environment's, over a shared base).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     pub resources: Vec<String>,
     /// `fifo`: apply in the order of `resources`, not kustomize's kind order.
     pub sort_options: SortOptions,
@@ -82,6 +85,7 @@ impl Kustomization {
         Kustomization {
             api_version: "kustomize.config.k8s.io/v1beta1",
             kind: "Kustomization",
+            namespace: None,
             resources,
             sort_options: SortOptions { order: "fifo" },
         }

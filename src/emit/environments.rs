@@ -3,10 +3,12 @@
 //! of work). Each environment's own runbook, scripts and manifests are the ones a deployment
 //! without environments gets, under `environments/NAME/`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::markdown::{cell_code, code, comment, text};
 use crate::lower::plan::Plan;
+use crate::output::OutputTree;
 use crate::vocab::dollars;
 
 /// The directory an environment's output goes to, from the output directory.
@@ -108,3 +110,206 @@ pub fn overview(plans: &[Plan]) -> String {
 fn owners(plans: &[Plan]) -> impl Iterator<Item = &Plan> {
     plans.iter().filter(|p| p.cluster_host().is_none())
 }
+
+/// Where the kustomize base of the environments on cluster `cluster` goes.
+pub fn base_directory(cluster: &str) -> String {
+    format!("base/{cluster}/manifests")
+}
+
+/// The directory under an environment's `manifests/` that puts the base in its namespace.
+const SHARED: &str = "shared";
+
+/// Kinds kustomize's namespace transformer changes beyond `metadata.namespace` (subjects,
+/// webhook and API service references: kustomize's `namespace` field specs, as kubectl v1.32's
+/// kustomize applies them, checked by `tests/real_clients.rs`), or cluster-scoped: they stay in
+/// each environment's own files.
+const NOT_SHARED: [&str; 6] = [
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "CustomResourceDefinition",
+];
+
+/// One manifest file: its header comment and its documents (each starting `---`).
+struct Manifest<'t> {
+    header: &'t str,
+    documents: Vec<Document<'t>>,
+}
+
+/// A document with what decides whether it is shared.
+struct Document<'t> {
+    text: &'t str,
+    /// Kind and name.
+    key: (String, String),
+    namespace: Option<String>,
+    /// The object without `metadata.namespace`.
+    normalised: Option<serde_yaml::Value>,
+}
+
+fn split_manifest(text: &str) -> Manifest<'_> {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices("\n---\n").map(|(i, _)| i + 1))
+        .filter(|&i| text.get(i..).is_some_and(|rest| rest.starts_with("---\n")))
+        .collect();
+    let header = text.get(..starts.first().copied().unwrap_or(text.len())).unwrap_or("");
+    let documents = starts
+        .iter()
+        .enumerate()
+        .map(|(index, &start)| {
+            let end = starts.get(index + 1).copied().unwrap_or(text.len());
+            let text = text.get(start..end).unwrap_or("");
+            let value: Option<serde_yaml::Value> = serde_yaml::from_str(text.trim_start_matches("---\n")).ok();
+            let field = |v: &serde_yaml::Value, path: &[&str]| -> Option<String> {
+                path.iter().try_fold(v, |v, key| v.get(key)).and_then(|v| v.as_str()).map(String::from)
+            };
+            let key = value.as_ref().map_or_else(Default::default, |v| {
+                (field(v, &["kind"]).unwrap_or_default(), field(v, &["metadata", "name"]).unwrap_or_default())
+            });
+            let namespace = value.as_ref().and_then(|v| field(v, &["metadata", "namespace"]));
+            let normalised = value.map(|mut v| {
+                if let Some(metadata) = v.get_mut("metadata").and_then(|m| m.as_mapping_mut()) {
+                    metadata.remove("namespace");
+                }
+                v
+            });
+            Document { text, key, namespace, normalised }
+        })
+        .collect();
+    Manifest { header, documents }
+}
+
+/// A kustomize base for environments that share a cluster, with one overlay each: the objects
+/// every one of them writes alike, but for their namespace, go to the base (written as the first
+/// environment writes them), and each environment's `manifests/` keeps the rest and takes the
+/// base through `manifests/shared/`, which sets its namespace. `kubectl kustomize` of each
+/// environment's `manifests/` builds exactly the objects it would have in a directory of its own
+/// (`tests/real_clients.rs` checks this with the real kubectl). `members` are the environments
+/// on the cluster, each with its files relative to its directory; returns the base's files
+/// (relative to the output) and the environments' files. Nothing shared: nothing changes.
+pub fn share_base(cluster: &str, members: Vec<(&Plan, OutputTree)>) -> (OutputTree, Vec<OutputTree>) {
+    let manifests = |tree: &OutputTree| -> Vec<String> {
+        tree.keys()
+            .filter(|k| {
+                k.strip_prefix("manifests/")
+                    .is_some_and(|f| !f.contains('/') && f.ends_with(".yaml") && f != "kustomization.yaml")
+            })
+            .cloned()
+            .collect()
+    };
+    let Some((first_plan, first_tree)) = members.first() else { return (OutputTree::new(), Vec::new()) };
+    // What is shared: in every environment, in the same file, in its own namespace, alike.
+    let shared: BTreeSet<(String, (String, String))> = {
+        let split: Vec<BTreeMap<String, Manifest>> = members
+            .iter()
+            .map(|(_, tree)| {
+                manifests(tree).into_iter().filter_map(|f| Some((f.clone(), split_manifest(tree.get(&f)?)))).collect()
+            })
+            .collect();
+        let mut shared = BTreeSet::new();
+        if let Some(first) = split.first() {
+            for (file, manifest) in first {
+                for document in &manifest.documents {
+                    let alike = members.iter().zip(&split).all(|((plan, _), files)| {
+                        files.get(file).is_some_and(|m| {
+                            m.documents.iter().any(|d| {
+                                d.key == document.key
+                                    && d.namespace.as_deref() == Some(plan.namespace.as_str())
+                                    && d.normalised.is_some()
+                                    && d.normalised == document.normalised
+                            })
+                        })
+                    });
+                    if alike && !NOT_SHARED.contains(&document.key.0.as_str()) {
+                        shared.insert((file.clone(), document.key.clone()));
+                    }
+                }
+            }
+        }
+        shared
+    };
+    if shared.is_empty() {
+        return (OutputTree::new(), members.into_iter().map(|(_, tree)| tree).collect());
+    }
+    let base_dir = base_directory(cluster);
+    let mut base = OutputTree::new();
+    let mut base_files = Vec::new();
+    for file in manifests(first_tree) {
+        let Some(text) = first_tree.get(&file) else { continue };
+        let manifest = split_manifest(text);
+        let kept: String = manifest
+            .documents
+            .iter()
+            .filter(|d| shared.contains(&(file.clone(), d.key.clone())))
+            .map(|d| d.text)
+            .collect();
+        if !kept.is_empty() {
+            let name = file.trim_start_matches("manifests/").to_string();
+            base.insert(format!("{base_dir}/{name}"), format!("{}{kept}", manifest.header));
+            base_files.push(name);
+        }
+    }
+    base.insert(format!("{base_dir}/kustomization.yaml"), super::k8s::kustomization(first_plan, base_files));
+
+    let overlays = members
+        .into_iter()
+        .map(|(plan, mut tree)| {
+            let mut emptied = BTreeSet::new();
+            for file in manifests(&tree) {
+                let Some(text) = tree.get(&file) else { continue };
+                let manifest = split_manifest(text);
+                let kept: String = manifest
+                    .documents
+                    .iter()
+                    .filter(|d| !shared.contains(&(file.clone(), d.key.clone())))
+                    .map(|d| d.text)
+                    .collect();
+                if kept.is_empty() {
+                    emptied.insert(file.trim_start_matches("manifests/").to_string());
+                    tree.remove(&file);
+                } else {
+                    let text = format!("{}{kept}", manifest.header);
+                    tree.insert(file, text);
+                }
+            }
+            let listed: Vec<String> = tree
+                .get("manifests/kustomization.yaml")
+                .and_then(|text| split_manifest(text).documents.into_iter().next()?.normalised)
+                .and_then(|k| {
+                    k.get("resources")?
+                        .as_sequence()
+                        .map(|r| r.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                })
+                .unwrap_or_default();
+            // The namespace first, then the base, then the environment's own files in order.
+            let mut resources: Vec<String> = Vec::with_capacity(listed.len() + 1);
+            for (index, file) in listed.into_iter().filter(|f| !emptied.contains(f)).enumerate() {
+                if index == 0 && file != NAMESPACE_FILE {
+                    resources.push(SHARED.to_string());
+                }
+                resources.push(file.clone());
+                if index == 0 && file == NAMESPACE_FILE {
+                    resources.push(SHARED.to_string());
+                }
+            }
+            if resources.is_empty() {
+                resources.push(SHARED.to_string());
+            }
+            tree.insert("manifests/kustomization.yaml".into(), super::k8s::kustomization(plan, resources));
+            tree.insert(
+                format!("manifests/{SHARED}/kustomization.yaml"),
+                super::k8s::kustomization_in(
+                    plan,
+                    vec![format!("../../../../{base_dir}")],
+                    Some(plan.namespace.clone()),
+                ),
+            );
+            tree
+        })
+        .collect();
+    (base, overlays)
+}
+
+/// The file that holds the Namespace, applied first.
+const NAMESPACE_FILE: &str = "00-namespace.yaml";

@@ -95,8 +95,13 @@ fn service_docs(docs: &mut Docs, plan: &Plan, service: &plan::Service) {
 /// `manifests/kustomization.yaml`, listing `resources` (file names under `manifests/`) in
 /// apply order.
 pub fn kustomization(plan: &Plan, resources: Vec<String>) -> String {
+    kustomization_in(plan, resources, None)
+}
+
+/// A kustomization of `resources` that puts every resource in `namespace` when given.
+pub fn kustomization_in(plan: &Plan, resources: Vec<String>, namespace: Option<String>) -> String {
     let mut kustomization = Docs::new(plan);
-    kustomization.push(&Kustomization::new(resources));
+    kustomization.push(&Kustomization { namespace, ..Kustomization::new(resources) });
     kustomization.finish()
 }
 

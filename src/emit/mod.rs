@@ -62,10 +62,39 @@ pub fn emit_all(plans: &[Plan], files: &dyn Files, threads: usize) -> Result<(),
     match plans {
         [only] if only.environment.is_none() => emit_to(only, files, threads),
         _ => {
+            let put_under = |name: &str, tree: OutputTree| {
+                let prefix = environments::directory(name);
+                tree.into_iter().try_for_each(|(k, v)| files.put(format!("{prefix}/{k}"), v).map_err(EmitError::Io))
+            };
+            // Environments sharing a cluster are made together, to share a kustomize base.
+            let mut groups: Vec<(String, Vec<(&Plan, OutputTree)>)> = Vec::new();
             for plan in plans {
                 let name = plan.environment.as_ref().map(|e| e.name.as_str()).unwrap_or_default();
-                let prefixed = crate::output::Prefixed::new(files, format!("{}/", environments::directory(name)));
-                emit_to(plan, &prefixed, threads)?;
+                let group = plan.environment.as_ref().filter(|e| e.cluster_group.len() > 1);
+                let Some(environment) = group else {
+                    let prefixed = crate::output::Prefixed::new(files, format!("{}/", environments::directory(name)));
+                    emit_to(plan, &prefixed, threads)?;
+                    continue;
+                };
+                let collected = crate::output::Collect::default();
+                emit_to(plan, &collected, threads)?;
+                let owner = environment.cluster_owner().to_string();
+                match groups.iter_mut().find(|(o, _)| *o == owner) {
+                    Some((_, members)) => members.push((plan, collected.into_tree())),
+                    None => groups.push((owner, vec![(plan, collected.into_tree())])),
+                }
+            }
+            for (_, members) in groups {
+                let cluster = members.first().map(|(p, _)| p.target.cluster.clone()).unwrap_or_default();
+                let names: Vec<String> = members
+                    .iter()
+                    .map(|(p, _)| p.environment.as_ref().map(|e| e.name.clone()).unwrap_or_default())
+                    .collect();
+                let (base, overlays) = environments::share_base(&cluster, members);
+                base.into_iter().try_for_each(|(k, v)| files.put(k, v).map_err(EmitError::Io))?;
+                for (name, tree) in names.iter().zip(overlays) {
+                    put_under(name, tree)?;
+                }
             }
             files.put("RUNBOOK.md".into(), environments::overview(plans)).map_err(EmitError::Io)
         }
