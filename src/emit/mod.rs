@@ -134,9 +134,7 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
                 forward(tree)
             }
             Task::Scripts => {
-                let mut tree = OutputTree::new();
-                scripts::emit_scripts(&mut tree, plan).map_err(EmitError::Internal)?;
-                forward(tree)
+                scripts::emit_scripts(plan, &mut |path, text| files.put(path, text).map_err(EmitError::Io))
             }
             Task::Manifest(m) => manifest(*m),
             Task::Services(services) => services.iter().try_for_each(|s| manifest(Manifest::Service(s))),

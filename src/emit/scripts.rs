@@ -10,9 +10,9 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::EmitError;
 use super::template::Templates;
 use crate::lower::plan::{Plan, TemplateSet};
-use crate::output::OutputTree;
 use crate::vocab::{Criterion, HttpTls, ProviderKind, SettingValue};
 
 /// Quote `text` for bash: single quotes, with each `'` written as `'\''`.
@@ -35,21 +35,26 @@ pub use crate::vocab::dollars;
 
 /// Write the four scripts into `tree`. An error names the template that failed (a bug in a
 /// template, not in the user's file).
-pub fn emit_scripts(tree: &mut OutputTree, plan: &Plan) -> Result<(), String> {
-    let templates = script_templates(&plan.target.templates)?;
+pub fn emit_scripts(
+    plan: &Plan,
+    put: &mut dyn FnMut(String, String) -> Result<(), EmitError>,
+) -> Result<(), EmitError> {
+    let templates = script_templates(&plan.target.templates).map_err(EmitError::Internal)?;
     let context = context(plan);
     // An environment on another's cluster deploys and verifies; the other provisions the
     // cluster and tears it down for both.
     let shares_cluster = plan.cluster_host().is_some();
+    // Each script is handed on as soon as it is made, so that one large deployment's scripts
+    // are not all in memory at once.
     for script in SCRIPTS {
         if shares_cluster && CLUSTER_SCRIPTS.contains(&script) {
             continue;
         }
-        let text = templates.render(script, &context)?;
-        tree.insert(format!("scripts/{script}"), tidy(&text));
+        let text = templates.render(script, &context).map_err(EmitError::Internal)?;
+        put(format!("scripts/{script}"), tidy(&text))?;
     }
     for component in plan.stack.iter().filter(|c| !c.values.is_empty()) {
-        tree.insert(values_file(&component.name), helm_values(plan, component)?);
+        put(values_file(&component.name), helm_values(plan, component).map_err(EmitError::Internal)?)?;
     }
     Ok(())
 }
