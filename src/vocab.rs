@@ -200,6 +200,9 @@ pub struct Environment {
     /// The environments on this one's cluster (this one included), in the order written: the
     /// first provisions and tears the cluster down for all of them.
     pub cluster_group: Vec<String>,
+    /// Some environment on this cluster routes through an ingress controller, so the cluster
+    /// has its load balancer (and each environment's cost counts it), whichever declares it.
+    pub cluster_load_balancer: bool,
 }
 
 impl Environment {

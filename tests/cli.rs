@@ -343,6 +343,16 @@ fn cost_prints_the_estimate_as_a_table_and_as_json() {
     let over = run(&["cost", "examples/errors/over_budget.deploy"]);
     assert_eq!(code(&over), 1, "over budget must exit 1");
     assert!(stderr(&over).contains("E0319"), "{}", stderr(&over));
+    // dev owns the cluster but routes nothing; prod's Traefik gives the cluster its load
+    // balancer, which the cluster's cost (dev's) counts once.
+    let dir = TempDir::new("shared-load-balancer");
+    let source = fs::read_to_string("examples/errors/environments_share_a_load_balancer.deploy").expect("read");
+    let file = format!("{}/shop.deploy", dir.path());
+    fs::write(&file, source.replace("budget = $55/mo", "budget = $70/mo")).expect("write");
+    let shared = run(&["cost", &file, "--format", "json"]);
+    assert_eq!(code(&shared), 0, "{}", stderr(&shared));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&shared)).expect("one JSON object");
+    assert_eq!(value["total_at_count_cents"], 4800 + 1200, "two s-2vcpu-4gb and one load balancer: {value}");
 }
 
 #[test]

@@ -198,6 +198,12 @@ fn table(demand: &[Demand], total: (Cpu, Memory), supply_rows: &[(String, Cpu, M
 
 /// Check capacity and budget; push E0317/E0318/W0304 and E0319/W0305.
 pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
+    check_capacity(cx, deployment);
+    check_budget(cx, deployment);
+}
+
+/// Check that the workload fits the node pools; push E0317/E0318/W0304/W0309.
+pub fn check_capacity(cx: &mut Cx, deployment: &Deployment) {
     let total = total_demand(deployment, false);
     let ((count_cpu, count_memory), (max_cpu, max_memory), _) = supply(deployment);
     let provider = &deployment.provider;
@@ -290,6 +296,13 @@ pub fn check_capacity_and_cost(cx: &mut Cx, deployment: &Deployment) {
             );
         }
     }
+}
+
+/// The budget against the monthly cost. For an environment on a shared cluster this runs once
+/// the clusters are known ([`super::environment::assign_clusters`]): another environment's
+/// routes may add the cluster's load balancer.
+pub fn check_budget(cx: &mut Cx, deployment: &Deployment) {
+    let provider = &deployment.provider;
     if let Some(budget) = &deployment.budget {
         let cost = monthly_cost(deployment);
         let breakdown = cost
@@ -358,10 +371,18 @@ pub fn monthly_cost(deployment: &Deployment) -> Cost {
             price_cents: size.price.cents,
         })
     });
-    let routes = deployment.services.iter().any(|s| s.route.is_some());
-    let load_balancer = (routes && provider.kind != ProviderKind::Local && deployment.ingress.is_some())
+    let shared = deployment.environment.as_ref().is_some_and(|e| e.cluster_load_balancer);
+    let load_balancer = (has_load_balancer(deployment) || shared && provider.kind != ProviderKind::Local)
         .then_some(provider.load_balancer_price.cents);
     crate::vocab::monthly_cost(pools, provider.control_plane_price.cents, load_balancer)
+}
+
+/// Whether the deployment's own routes give its cluster a cloud load balancer: an ingress
+/// controller's Service on a provider that is not local.
+pub fn has_load_balancer(deployment: &Deployment) -> bool {
+    deployment.services.iter().any(|s| s.route.is_some())
+        && deployment.provider.kind != ProviderKind::Local
+        && deployment.ingress.is_some()
 }
 
 /// The cheapest single pool (size × count, up to 20 nodes) that fits at its count.

@@ -430,6 +430,7 @@ pub fn assign_clusters(
     for (_, members) in &groups {
         let names: Vec<String> = members.iter().filter_map(|&i| targets.get(i).map(|t| t.0.clone())).collect();
         let first_name = names.first().cloned().unwrap_or_default();
+        let load_balancer = members.iter().filter_map(|&i| models.get(i)).any(super::analysis::has_load_balancer);
         for &index in members {
             let Some((name, _, _)) = targets.get(index) else { continue };
             let Some(model) = models.get_mut(index) else { continue };
@@ -438,7 +439,11 @@ pub fn assign_clusters(
             if model.target.cluster_name.is_none() {
                 model.target.cluster_name = Some(format!("{}-{first_name}", model.name.value));
             }
-            model.environment = Some(crate::vocab::Environment { name: name.clone(), cluster_group: names.clone() });
+            model.environment = Some(crate::vocab::Environment {
+                name: name.clone(),
+                cluster_group: names.clone(),
+                cluster_load_balancer: load_balancer,
+            });
         }
         for (position, &later) in members.iter().enumerate() {
             for &earlier in members.iter().take(position) {

@@ -381,7 +381,7 @@ fn check_modules(
             );
             return Vec::new();
         }
-        return check_one(&mut cx, block, &library, &components, options, &source_name).into_iter().collect();
+        return check_one(&mut cx, block, &library, &components, options, &source_name, true).into_iter().collect();
     }
     // Every environment is checked even with `--env`: clusters are grouped over all of them.
     if let Some(wanted) = &options.environment
@@ -398,6 +398,8 @@ fn check_modules(
     let mut per_environment = Vec::new();
     let mut models = Vec::new();
     let mut targets = Vec::new();
+    // Which `per_environment` sink each model's environment has.
+    let mut sinks = Vec::new();
     for environment_block in &declared {
         let name = environment_block.label_name().unwrap_or("").to_string();
         let mut environment_sink = Diagnostics::new();
@@ -407,14 +409,23 @@ fn check_modules(
             crate::syntax::ast::Member::Block(b) if b.kind.name == "target" => Some(environment::canonical(b)),
             _ => None,
         });
-        if let Some(model) = check_one(&mut ecx, &merged, &library, &components, options, &source_name) {
+        // The budget is checked once the clusters are known (another environment's routes may
+        // add the shared cluster's load balancer).
+        if let Some(model) = check_one(&mut ecx, &merged, &library, &components, options, &source_name, false) {
             models.push(model);
             targets.push((name.clone(), target.unwrap_or_default(), environment_block.head_span()));
+            sinks.push(per_environment.len());
         }
         per_environment.push((name, environment_sink));
     }
-    environment::merge_diagnostics(cx.sink, per_environment, options.environment.as_deref());
     environment::assign_clusters(&mut cx, &mut models, &targets);
+    for (model, &index) in models.iter().zip(&sinks) {
+        if let Some((_, sink)) = per_environment.get_mut(index) {
+            let mut ecx = Cx { sink, lets: cx.lets, suggestions: Default::default() };
+            analysis::check_budget(&mut ecx, model);
+        }
+    }
+    environment::merge_diagnostics(cx.sink, per_environment, options.environment.as_deref());
     if let Some(wanted) = &options.environment {
         models.retain(|m| m.environment.as_ref().is_some_and(|e| &e.name == wanted));
     }
@@ -430,6 +441,7 @@ fn check_one(
     components: &BTreeMap<String, Component>,
     options: &CompileOptions,
     source_name: &str,
+    budget: bool,
 ) -> Option<Deployment> {
     let mut model = deployment::read_deployment(cx, block, library, source_name)?;
     order::install_order(cx, &mut model, components);
@@ -442,6 +454,9 @@ fn check_one(
         rules::check_support(cx, &model, today);
         rules::check_data_age(cx, &model, today);
     }
-    analysis::check_capacity_and_cost(cx, &model);
+    analysis::check_capacity(cx, &model);
+    if budget {
+        analysis::check_budget(cx, &model);
+    }
     Some(model)
 }

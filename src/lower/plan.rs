@@ -569,6 +569,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         tools: provider.tools.clone(),
         leftovers: provider.leftovers.clone().unwrap_or_else(|| "clusters and registries".to_string()),
     };
+    let shared_load_balancer = deployment.environment.as_ref().is_some_and(|e| e.cluster_load_balancer);
     let cost = crate::vocab::monthly_cost(
         target.pools.iter().map(|p| PoolPrice {
             pool: &p.name,
@@ -578,7 +579,9 @@ pub fn lower(mut deployment: Deployment) -> Plan {
             price_cents: p.price_cents,
         }),
         target.control_plane_cents,
-        (routes && !local && deployment.ingress.is_some()).then_some(target.load_balancer_cents),
+        // An environment's cluster has the load balancer when any environment on it routes.
+        (!local && (routes && deployment.ingress.is_some() || shared_load_balancer))
+            .then_some(target.load_balancer_cents),
     );
     let secrets = std::mem::take(&mut deployment.secrets)
         .into_iter()
