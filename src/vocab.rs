@@ -203,6 +203,10 @@ pub struct Environment {
     /// Some environment on this cluster routes through an ingress controller, so the cluster
     /// has its load balancer (and each environment's cost counts it), whichever declares it.
     pub cluster_load_balancer: bool,
+    /// The cluster issuers an earlier environment on this cluster writes: this one's manifests
+    /// leave them out, so that each cluster-scoped object has one owner (one Argo CD
+    /// Application, one `kubectl delete -k`); E0208 has checked that the definitions agree.
+    pub issuers_elsewhere: Vec<String>,
 }
 
 impl Environment {

@@ -431,7 +431,21 @@ pub fn assign_clusters(
         let names: Vec<String> = members.iter().filter_map(|&i| targets.get(i).map(|t| t.0.clone())).collect();
         let first_name = names.first().cloned().unwrap_or_default();
         let load_balancer = members.iter().filter_map(|&i| models.get(i)).any(super::analysis::has_load_balancer);
-        for &index in members {
+        // The issuers of the environments before each one on the cluster.
+        let issuers_before: Vec<Vec<String>> = (0..members.len())
+            .map(|position| {
+                let mut names: Vec<String> = members
+                    .iter()
+                    .take(position)
+                    .filter_map(|&i| models.get(i))
+                    .flat_map(|m| m.issuers.iter().map(|issuer| issuer.name.value.clone()))
+                    .collect();
+                names.sort();
+                names.dedup();
+                names
+            })
+            .collect();
+        for (&index, issuers_elsewhere) in members.iter().zip(issuers_before) {
             let Some((name, _, _)) = targets.get(index) else { continue };
             let Some(model) = models.get_mut(index) else { continue };
             // Named after the environment that owns it, so adding an environment on another
@@ -443,6 +457,7 @@ pub fn assign_clusters(
                 name: name.clone(),
                 cluster_group: names.clone(),
                 cluster_load_balancer: load_balancer,
+                issuers_elsewhere,
             });
         }
         for (position, &later) in members.iter().enumerate() {

@@ -96,13 +96,18 @@ pub fn overview(plans: &[Plan]) -> String {
 
     out.push_str("\n## Order of work\n\n");
     out.push_str("1. Provision each cluster once, with the scripts named above.\n");
-    out.push_str("2. Deploy each environment: `environments/NAME/scripts/deploy.sh`; the stack is installed once per cluster with the same values, so deploying a second environment on a cluster leaves the first's components as they are.\n");
+    out.push_str("2. Deploy each environment: `environments/NAME/scripts/deploy.sh`, the first on each cluster first; the stack is installed once per cluster with the same values, so deploying a second environment on a cluster leaves the first's components as they are. A ClusterIssuer that several environments on a cluster define is in the first one's manifests only, so that one Argo CD Application owns it.\n");
     out.push_str(
         "3. Verify each environment: `environments/NAME/scripts/verify.sh` checks its own success criteria.\n",
     );
     out.push_str("4. Tear down each cluster with its `teardown.sh`: that removes every environment on it.\n\n");
     out.push_str("Under GitOps, point one Argo CD Application at each environment's `environments/NAME/manifests` (the build writes them when `argo-cd` has a `repo`).\n\n");
-    out.push_str("To see what differs between two environments before promoting a change: `diff -r environments/A environments/B`.\n");
+    let _ = writeln!(
+        out,
+        "To see what differs between two environments: {}; to move A's image versions to B once A is verified: {} (where DIR is this directory).",
+        code(&format!("deployc diff {} --env A --against B", first.source_name)),
+        code(&format!("deployc promote {} DIR --from A --to B", first.source_name)),
+    );
     out
 }
 

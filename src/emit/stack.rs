@@ -40,7 +40,8 @@ fn stage_of(plan: &Plan, kind: &str) -> usize {
 /// Push every stack custom resource into `docs`, in install order.
 pub fn emit_stack(docs: &mut Docs, plan: &Plan) {
     let issuer_stage = stage_of(plan, "ClusterIssuer");
-    for issuer in &plan.issuers {
+    let elsewhere = plan.environment.as_ref().map(|e| e.issuers_elsewhere.as_slice()).unwrap_or_default();
+    for issuer in plan.issuers.iter().filter(|i| !elsewhere.contains(&i.name)) {
         docs.push(&cluster_issuer(plan, issuer, issuer_stage));
     }
     if let Some(kafka) = &plan.kafka {
