@@ -410,10 +410,9 @@ fn diff_environments(file: &Path, env: &str, against: &str, check: bool, name: O
     let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
     print_diagnostics(&result, Format::Human, colour);
     let Some(compiled) = &result.output else { return FAILED };
-    let subtree = |environment: &str| -> output::OutputTree {
-        let prefix = format!("{}/", deployc::emit::environments::directory(environment));
-        compiled.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).map(|rest| (rest.to_string(), v.clone()))).collect()
-    };
+    // Each as a directory of its own: a kustomize base shared on one cluster is part of both.
+    let subtree =
+        |environment: &str| -> output::OutputTree { alone(&result.retained.plan, environment).unwrap_or_default() };
     let (new, old) = (subtree(env), subtree(against));
     for (wanted, tree) in [(env, &new), (against, &old)] {
         if tree.is_empty() {

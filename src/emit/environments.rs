@@ -30,7 +30,7 @@ pub fn overview(plans: &[Plan]) -> String {
     let _ = writeln!(out, "# Runbook: {}\n", text(&first.deployment));
     let _ = writeln!(
         out,
-        "{} has {} environments. Each is the deployment with its `environment` block's overrides, built into its own directory: its manifests (`kubectl kustomize` builds them), Helm values, scripts and runbook.\n",
+        "{} has {} environments. Each is the deployment with its `environment` block's overrides, built into its own directory: its manifests (`kubectl kustomize` builds them; environments on one cluster share a kustomize base under `base/CLUSTER/manifests/`), Helm values, scripts and runbook.\n",
         code(&first.deployment),
         plans.len()
     );
@@ -87,7 +87,7 @@ pub fn overview(plans: &[Plan]) -> String {
         } else {
             let _ = writeln!(
                 out,
-                ", with every environment on it: {} and {}. Those have no provision or teardown script of their own; the teardown deletes their manifests first. `kubectl delete namespace NAMESPACE` removes one of them alone (not `kubectl delete -k`: each environment's manifests hold the cluster's shared ClusterIssuers).",
+                ", with every environment on it: {} and {}. Those have no provision or teardown script of their own; the teardown deletes their manifests first. `kubectl delete -k environments/NAME/manifests` removes one of the others alone; the first's manifests hold the cluster's ClusterIssuers, which the others' certificates use.",
                 code(&environment.name),
                 others.join(", ")
             );

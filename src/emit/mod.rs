@@ -134,7 +134,10 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
                 forward(tree)
             }
             Task::Scripts => {
-                scripts::emit_scripts(plan, &mut |path, text| files.put(path, text).map_err(EmitError::Io))
+                scripts::emit_scripts(plan, &mut |path, text| files.put(path, text)).map_err(|e| match e {
+                    scripts::ScriptError::Template(message) => EmitError::Internal(message),
+                    scripts::ScriptError::Io(error) => EmitError::Io(error),
+                })
             }
             Task::Manifest(m) => manifest(*m),
             Task::Services(services) => services.iter().try_for_each(|s| manifest(Manifest::Service(s))),

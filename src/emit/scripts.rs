@@ -10,7 +10,6 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::EmitError;
 use super::template::Templates;
 use crate::lower::plan::{Plan, TemplateSet};
 use crate::vocab::{Criterion, HttpTls, ProviderKind, SettingValue};
@@ -33,13 +32,13 @@ pub fn human_duration(seconds: u64) -> String {
 
 pub use crate::vocab::dollars;
 
-/// Write the four scripts into `tree`. An error names the template that failed (a bug in a
-/// template, not in the user's file).
+/// Hand each script, then each component's Helm values, to `put` as it is made. A template
+/// error names the template that failed (a bug in a template, not in the user's file).
 pub fn emit_scripts(
     plan: &Plan,
-    put: &mut dyn FnMut(String, String) -> Result<(), EmitError>,
-) -> Result<(), EmitError> {
-    let templates = script_templates(&plan.target.templates).map_err(EmitError::Internal)?;
+    put: &mut dyn FnMut(String, String) -> std::io::Result<()>,
+) -> Result<(), ScriptError> {
+    let templates = script_templates(&plan.target.templates).map_err(ScriptError::Template)?;
     let context = context(plan);
     // An environment on another's cluster deploys and verifies; the other provisions the
     // cluster and tears it down for both.
@@ -50,13 +49,23 @@ pub fn emit_scripts(
         if shares_cluster && CLUSTER_SCRIPTS.contains(&script) {
             continue;
         }
-        let text = templates.render(script, &context).map_err(EmitError::Internal)?;
-        put(format!("scripts/{script}"), tidy(&text))?;
+        let text = templates.render(script, &context).map_err(ScriptError::Template)?;
+        put(format!("scripts/{script}"), tidy(&text)).map_err(ScriptError::Io)?;
     }
     for component in plan.stack.iter().filter(|c| !c.values.is_empty()) {
-        put(values_file(&component.name), helm_values(plan, component).map_err(EmitError::Internal)?)?;
+        let values = helm_values(plan, component).map_err(ScriptError::Template)?;
+        put(values_file(&component.name), values).map_err(ScriptError::Io)?;
     }
     Ok(())
+}
+
+/// Why the scripts were not all handed on.
+#[derive(Debug)]
+pub enum ScriptError {
+    /// A template or values file could not be made (a bug in deployc or a provider's templates).
+    Template(String),
+    /// The output could not take a file.
+    Io(std::io::Error),
 }
 
 /// Where a component's chart values go: a file `deploy.sh` passes with `--values`, so that no
