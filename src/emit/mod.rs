@@ -5,6 +5,7 @@
 //! order by a `kustomization.yaml`. Scripts and the runbook are rendered from handlebars-syntax templates by
 //! [`template`], a small engine of our own that renders what handlebars-rust would.
 
+pub mod alerts;
 pub mod crd;
 pub mod environments;
 pub mod graph;
