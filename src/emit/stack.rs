@@ -342,10 +342,14 @@ fn alertmanager_config(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<Ale
             route: AlertRoute {
                 receiver: UNROUTED_RECEIVER.into(),
                 group_by: vec!["alertname".into(), "namespace".into()],
+                // `=~` rather than `=`: Alertmanager anchors the expression, and the deployment's
+                // name (a DNS label) holds no metacharacter, so it matches that name alone. A
+                // plain `=` is YAML 1.1's value tag, which `kubectl kustomize` writes unquoted
+                // and PyYAML-based tools then refuse.
                 matchers: vec![AlertMatcher {
                     name: super::alerts::PART_OF_LABEL.into(),
                     value: plan.deployment.clone(),
-                    match_type: "=",
+                    match_type: "=~",
                 }],
                 r#continue: false,
                 routes,

@@ -521,13 +521,8 @@ fn needs_quotes(text: &str) -> Result<bool> {
 /// (serde_yaml) would not: the 1.1 booleans `y`, `yes`, `on`, `off`, … (resolve.go's
 /// resolveMap), numbers once `_` is removed (`1_000`) or in binary (`0b101`), and timestamps
 /// (`2026-12-01`), which it turns into a time. Such text is quoted; quoting never changes a
-/// string's meaning, so erring towards it is safe. A lone `=` is quoted too: yaml.v2 reads it
-/// as a string, but YAML 1.1's value type (`tag:yaml.org,2002:value`, which PyYAML resolves) makes
-/// it something else to other tools (an AlertmanagerConfig matcher's `matchType: '='`).
+/// string's meaning, so erring towards it is safe.
 pub fn yaml11_retyped(text: &str) -> bool {
-    if text == "=" {
-        return true;
-    }
     if matches!(
         text,
         "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
