@@ -90,6 +90,9 @@ fn service_docs(docs: &mut Docs, plan: &Plan, service: &plan::Service) {
     if let Some(monitor) = super::stack::service_monitor(plan, service) {
         docs.push(&monitor);
     }
+    if let Some(dashboard) = super::dashboards::dashboard_config_map(plan, service) {
+        docs.push(&dashboard);
+    }
 }
 
 /// `manifests/kustomization.yaml`, listing `resources` (file names under `manifests/`) in

@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod crd;
+pub mod dashboards;
 pub mod environments;
 pub mod graph;
 pub mod k8s;
