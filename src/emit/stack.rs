@@ -425,6 +425,23 @@ fn kafka_monitor(plan: &Plan, kafka: &plan::Kafka, monitoring: &plan::Monitoring
     }
 }
 
+/// The window pairs of a severity's tiers, in words: `1h and 5m, or 6h and 30m`.
+fn windows_text(severity: &str) -> String {
+    vocab::BURN_RATE_TIERS
+        .iter()
+        .filter(|t| t.severity == severity)
+        .map(|t| format!("{} and {}", t.long, t.short))
+        .collect::<Vec<_>>()
+        .join(", or ")
+}
+
+/// The burn rates of a severity's tiers, in words: `14.4 or 6 times`.
+fn rates_text(severity: &str) -> String {
+    let rates: Vec<&str> =
+        vocab::BURN_RATE_TIERS.iter().filter(|t| t.severity == severity).map(|t| t.burn_rate).collect();
+    format!("{} times", rates.join(" or "))
+}
+
 /// Prometheus durations in seconds, for ordering the windows.
 fn window_seconds(window: &str) -> u64 {
     let (number, unit) = window.split_at(window.len().saturating_sub(1));
@@ -507,11 +524,21 @@ fn slo_group(plan: &Plan, service: &plan::Service, slo: &vocab::Slo) -> RuleGrou
             expr: tiers.join(" or "),
             for_: None,
             labels: BTreeMap::from([
+                (super::alerts::PART_OF_LABEL.to_string(), plan.deployment.clone()),
                 ("service".to_string(), service.name.clone()),
                 ("severity".to_string(), level.to_string()),
                 ("slo".to_string(), name.clone()),
             ]),
             annotations: BTreeMap::from([
+                (
+                    "description".to_string(),
+                    format!(
+                        "The share of failed requests over {} is above {} the error budget of {}%: at that pace the budget is spent before the window ends.",
+                        windows_text(severity),
+                        rates_text(severity),
+                        slo.budget().times(100).map(vocab::Decimal::text).unwrap_or_default()
+                    ),
+                ),
                 (
                     "summary".to_string(),
                     format!(
