@@ -167,7 +167,18 @@ pub(super) fn read_receiver(cx: &mut Cx, block: &Block) -> Option<Receiver> {
     check_k8s_name(cx, &label.name, label.span, "receiver");
     let r = Reader::new(cx, block, None, &RECEIVER, &format!("receiver `{}`", label.name));
     let severities = match r.get("severities") {
-        Some(v) => cx.list(v, "severities", |cx, item| severity(cx, item).map(|s| Spanned::new(s, item.span))),
+        Some(v) => cx
+            .list(v, "severities", |cx, item| severity(cx, item).map(|s| Spanned::new(s, item.span)))
+            .filter(|list| {
+                if list.is_empty() {
+                    cx.error(
+                        Diagnostic::new(codes::E0314, "`severities` names no severity")
+                            .at(v.span, "an empty list")
+                            .help("list the severities the receiver is sent, such as `[critical]`, or leave `severities` out for `[critical, warning]`"),
+                    );
+                }
+                !list.is_empty()
+            }),
         None => Some(DEFAULT_SEVERITIES.iter().map(|s| Spanned::new(*s, block.head_span())).collect()),
     };
     let mut refs = Vec::new();
