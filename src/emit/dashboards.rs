@@ -1,6 +1,7 @@
 //! A Grafana dashboard per service, as a ConfigMap in the service's file, when `prometheus` is
-//! in the stack: request rate, errors and duration (for a service whose metrics are scraped)
-//! and saturation (CPU and memory against the limits, for every service).
+//! in the stack: request rate, errors and duration (for a service whose metrics are scraped),
+//! each objective's burn rate and error budget left, and saturation (CPU and memory against the
+//! limits, for every service).
 //!
 //! kube-prometheus-stack 77.13.0 turns on Grafana's dashboard sidecar with `label:
 //! grafana_dashboard`, `labelValue: "1"` and `searchNamespace: ALL` (its `values.yaml:1362-1368`),
@@ -121,6 +122,28 @@ pub fn panels(plan: &Plan, service: &Service) -> Vec<PanelQueries> {
             "Duration".to_string(),
             "s",
             vec![(quantile("0.5"), "p50"), (quantile("0.95"), "p95"), (quantile("0.99"), "p99")],
+        ));
+    }
+    // Each objective's recording rules (the stack module's `slo:sli_error:ratio_rate<window>`,
+    // labelled `slo`): the burn rate over the fast-burn alert's windows, and the budget left
+    // over the objective's window.
+    for slo in &service.slos {
+        let slo_name = super::stack::slo_name(service, slo);
+        let budget = slo.budget().text();
+        let ratio = |window: &str| format!("slo:sli_error:ratio_rate{window}{{slo=\"{slo_name}\"}}");
+        out.push((
+            format!("Burn rate: {slo_name}"),
+            "short",
+            vec![
+                (format!("{} / {budget}", ratio("5m")), "5m"),
+                (format!("{} / {budget}", ratio("1h")), "1h"),
+                (format!("{} / {budget}", ratio("6h")), "6h"),
+            ],
+        ));
+        out.push((
+            format!("Error budget left: {slo_name} ({} days)", slo.window_days),
+            "percentunit",
+            vec![(format!("1 - {} / {budget}", ratio(&format!("{}d", slo.window_days))), "left")],
         ));
     }
     // cAdvisor's and kube-state-metrics' series, by the container named after the service.
