@@ -33,10 +33,11 @@ pub fn dashboard_config_map(plan: &Plan, service: &Service) -> Option<ConfigMap>
     plan.monitoring.as_ref()?;
     let mut metadata = meta(plan, &format!("{}-dashboard", service.name), &service.name);
     metadata.labels.get_or_insert_with(BTreeMap::new).insert(SIDECAR_LABEL.0.into(), SIDECAR_LABEL.1.into());
-    let text = serde_json::to_string_pretty(&dashboard(plan, service)).ok()?;
+    // On one line: the manifests' YAML writer (and serde_yaml) then quote it as one scalar.
+    let text = serde_json::to_string(&dashboard(plan, service)).ok()?;
     Some(ConfigMap {
         metadata,
-        data: Some(BTreeMap::from([(format!("{}.json", service.name), format!("{text}\n"))])),
+        data: Some(BTreeMap::from([(format!("{}.json", service.name), text)])),
         ..ConfigMap::default()
     })
 }
