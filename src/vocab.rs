@@ -371,3 +371,81 @@ impl Slo {
         }
     }
 }
+
+/// An alert's `severity` label: the three kube-prometheus-stack 77.13.0's default inhibit
+/// rules know (critical silences warning and info; notes/observability-research.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    /// Every severity, most urgent first.
+    pub const ALL: [Severity; 3] = [Severity::Critical, Severity::Warning, Severity::Info];
+
+    /// The label value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// The severity a label value names.
+    pub fn from_name(name: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// An alert written in the file (`alert NAME { … }` in the `prometheus` block).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAlert {
+    pub name: String,
+    /// The PromQL condition, as written.
+    pub expr: String,
+    /// How long it must hold before the alert fires; `None` fires at once.
+    pub for_seconds: Option<u64>,
+    pub severity: Severity,
+    pub summary: String,
+    pub description: String,
+}
+
+/// A key of a Secret in the deployment's namespace (`secret(NAME, KEY)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretKeyRef {
+    pub secret: String,
+    pub key: String,
+}
+
+/// Where a receiver sends its notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A Slack incoming webhook, whose URL is the credential.
+    Slack { channel: String, url: SecretKeyRef },
+    /// E-mail through an SMTP server (`host:port`); a password only with a username.
+    Email { to: String, from: String, smarthost: String, username: Option<String>, password: Option<SecretKeyRef> },
+    /// An HTTP POST of Alertmanager's webhook payload; the URL may hold a token, so it is a secret.
+    Webhook { url: SecretKeyRef },
+}
+
+impl Destination {
+    /// `slack`, `email` or `webhook`: the block's name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Destination::Slack { .. } => "slack",
+            Destination::Email { .. } => "email",
+            Destination::Webhook { .. } => "webhook",
+        }
+    }
+}
+
+/// A receiver (`receiver NAME { … }`): the severities it is sent and where to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receiver {
+    pub name: String,
+    pub severities: Vec<Severity>,
+    pub destinations: Vec<Destination>,
+}

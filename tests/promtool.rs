@@ -57,9 +57,16 @@ fn prepare(golden: &str, namespace: &str, rules: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("target/promtool is writable");
     std::fs::write(dir.join("rules.yaml"), rules).expect("write rules");
     let tests = std::fs::read_to_string("tests/data/promtool/built-in-alerts.test.yaml").expect("unit tests");
-    let tests = tests.replace("NAMESPACE", namespace).replace("RULES", "rules.yaml");
+    let tests =
+        tests.replace("NAMESPACE", namespace).replace("DEPLOYMENT", &part_of(rules)).replace("RULES", "rules.yaml");
     std::fs::write(dir.join("alerts.test.yaml"), tests).expect("write tests");
     dir
+}
+
+/// The deployment the alerts belong to: the `part_of` label of the first alert.
+fn part_of(rules: &str) -> String {
+    let file: Value = serde_yaml::from_str(rules).expect("rules are YAML");
+    file["groups"][0]["rules"][0]["labels"]["part_of"].as_str().expect("alerts carry part_of").to_string()
 }
 
 #[test]
@@ -132,5 +139,36 @@ fn the_fast_burn_alert_fires_on_sustained_errors_and_not_on_a_blip() {
         assert!(rules.contains(from), "the rules no longer contain {from:?}");
         let (ok, text) = run("todo-app-doks-slo-mutated", &rules.replace(from, to));
         assert!(!ok && text.contains("FAILED"), "changing {from:?} to {to:?} passed the SLO unit tests:\n{text}");
+    }
+}
+
+/// The alerts the todo app's plan adds (`tests/data/promtool/todo-app-alerts.test.yaml`): an
+/// autoscaler at its maximum, a certificate past its renewal, under-replicated Kafka partitions
+/// and the file's own alert each fire, only in the deployment's namespace and only after their
+/// `for`.
+#[test]
+fn the_plans_own_alerts_fire_on_their_metrics() {
+    let (_, _, rules) = rule_files().into_iter().find(|(g, _, _)| g == "todo-app-doks").expect("todo-app-doks rules");
+    let run = |name: &str, rules: &str| {
+        let dir = PathBuf::from("target/promtool").join(name);
+        std::fs::create_dir_all(&dir).expect("target/promtool is writable");
+        std::fs::write(dir.join("rules.yaml"), rules).expect("write rules");
+        let tests = std::fs::read_to_string("tests/data/promtool/todo-app-alerts.test.yaml").expect("unit tests");
+        std::fs::write(dir.join("plan.test.yaml"), tests.replace("RULES", "rules.yaml")).expect("write tests");
+        promtool(&dir, &["test", "rules", "plan.test.yaml"])
+    };
+    let (ok, text) = run("todo-app-doks-plan", &rules);
+    assert!(ok, "promtool test rules:\n{text}");
+    for (from, to, alert) in [
+        ("< 21 * 24 * 3600", "< 14 * 24 * 3600", "CertificateExpiringSoon"),
+        (
+            ">= kube_horizontalpodautoscaler_spec_max_replicas",
+            "> kube_horizontalpodautoscaler_spec_max_replicas",
+            "AutoscalerAtMaximum",
+        ),
+    ] {
+        assert!(rules.contains(from), "the rules no longer contain {from:?}");
+        let (ok, text) = run("todo-app-doks-plan-mutated", &rules.replacen(from, to, 1));
+        assert!(!ok && text.contains(alert), "changing {from:?} to {to:?} did not fail {alert}'s unit test:\n{text}");
     }
 }

@@ -11,13 +11,14 @@ cd "$(dirname "$0")/.."
 
 AZURE_CLI=2.91.0     # https://pypi.org/project/azure-cli/2.91.0/
 AWSCLI=1.46.3        # https://pypi.org/project/awscli/1.46.3/
+JSONSCHEMA=4.26.0    # https://pypi.org/project/jsonschema/4.26.0/ (tests/crd_schemas.rs)
 venv=target/clients
 stamp="$venv/.pins"
 mkdir -p target
 # One install at a time: tests running in parallel may all find a client missing.
 exec 9> target/clients.lock
 flock 9
-want="azure-cli==$AZURE_CLI awscli==$AWSCLI"
+want="azure-cli==$AZURE_CLI awscli==$AWSCLI jsonschema==$JSONSCHEMA"
 
 # Debian 12's prometheus package (https://packages.debian.org/bookworm/prometheus), whose
 # promtool is the upstream one at 2.42.0; the digest is the one in the archive's Packages index.
@@ -26,7 +27,7 @@ PROMETHEUS_SHA256=3b0e0255b059a7696bd4a139a4a4eb24d71df067936a61ece5093559cbc799
 
 if ! { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/az" ] && [ -x "$venv/bin/aws" ]; }; then
   python3 -m venv "$venv"
-  # shellcheck disable=SC2086 # $want is two requirement words
+  # shellcheck disable=SC2086 # $want is several requirement words
   "$venv/bin/pip" install --quiet --disable-pip-version-check $want
   printf '%s' "$want" > "$stamp"
   echo "installed $want into $venv"

@@ -459,6 +459,16 @@ impl Deployment {
     }
 }
 
+/// `receiver NAME { … }`, with the spans of its name and of every `secret(NAME, KEY)` it reads,
+/// which `rules::check_deployment` checks against the deployment's secrets.
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    pub name: Spanned<String>,
+    pub receiver: crate::vocab::Receiver,
+    /// (secret, key) of each credential.
+    pub refs: Vec<(Spanned<String>, Spanned<String>)>,
+}
+
 /// The `target` block.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -498,6 +508,12 @@ pub struct StackEntry {
     pub span: Span,
     /// Kafka topics declared inside the component's block (`topic NAME { … }`).
     pub topics: Vec<Topic>,
+    /// Alerts declared inside the block of the component that provides PrometheusRule
+    /// (`alert NAME { … }`), with the span of each block's head.
+    pub alerts: Vec<Spanned<crate::vocab::UserAlert>>,
+    /// Receivers declared inside the block of the component that provides
+    /// AlertmanagerConfig (`receiver NAME { … }`).
+    pub receivers: Vec<Receiver>,
     /// How it got into the stack.
     pub origin: Origin,
 }

@@ -47,6 +47,8 @@ pub fn install_order(cx: &mut Cx, deployment: &mut Deployment, components: &BTre
             options: Vec::new(),
             span: deployment.name.span,
             topics: Vec::new(),
+            alerts: Vec::new(),
+            receivers: Vec::new(),
             origin: Origin::Added(reason),
         });
     }

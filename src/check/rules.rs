@@ -30,6 +30,11 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
         }
         secrets.insert(&secret.name.value, secret);
     }
+    for receiver in deployment.stack.iter().flat_map(|e| &e.receivers) {
+        for (secret, key) in &receiver.refs {
+            check_secret_key(cx, deployment, &secrets, secret, key);
+        }
+    }
     let in_stack = |name: &str| deployment.stack.iter().any(|e| e.component.name == name);
     let cert_manager = deployment.stack.iter().find(|e| e.component.provides_kind("ClusterIssuer"));
     let ingress = deployment.ingress.clone();
@@ -669,30 +674,31 @@ fn secret_variables<'s>(service: &'s Service, secrets: &BTreeMap<&str, &'s Secre
     out
 }
 
-/// `env { VAR = secret(NAME, KEY) }` names a real key; the image gets the variables its
-/// contract requires; secrets that arrive as files are a visible choice.
-fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service, secrets: &BTreeMap<&str, &Secret>) {
-    for var in &service.secret_vars {
-        match secrets.get(var.secret.value.as_str()) {
-            None if deployment.declared.contains(&var.secret.value) => {}
-            None => undefined(
-                cx,
-                "secret",
-                &var.secret.value,
-                var.secret.span,
-                secrets.keys().copied(),
-                "secret NAME { KEY = env(\"VAR\") }",
-            ),
-            Some(secret) => {
-                let keys: Vec<&str> = secret.key_names().collect();
-                if !keys.contains(&var.key.value.as_str()) && !secret.unreadable.contains(&var.key.value) {
-                    let near = cx.did_you_mean(&var.key.value, keys.iter().copied());
-                    cx.error(
-                        Diagnostic::new(
-                            codes::E0203,
-                            format!("secret `{}` has no key `{}`", var.secret.value, var.key.value),
-                        )
-                        .at(var.key.span, "no such key")
+/// `secret(NAME, KEY)` names a secret of the deployment and one of its keys (E0203 otherwise).
+fn check_secret_key(
+    cx: &mut Cx,
+    deployment: &Deployment,
+    secrets: &BTreeMap<&str, &Secret>,
+    secret_name: &Spanned<String>,
+    key: &Spanned<String>,
+) {
+    match secrets.get(secret_name.value.as_str()) {
+        None if deployment.declared.contains(&secret_name.value) => {}
+        None => undefined(
+            cx,
+            "secret",
+            &secret_name.value,
+            secret_name.span,
+            secrets.keys().copied(),
+            "secret NAME { KEY = env(\"VAR\") }",
+        ),
+        Some(secret) => {
+            let keys: Vec<&str> = secret.key_names().collect();
+            if !keys.contains(&key.value.as_str()) && !secret.unreadable.contains(&key.value) {
+                let near = cx.did_you_mean(&key.value, keys.iter().copied());
+                cx.error(
+                    Diagnostic::new(codes::E0203, format!("secret `{}` has no key `{}`", secret_name.value, key.value))
+                        .at(key.span, "no such key")
                         .also(secret.name.span, "the secret is defined here")
                         .help(match near {
                             Some(n) => format!("did you mean `{n}`?"),
@@ -703,10 +709,17 @@ fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service
                                 )
                             ),
                         }),
-                    );
-                }
+                );
             }
         }
+    }
+}
+
+/// `env { VAR = secret(NAME, KEY) }` names a real key; the image gets the variables its
+/// contract requires; secrets that arrive as files are a visible choice.
+fn check_secret_delivery(cx: &mut Cx, deployment: &Deployment, service: &Service, secrets: &BTreeMap<&str, &Secret>) {
+    for var in &service.secret_vars {
+        check_secret_key(cx, deployment, secrets, &var.secret, &var.key);
     }
     let delivered = secret_variables(service, secrets);
     if let Some(contract) = &service.contract {

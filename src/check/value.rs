@@ -63,7 +63,7 @@ impl Cx<'_> {
         }
     }
 
-    fn wrong_type(&mut self, value: &Value, what: &str, expected: &str, example: &str) {
+    pub fn wrong_type(&mut self, value: &Value, what: &str, expected: &str, example: &str) {
         let found = value.kind.describe();
         let mut diagnostic = Diagnostic::new(codes::E0301, format!("`{what}` expects {expected}, found {found}"))
             .at(value.span, format!("this is {found}"))

@@ -96,6 +96,11 @@ codes! {
     E0332, "error", "types", "objective not between 0% and 100%";
     E0333, "error", "types", "objective on metrics nothing scrapes";
     E0334, "error", "types", "objective window out of range";
+    E0335, "error", "types", "unknown alert severity";
+    E0336, "error", "types", "alert expression is not PromQL";
+    E0337, "error", "types", "alert named like a built-in alert";
+    E0338, "error", "types", "receiver without a destination";
+    E0339, "error", "types", "alert credential written in the file";
     E0501, "error", "emit", "internal error while writing the output";
     W0301, "warning", "types", "image tag is not a pinned version";
     W0302, "warning", "types", "deprecated component";

@@ -115,6 +115,16 @@ pub struct KafkaSpec {
 pub struct KafkaClusterSpec {
     pub listeners: Vec<KafkaListener>,
     pub config: std::collections::BTreeMap<String, u32>,
+    /// `{type: strimziMetricsReporter}` when Prometheus is in the stack: the brokers serve
+    /// their metrics on port 9404 (`tcp-prometheus`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_config: Option<KafkaMetricsConfig>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KafkaMetricsConfig {
+    #[serde(rename = "type")]
+    pub type_: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -203,10 +213,102 @@ pub struct ServiceMonitorSpec {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MonitorEndpoint {
     pub port: String,
     pub path: String,
     pub interval: String,
+    /// Keep the scraped series' own labels where they clash with the target's (cert-manager's
+    /// `namespace`, the Certificate's); `None` leaves the operator's default, false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub honor_labels: Option<bool>,
+}
+
+/// monitoring.coreos.com/v1 PodMonitor.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMonitorSpec {
+    pub selector: k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    pub pod_metrics_endpoints: Vec<MonitorEndpoint>,
+}
+
+/// monitoring.coreos.com/v1alpha1 AlertmanagerConfig (prometheus-operator v0.85.0
+/// `pkg/apis/monitoring/v1alpha1/alertmanager_config_types.go`).
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertmanagerConfigSpec {
+    pub route: AlertRoute,
+    pub receivers: Vec<AlertReceiver>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRoute {
+    pub receiver: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_by: Vec<String>,
+    pub matchers: Vec<AlertMatcher>,
+    /// Try the next sibling route as well (several receivers for one severity).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub r#continue: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<AlertRoute>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertMatcher {
+    pub name: String,
+    pub value: String,
+    /// `=`, `!=`, `=~` or `!~`.
+    pub match_type: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertReceiver {
+    pub name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slack_configs: Vec<SlackConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub email_configs: Vec<EmailConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhook_configs: Vec<WebhookConfig>,
+}
+
+/// A key of a Secret in the AlertmanagerConfig's namespace (`core/v1` SecretKeySelector).
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretKeyRef {
+    pub name: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlackConfig {
+    #[serde(rename = "apiURL")]
+    pub api_url: SecretKeyRef,
+    pub channel: String,
+    pub send_resolved: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailConfig {
+    pub to: String,
+    pub from: String,
+    pub smarthost: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_password: Option<SecretKeyRef>,
+    pub send_resolved: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookConfig {
+    pub url_secret: SecretKeyRef,
+    pub send_resolved: bool,
 }
 
 /// monitoring.coreos.com/v1 PrometheusRule.

@@ -39,6 +39,11 @@ pub enum Manifest<'p> {
     Namespace,
     /// The platform stack's resources (`10-stack.yaml`); none when there is no stack.
     Stack,
+    /// The AlertmanagerConfig routing the file's alerts to its receivers (`12-alerting.yaml`);
+    /// none without receivers. A file of its own: no bundled schema of `validate-output` knows
+    /// the kind, so CI validates it against prometheus-operator's CRD itself
+    /// (`tests/crd_schemas.rs`).
+    Alerting,
     /// The NetworkPolicies (`15-network.yaml`); none when there is nothing to allow.
     Network,
     Service(&'p plan::Service),
@@ -50,6 +55,7 @@ impl Manifest<'_> {
         match self {
             Manifest::Namespace => "00-namespace.yaml".into(),
             Manifest::Stack => "10-stack.yaml".into(),
+            Manifest::Alerting => "12-alerting.yaml".into(),
             Manifest::Network => "15-network.yaml".into(),
             Manifest::Service(service) => format!("20-{}.yaml", service.name),
         }
@@ -61,6 +67,7 @@ impl Manifest<'_> {
         match self {
             Manifest::Namespace => docs.push(&namespace(plan)),
             Manifest::Stack => super::stack::emit_stack(&mut docs, plan),
+            Manifest::Alerting => super::stack::emit_alerting(&mut docs, plan),
             Manifest::Network => super::network::emit_network(&mut docs, plan),
             Manifest::Service(service) => service_docs(&mut docs, plan, service),
         }
@@ -89,6 +96,9 @@ fn service_docs(docs: &mut Docs, plan: &Plan, service: &plan::Service) {
     }
     if let Some(monitor) = super::stack::service_monitor(plan, service) {
         docs.push(&monitor);
+    }
+    if let Some(dashboard) = super::dashboards::dashboard_config_map(plan, service) {
+        docs.push(&dashboard);
     }
 }
 

@@ -5,7 +5,9 @@
 //! order by a `kustomization.yaml`. Scripts and the runbook are rendered from handlebars-syntax templates by
 //! [`template`], a small engine of our own that renders what handlebars-rust would.
 
+pub mod alerts;
 pub mod crd;
+pub mod dashboards;
 pub mod environments;
 pub mod graph;
 pub mod k8s;
@@ -111,15 +113,18 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
         Task::Scripts,
         Task::Manifest(Manifest::Network),
         Task::Manifest(Manifest::Stack),
+        Task::Manifest(Manifest::Alerting),
         Task::Manifest(Manifest::Namespace),
     ];
     tasks.extend(plan.services.chunks(CHUNK).map(Task::Services));
     let has_stack = AtomicBool::new(false);
     let has_network = AtomicBool::new(false);
+    let has_alerting = AtomicBool::new(false);
     let manifest = |m: Manifest| -> Result<(), EmitError> {
         let Some(text) = m.render(plan) else { return Ok(()) };
         match m {
             Manifest::Stack => has_stack.store(true, Ordering::Relaxed),
+            Manifest::Alerting => has_alerting.store(true, Ordering::Relaxed),
             Manifest::Network => has_network.store(true, Ordering::Relaxed),
             Manifest::Namespace | Manifest::Service(_) => {}
         }
@@ -191,6 +196,7 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
     }
     let mut listed = vec![Manifest::Namespace];
     listed.extend(has_stack.into_inner().then_some(Manifest::Stack));
+    listed.extend(has_alerting.into_inner().then_some(Manifest::Alerting));
     listed.extend(has_network.into_inner().then_some(Manifest::Network));
     listed.extend(plan.services.iter().map(Manifest::Service));
     let resources = listed.into_iter().map(Manifest::file_name).collect();

@@ -362,6 +362,8 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
             })
             .collect(),
         slos: slo_rows(plan),
+        alerts: alert_rows(plan),
+        receivers: receiver_rows(plan),
         sidecars: plan
             .services
             .iter()
@@ -437,6 +439,8 @@ struct RunbookContext {
     contracts: Vec<ContractRow>,
     sidecars: Vec<SidecarRow>,
     slos: Vec<SloRow>,
+    alerts: Vec<AlertRow>,
+    receivers: Vec<ReceiverRow>,
     releases: Vec<ReleaseRow>,
     rollback: String,
     /// Argo CD syncs the manifests automatically: a rollback is a reverted commit.
@@ -570,6 +574,80 @@ fn slo_rows(plan: &Plan) -> Vec<SloRow> {
         }
     }
     rows
+}
+
+#[derive(Serialize)]
+struct AlertRow {
+    /// `Alert <name>`: its anchor is what the alert's `runbook_url` names.
+    heading: String,
+    severity: String,
+    expr: String,
+    means: String,
+    look: Vec<String>,
+    act: Option<String>,
+}
+
+/// Each alert of the PrometheusRule, built-in and the file's own: when it fires, what that
+/// means, the commands to look with and what to do. An alert of the file says what its
+/// `description` says.
+fn alert_rows(plan: &Plan) -> Vec<AlertRow> {
+    super::alerts::alerts(plan)
+        .into_iter()
+        .map(|alert| {
+            let after = match &alert.for_ {
+                Some(for_) => format!(", once the condition has held for {for_}"),
+                None => ", as soon as the condition holds".to_string(),
+            };
+            AlertRow {
+                heading: text(&alert.heading()),
+                severity: format!("{}{}", code(alert.severity.name()), text(&after)),
+                expr: code(&alert.expr),
+                means: if alert.user { text(&alert.means) } else { message(&alert.means) },
+                look: alert.look.iter().map(|c| code(c)).collect(),
+                act: (!alert.act.is_empty()).then(|| message(&alert.act)),
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ReceiverRow {
+    name: String,
+    severities: String,
+    destinations: String,
+}
+
+/// Where each receiver of the file sends alerts, with the Secret keys its credentials come from.
+fn receiver_rows(plan: &Plan) -> Vec<ReceiverRow> {
+    let Some(monitoring) = &plan.monitoring else { return Vec::new() };
+    monitoring
+        .receivers
+        .iter()
+        .map(|receiver| ReceiverRow {
+            name: cell_code(&receiver.name),
+            severities: receiver.severities.iter().map(|s| cell_code(s.name())).collect::<Vec<_>>().join(", "),
+            destinations: receiver
+                .destinations
+                .iter()
+                .map(|d| {
+                    let key = |r: &vocab::SecretKeyRef| cell_code(&format!("{}/{}", r.secret, r.key));
+                    match d {
+                        vocab::Destination::Slack { channel, url } => {
+                            format!("Slack {} (webhook URL from {})", cell_code(channel), key(url))
+                        }
+                        vocab::Destination::Email { to, smarthost, password, .. } => format!(
+                            "e-mail to {} through {}{}",
+                            cell_code(to),
+                            cell_code(smarthost),
+                            password.as_ref().map(|p| format!(" (password from {})", key(p))).unwrap_or_default()
+                        ),
+                        vocab::Destination::Webhook { url } => format!("webhook (URL from {})", key(url)),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+        .collect()
 }
 
 /// A Prometheus duration of the burn-rate table (`5m`, `1h`, `3d`) in hours.

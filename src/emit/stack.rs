@@ -64,6 +64,12 @@ pub fn emit_stack(docs: &mut Docs, plan: &Plan) {
     }
     if let Some(monitoring) = &plan.monitoring {
         docs.push(&alert_rules(plan, monitoring));
+        if let Some(monitor) = cert_manager_monitor(plan, monitoring) {
+            docs.push(&monitor);
+        }
+        if let Some(kafka) = &plan.kafka {
+            docs.push(&kafka_monitor(plan, kafka, monitoring));
+        }
     }
     let external_stage = stage_of(plan, "ExternalSecret");
     for secret in plan.secrets.iter().filter(|s| !s.external.is_empty()) {
@@ -174,6 +180,10 @@ fn emit_kafka(docs: &mut Docs, plan: &Plan, kafka: &plan::Kafka) {
                     }],
                 }],
                 config,
+                metrics_config: plan
+                    .monitoring
+                    .is_some()
+                    .then(|| KafkaMetricsConfig { type_: "strimziMetricsReporter".into() }),
             },
             entity_operator: EntityOperator { topic_operator: Empty {}, user_operator: Empty {} },
         },
@@ -212,18 +222,34 @@ fn emit_kafka(docs: &mut Docs, plan: &Plan, kafka: &plan::Kafka) {
     }
 }
 
-/// The built-in alerts. Every alert keeps the `namespace` label: an AlertmanagerConfig in the
+/// The deployment's PrometheusRule: the alerts of [`super::alerts`] (built-in, then the file's
+/// own), each with its severity, summary, description and runbook section, then each
+/// objective's group. Every alert keeps the `namespace` label: an AlertmanagerConfig in the
 /// deployment's namespace routes only alerts that carry it (prometheus-operator v0.85 adds a
 /// `namespace` matcher to its routes; notes/observability-research.md §2).
 fn alert_rules(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<PrometheusRuleSpec> {
     let ns = &plan.namespace;
-    let rule = |alert: &str, expr: String, for_: &str, summary: &str| AlertRule {
-        alert: alert.into(),
-        expr,
-        for_: Some(for_.into()),
-        labels: BTreeMap::from([("severity".to_string(), "warning".to_string())]),
-        annotations: BTreeMap::from([("summary".to_string(), summary.to_string())]),
-    };
+    let rules: Vec<Rule> = super::alerts::alerts(plan)
+        .into_iter()
+        .map(|alert| {
+            let mut labels = BTreeMap::from([
+                ("severity".to_string(), alert.severity.name().to_string()),
+                (super::alerts::PART_OF_LABEL.to_string(), plan.deployment.clone()),
+            ]);
+            labels.extend(alert.labels.iter().cloned());
+            Rule::Alert(AlertRule {
+                expr: alert.expr.clone(),
+                for_: alert.for_.clone(),
+                labels,
+                annotations: BTreeMap::from([
+                    ("summary".to_string(), alert.summary.clone()),
+                    ("description".to_string(), alert.description.clone()),
+                    ("runbook_url".to_string(), alert.runbook_url()),
+                ]),
+                alert: alert.name,
+            })
+        })
+        .collect();
     let mut metadata = object_meta(plan, &format!("{}-alerts", plan.deployment), Some(ns), monitoring.stage);
     metadata.labels.get_or_insert_with(BTreeMap::new).insert("release".into(), monitoring.release.clone());
     Custom {
@@ -231,40 +257,194 @@ fn alert_rules(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<PrometheusR
         kind: "PrometheusRule",
         metadata,
         spec: PrometheusRuleSpec {
-            groups: std::iter::once(RuleGroup {
-                name: format!("{}.rules", plan.deployment),
-                rules: [
-                    rule(
-                        "PodCrashLooping",
-                        format!("increase(kube_pod_container_status_restarts_total{{namespace=\"{ns}\"}}[15m]) > 3"),
-                        "5m",
-                        "A container restarted more than 3 times in 15 minutes: check its logs (kubectl logs --previous).",
-                    ),
-                    rule(
-                        "PodNotReady",
-                        format!(
-                            "sum by (namespace, pod) (kube_pod_status_ready{{namespace=\"{ns}\", condition=\"false\"}}) > 0"
-                        ),
-                        "10m",
-                        "A pod has not been ready for 10 minutes: check its readiness probe and events.",
-                    ),
-                    rule(
-                        "HighMemory",
-                        format!(
-                            "sum by (namespace, pod) (container_memory_working_set_bytes{{namespace=\"{ns}\", container!=\"\"}}) / sum by (namespace, pod) (kube_pod_container_resource_limits{{namespace=\"{ns}\", resource=\"memory\"}}) > 0.9"
-                        ),
-                        "10m",
-                        "A pod uses more than 90% of its memory limit: raise `memory` or fix a leak before it is OOM-killed.",
-                    ),
-                ]
-                .into_iter()
-                .map(Rule::Alert)
+            groups: std::iter::once(RuleGroup { name: format!("{}.rules", plan.deployment), rules })
+                .chain(
+                    plan.services
+                        .iter()
+                        .flat_map(|service| service.slos.iter().map(|slo| slo_group(plan, service, slo))),
+                )
                 .collect(),
-            })
-            .chain(plan.services.iter().flat_map(|service| service.slos.iter().map(|slo| slo_group(plan, service, slo))))
-            .collect(),
         },
     }
+}
+
+/// Push the AlertmanagerConfig (`manifests/12-alerting.yaml`) when the file has receivers.
+pub fn emit_alerting(docs: &mut Docs, plan: &Plan) {
+    if let Some(monitoring) = plan.monitoring.as_ref().filter(|m| !m.receivers.is_empty()) {
+        docs.push(&alertmanager_config(plan, monitoring));
+    }
+}
+
+/// The receiver of alerts no receiver of the file takes: it has no destination, as
+/// kube-prometheus-stack's own `null` receiver.
+pub const UNROUTED_RECEIVER: &str = "unrouted";
+
+/// The AlertmanagerConfig for the file's receivers, in the deployment's namespace, which
+/// kube-prometheus-stack 77.13.0's Alertmanager selects with its default
+/// `alertmanagerConfigSelector: {}` and `alertmanagerConfigNamespaceSelector: {}`
+/// (notes/observability-research.md §2). Its route takes the deployment's alerts (the
+/// [`super::alerts::PART_OF_LABEL`] label; the operator adds the `namespace` matcher) and sends
+/// each severity to every receiver that lists it. Credentials are Secret keys, never values.
+fn alertmanager_config(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<AlertmanagerConfigSpec> {
+    let secret = |r: &vocab::SecretKeyRef| SecretKeyRef { name: r.secret.clone(), key: r.key.clone() };
+    let routes = monitoring
+        .receivers
+        .iter()
+        .map(|receiver| AlertRoute {
+            receiver: receiver.name.clone(),
+            group_by: Vec::new(),
+            matchers: vec![AlertMatcher {
+                name: "severity".into(),
+                value: receiver.severities.iter().map(|s| s.name()).collect::<Vec<_>>().join("|"),
+                match_type: "=~",
+            }],
+            r#continue: true,
+            routes: Vec::new(),
+        })
+        .collect();
+    let mut receivers = vec![AlertReceiver {
+        name: UNROUTED_RECEIVER.into(),
+        slack_configs: Vec::new(),
+        email_configs: Vec::new(),
+        webhook_configs: Vec::new(),
+    }];
+    receivers.extend(monitoring.receivers.iter().map(|receiver| {
+        let mut out = AlertReceiver {
+            name: receiver.name.clone(),
+            slack_configs: Vec::new(),
+            email_configs: Vec::new(),
+            webhook_configs: Vec::new(),
+        };
+        for destination in &receiver.destinations {
+            match destination {
+                vocab::Destination::Slack { channel, url } => out.slack_configs.push(SlackConfig {
+                    api_url: secret(url),
+                    channel: channel.clone(),
+                    send_resolved: true,
+                }),
+                vocab::Destination::Email { to, from, smarthost, username, password } => {
+                    out.email_configs.push(EmailConfig {
+                        to: to.clone(),
+                        from: from.clone(),
+                        smarthost: smarthost.clone(),
+                        auth_username: username.clone(),
+                        auth_password: password.as_ref().map(secret),
+                        send_resolved: true,
+                    })
+                }
+                vocab::Destination::Webhook { url } => {
+                    out.webhook_configs.push(WebhookConfig { url_secret: secret(url), send_resolved: true })
+                }
+            }
+        }
+        out
+    }));
+    Custom {
+        api_version: "monitoring.coreos.com/v1alpha1",
+        kind: "AlertmanagerConfig",
+        metadata: object_meta(plan, &format!("{}-alerts", plan.deployment), Some(&plan.namespace), monitoring.stage),
+        spec: AlertmanagerConfigSpec {
+            route: AlertRoute {
+                receiver: UNROUTED_RECEIVER.into(),
+                group_by: vec!["alertname".into(), "namespace".into()],
+                // `=~` rather than `=`: Alertmanager anchors the expression, and the deployment's
+                // name (a DNS label) holds no metacharacter, so it matches that name alone. A
+                // plain `=` is YAML 1.1's value tag, which `kubectl kustomize` writes unquoted
+                // and PyYAML-based tools then refuse.
+                matchers: vec![AlertMatcher {
+                    name: super::alerts::PART_OF_LABEL.into(),
+                    value: plan.deployment.clone(),
+                    match_type: "=~",
+                }],
+                r#continue: false,
+                routes,
+            },
+            receivers,
+        },
+    }
+}
+
+/// A ServiceMonitor for cert-manager's controller, in its namespace, when both it and
+/// Prometheus are in the stack. The chart's own (`prometheus.servicemonitor.enabled`) is off by
+/// default and carries no `release` label; and it would need the ServiceMonitor CRD before
+/// cert-manager's install, which shares Prometheus's stage. The Service is the chart's
+/// `cert-manager` (port `tcp-prometheus-servicemonitor`, 9402; cert-manager v1.18.2
+/// `deploy/charts/cert-manager/templates/service.yaml`). `honorLabels` keeps the
+/// certificates' own `namespace` label, which would otherwise become `exported_namespace`.
+/// Every environment of a cluster writes the same object, so applying it twice is harmless.
+fn cert_manager_monitor(plan: &Plan, monitoring: &plan::Monitoring) -> Option<Custom<ServiceMonitorSpec>> {
+    let component = plan.stack.iter().find(|c| c.name == super::alerts::CERT_MANAGER)?;
+    let mut metadata =
+        object_meta(plan, &format!("{}-metrics", component.name), Some(&component.namespace), monitoring.stage);
+    let labels = metadata.labels.get_or_insert_with(BTreeMap::new);
+    labels.remove("app.kubernetes.io/part-of");
+    labels.insert("release".into(), monitoring.release.clone());
+    Some(Custom {
+        api_version: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata,
+        spec: ServiceMonitorSpec {
+            selector: LabelSelector {
+                match_labels: Some(BTreeMap::from([
+                    ("app.kubernetes.io/component".to_string(), "controller".to_string()),
+                    ("app.kubernetes.io/instance".to_string(), component.name.clone()),
+                    ("app.kubernetes.io/name".to_string(), component.name.clone()),
+                ])),
+                ..LabelSelector::default()
+            },
+            endpoints: vec![MonitorEndpoint {
+                port: "tcp-prometheus-servicemonitor".into(),
+                path: "/metrics".into(),
+                interval: "60s".into(),
+                honor_labels: Some(true),
+            }],
+        },
+    })
+}
+
+/// A PodMonitor for the Kafka brokers' metrics reporter (Strimzi 0.48.0: port `tcp-prometheus`,
+/// 9404, which Strimzi's own NetworkPolicy opens when metrics are on; pods labelled
+/// `strimzi.io/cluster` and `strimzi.io/kind: Kafka`).
+fn kafka_monitor(plan: &Plan, kafka: &plan::Kafka, monitoring: &plan::Monitoring) -> Custom<PodMonitorSpec> {
+    let mut metadata = object_meta(plan, &format!("{}-metrics", kafka.name), Some(&plan.namespace), monitoring.stage);
+    metadata.labels.get_or_insert_with(BTreeMap::new).insert("release".into(), monitoring.release.clone());
+    Custom {
+        api_version: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata,
+        spec: PodMonitorSpec {
+            selector: LabelSelector {
+                match_labels: Some(BTreeMap::from([
+                    ("strimzi.io/cluster".to_string(), kafka.name.clone()),
+                    ("strimzi.io/kind".to_string(), "Kafka".to_string()),
+                ])),
+                ..LabelSelector::default()
+            },
+            pod_metrics_endpoints: vec![MonitorEndpoint {
+                port: "tcp-prometheus".into(),
+                path: "/metrics".into(),
+                interval: "30s".into(),
+                honor_labels: None,
+            }],
+        },
+    }
+}
+
+/// The window pairs of a severity's tiers, in words: `1h and 5m, or 6h and 30m`.
+fn windows_text(severity: &str) -> String {
+    vocab::BURN_RATE_TIERS
+        .iter()
+        .filter(|t| t.severity == severity)
+        .map(|t| format!("{} and {}", t.long, t.short))
+        .collect::<Vec<_>>()
+        .join(", or ")
+}
+
+/// The burn rates of a severity's tiers, in words: `14.4 or 6 times`.
+fn rates_text(severity: &str) -> String {
+    let rates: Vec<&str> =
+        vocab::BURN_RATE_TIERS.iter().filter(|t| t.severity == severity).map(|t| t.burn_rate).collect();
+    format!("{} times", rates.join(" or "))
 }
 
 /// Prometheus durations in seconds, for ordering the windows.
@@ -349,11 +529,21 @@ fn slo_group(plan: &Plan, service: &plan::Service, slo: &vocab::Slo) -> RuleGrou
             expr: tiers.join(" or "),
             for_: None,
             labels: BTreeMap::from([
+                (super::alerts::PART_OF_LABEL.to_string(), plan.deployment.clone()),
                 ("service".to_string(), service.name.clone()),
                 ("severity".to_string(), level.to_string()),
                 ("slo".to_string(), name.clone()),
             ]),
             annotations: BTreeMap::from([
+                (
+                    "description".to_string(),
+                    format!(
+                        "The share of failed requests over {} is above {} the error budget of {}%: at that pace the budget is spent before the window ends.",
+                        windows_text(severity),
+                        rates_text(severity),
+                        slo.budget().times(100).map(vocab::Decimal::text).unwrap_or_default()
+                    ),
+                ),
                 (
                     "summary".to_string(),
                     format!(
@@ -390,6 +580,7 @@ pub fn service_monitor(plan: &Plan, service: &plan::Service) -> Option<Custom<Se
                 port: endpoint.port.clone(),
                 path: endpoint.path.clone(),
                 interval: "30s".into(),
+                honor_labels: None,
             }],
         },
     })

@@ -196,6 +196,10 @@ pub struct MetricsEndpoint {
 pub struct Monitoring {
     pub release: String,
     pub stage: usize,
+    /// The file's own alerts (`alert NAME { … }`), in its order.
+    pub alerts: Vec<crate::vocab::UserAlert>,
+    /// Where alerts are sent (`receiver NAME { … }`); none writes no AlertmanagerConfig.
+    pub receivers: Vec<crate::vocab::Receiver>,
 }
 
 #[derive(Debug, Clone)]
@@ -480,9 +484,13 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         }),
         _ => None,
     };
-    let monitoring = deployment.stack.iter().find(|e| e.component.provides_kind("ServiceMonitor")).map(|e| {
-        Monitoring { release: e.component.name.clone(), stage: provider_stage("ServiceMonitor").unwrap_or(0) }
-    });
+    let monitoring =
+        deployment.stack.iter().find(|e| e.component.provides_kind("ServiceMonitor")).map(|e| Monitoring {
+            release: e.component.name.clone(),
+            stage: provider_stage("ServiceMonitor").unwrap_or(0),
+            alerts: e.alerts.iter().map(|a| a.value.clone()).collect(),
+            receivers: e.receivers.iter().map(|r| r.receiver.clone()).collect(),
+        });
     let argo_application = deployment.stack.iter().find(|e| e.component.provides_kind("Application")).and_then(|e| {
         let repo = e.option("repo").unwrap_or("").to_string();
         let environment = deployment.environment.as_ref();

@@ -76,7 +76,9 @@ CHARTS = {
     # names its Deployment strimzi-cluster-operator whatever the release is called.
     "strimzi-kafka-operator": {"crds": ["Kafka", "KafkaTopic", "KafkaUser", "KafkaNodePool", "KafkaConnect"],
                                "workloads": ["strimzi-cluster-operator"]},
-    "kube-prometheus-stack": {"crds": ["ServiceMonitor", "PodMonitor", "PrometheusRule", "Prometheus", "Alertmanager"]},
+    # kube-prometheus-stack 77.13.0 charts/crds/crds/: crd-alertmanagerconfigs.yaml and the rest (read 2026-12-02).
+    "kube-prometheus-stack": {"crds": ["ServiceMonitor", "PodMonitor", "PrometheusRule", "Prometheus", "Alertmanager",
+                                       "AlertmanagerConfig", "Probe", "ScrapeConfig"]},
     "external-secrets": {"crds": ["ExternalSecret", "SecretStore", "ClusterSecretStore"], "controller": "external-secrets"},
     "argo-cd": {"crds": ["Application", "AppProject", "ApplicationSet"]},
     "argo-rollouts": {"crds": ["Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate", "Experiment"]},

@@ -109,12 +109,15 @@ missing=()
 [ "$(printenv 'TODO_DATABASE_URL' | wc -c)" -gt 1 ] || missing+=('TODO_DATABASE_URL')
 [ "$(printenv 'OPENAI_API_KEY' | wc -c)" -gt 1 ] || missing+=('OPENAI_API_KEY')
 [ "$(printenv 'REDIS_PASSWORD' | wc -c)" -gt 1 ] || missing+=('REDIS_PASSWORD')
+[ "$(printenv 'TODO_SLACK_WEBHOOK_URL' | wc -c)" -gt 1 ] || missing+=('TODO_SLACK_WEBHOOK_URL')
+[ "$(printenv 'TODO_SMTP_PASSWORD' | wc -c)" -gt 1 ] || missing+=('TODO_SMTP_PASSWORD')
+[ "$(printenv 'TODO_TEAM_WEBHOOK_URL' | wc -c)" -gt 1 ] || missing+=('TODO_TEAM_WEBHOOK_URL')
 if [ "${#missing[@]}" -gt 0 ] && [ "$DRY_RUN" = 1 ]; then
   echo "note: a real run stops here until these are set: ${missing[*]}" >&2
 elif [ "${#missing[@]}" -gt 0 ]; then
   die "these environment variables must be set (values are read at deploy time, never stored): ${missing[*]}"
 else
-  echo "all 3 secret value(s) present"
+  echo "all 6 secret value(s) present"
 fi
 
 step "namespace"
@@ -206,6 +209,7 @@ create_secret() {
 run create_secret 'database' 'DATABASE_URL' 'TODO_DATABASE_URL'
 run create_secret 'openai' 'OPENAI_API_KEY' 'OPENAI_API_KEY'
 run create_secret 'redis' 'REDIS_PASSWORD' 'REDIS_PASSWORD'
+run create_secret 'alerting' 'SLACK_WEBHOOK_URL' 'TODO_SLACK_WEBHOOK_URL' 'SMTP_PASSWORD' 'TODO_SMTP_PASSWORD' 'TEAM_WEBHOOK_URL' 'TODO_TEAM_WEBHOOK_URL'
 
 step "DNS"
 route_hosts=('todo.example.com')

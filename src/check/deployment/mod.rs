@@ -10,13 +10,14 @@ use crate::diagnostics::Diagnostic;
 use crate::diagnostics::codes;
 use crate::syntax::ast::{Block, Call, Member, Value, ValueKind};
 
+mod alerting;
 mod secret;
 mod service;
 mod stack;
 mod success;
 mod target;
 
-use self::{secret::*, service::*, stack::*, success::*, target::*};
+use self::{alerting::*, secret::*, service::*, stack::*, success::*, target::*};
 pub use secret::looks_like_secret;
 pub use service::{DEFAULT_CPU, DEFAULT_MEMORY_MI, SERVICE};
 

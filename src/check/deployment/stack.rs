@@ -82,6 +82,8 @@ pub(super) fn read_stack(
         }
         let mut options = Vec::new();
         let mut topics = Vec::new();
+        let mut alerts: Vec<Spanned<crate::vocab::UserAlert>> = Vec::new();
+        let mut receivers: Vec<Receiver> = Vec::new();
         if let Some(body) = body {
             let option_names: Vec<&str> = component.options.iter().map(|o| o.name.as_str()).collect();
             let mut block_names: Vec<&str> = Vec::new();
@@ -90,6 +92,12 @@ pub(super) fn read_stack(
             }
             if component.provides_kind("KafkaTopic") {
                 block_names.push("topic");
+            }
+            if component.provides_kind("PrometheusRule") {
+                block_names.push("alert");
+            }
+            if component.provides_kind("AlertmanagerConfig") {
+                block_names.push("receiver");
             }
             let blocks: &[&str] = &block_names;
             let what = format!("component `{name}`");
@@ -121,6 +129,22 @@ pub(super) fn read_stack(
                     topics.push(topic);
                 }
             }
+            for alert_block in o.blocks("alert") {
+                let Some(alert) = read_alert(cx, alert_block) else { continue };
+                if let Some(first) = alerts.iter().find(|a| a.value.name == alert.value.name) {
+                    duplicate(cx, "alert", &alert.value.name, alert.span, first.span);
+                    continue;
+                }
+                alerts.push(alert);
+            }
+            for receiver_block in o.blocks("receiver") {
+                let Some(receiver) = read_receiver(cx, receiver_block) else { continue };
+                if let Some(first) = receivers.iter().find(|r| r.name.value == receiver.name.value) {
+                    duplicate(cx, "receiver", &receiver.name.value, receiver.name.span, first.name.span);
+                    continue;
+                }
+                receivers.push(receiver);
+            }
             for issuer_block in o.blocks("issuer") {
                 if let Some(issuer) = read_issuer(cx, issuer_block) {
                     if let Some(first) = issuers.iter().find(|i: &&Issuer| i.name.value == issuer.name.value) {
@@ -131,7 +155,15 @@ pub(super) fn read_stack(
                 }
             }
         }
-        stack.push(StackEntry { component: component.clone(), options, span, topics, origin: Origin::Listed });
+        stack.push(StackEntry {
+            component: component.clone(),
+            options,
+            span,
+            topics,
+            alerts,
+            receivers,
+            origin: Origin::Listed,
+        });
     }
 }
 
