@@ -55,6 +55,13 @@ fn total_demand(deployment: &Deployment, surge: bool) -> (Cpu, Memory) {
     (Cpu { millis: cpu }, Memory { bytes: memory })
 }
 
+/// The requests the capacity analysis counts (every pod at its replica maximum), as CPU
+/// millicores and memory bytes.
+pub fn planned_requests(deployment: &Deployment) -> (u64, u64) {
+    let (cpu, memory) = total_demand(deployment, false);
+    (cpu.millis, memory.bytes)
+}
+
 /// Each line of [`demand`]: its text (written on request), CPU and memory.
 fn each_demand(deployment: &Deployment, surge: bool, mut line: impl FnMut(&dyn Fn() -> String, Cpu, Memory)) {
     for service in &deployment.services {

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value, json};
 
 use super::objects::meta;
@@ -166,6 +167,103 @@ pub fn panels(plan: &Plan, service: &Service) -> Vec<PanelQueries> {
         ],
     ));
     out
+}
+
+/// The deployment's capacity dashboard, `<deployment>-capacity-dashboard`, or `None` without
+/// Prometheus: what the cluster's nodes offer, what every pod requests, and what the plan's
+/// capacity analysis counted, so that a cluster filling up beyond the plan shows.
+pub fn capacity_config_map(plan: &Plan) -> Option<ConfigMap> {
+    let monitoring = plan.monitoring.as_ref()?;
+    let mut metadata = super::objects::in_wave(
+        ObjectMeta {
+            name: Some(format!("{}-capacity-dashboard", plan.deployment)),
+            namespace: Some(plan.namespace.clone()),
+            labels: Some(BTreeMap::from([
+                ("app.kubernetes.io/managed-by".to_string(), "deployc".to_string()),
+                ("app.kubernetes.io/part-of".to_string(), plan.deployment.clone()),
+            ])),
+            ..ObjectMeta::default()
+        },
+        Plan::wave_after(monitoring.stage),
+    );
+    metadata.labels.get_or_insert_with(BTreeMap::new).insert(SIDECAR_LABEL.0.into(), SIDECAR_LABEL.1.into());
+    let panels: Vec<Value> = capacity_panels(plan)
+        .iter()
+        .enumerate()
+        .map(|(i, (title, unit, exprs))| panel(i + 1, title, unit, exprs))
+        .collect();
+    let model = json!({
+        "annotations": { "list": [] },
+        "editable": false,
+        "graphTooltip": 1,
+        "links": [],
+        "panels": panels,
+        "refresh": "1m",
+        "schemaVersion": SCHEMA_VERSION,
+        "tags": ["deployc", plan.deployment, "capacity"],
+        "templating": { "list": [] },
+        "time": { "from": "now-24h", "to": "now" },
+        "timepicker": {},
+        "timezone": "browser",
+        "title": format!("{} / capacity", plan.deployment),
+        "uid": dashboard_uid(&plan.namespace, "capacity"),
+        "version": 1,
+    });
+    let text = serde_json::to_string(&model).ok()?;
+    Some(ConfigMap {
+        metadata,
+        data: Some(BTreeMap::from([(format!("{}-capacity.json", plan.deployment), text)])),
+        ..ConfigMap::default()
+    })
+}
+
+/// The capacity dashboard's panels. kube-state-metrics v2.17.0 (the version kube-prometheus-
+/// stack 77.13.0 runs) exports `kube_node_status_allocatable` and
+/// `kube_pod_container_resource_requests` with `resource` and `unit` labels (`core`, `byte`;
+/// `internal/store/node.go:309`, `pod.go:234`) and `kube_node_status_condition`.
+pub fn capacity_panels(plan: &Plan) -> Vec<PanelQueries> {
+    let Some(monitoring) = plan.monitoring.as_ref() else { return Vec::new() };
+    let ns = &plan.namespace;
+    let (cpu_millis, memory_bytes) = monitoring.planned_requests;
+    let cores = format!("{}.{:03}", cpu_millis / 1000, cpu_millis % 1000);
+    let nodes: u32 = plan.target.pools.iter().map(|p| p.count).sum();
+    let max_nodes: u32 = plan.target.pools.iter().map(|p| p.max).sum();
+    let resource = |name: &str, unit: &str, planned: String| -> Vec<(String, &'static str)> {
+        vec![
+            (
+                format!("sum(kube_node_status_allocatable{{resource=\"{name}\", unit=\"{unit}\"}})"),
+                "allocatable (every node)",
+            ),
+            (
+                format!("sum(kube_pod_container_resource_requests{{resource=\"{name}\", unit=\"{unit}\"}})"),
+                "requested (every pod)",
+            ),
+            (
+                format!(
+                    "sum(kube_pod_container_resource_requests{{namespace=\"{ns}\", resource=\"{name}\", unit=\"{unit}\"}})"
+                ),
+                "requested (this namespace)",
+            ),
+            (format!("vector({planned})"), "planned (replica maximums, stack included)"),
+        ]
+    };
+    vec![
+        ("CPU requests against allocatable (cores)".to_string(), "short", resource("cpu", "core", cores)),
+        (
+            "Memory requests against allocatable".to_string(),
+            "bytes",
+            resource("memory", "byte", memory_bytes.to_string()),
+        ),
+        (
+            "Nodes".to_string(),
+            "short",
+            vec![
+                ("sum(kube_node_status_condition{condition=\"Ready\", status=\"true\"})".to_string(), "ready"),
+                (format!("vector({nodes})"), "declared count"),
+                (format!("vector({max_nodes})"), "autoscaling maximum"),
+            ],
+        ),
+    ]
 }
 
 /// The dashboard's JSON model: the fields Grafana's provisioning needs (a title; a stable uid;

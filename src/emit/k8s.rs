@@ -66,7 +66,12 @@ impl Manifest<'_> {
         let mut docs = Docs::new(plan);
         match self {
             Manifest::Namespace => docs.push(&namespace(plan)),
-            Manifest::Stack => super::stack::emit_stack(&mut docs, plan),
+            Manifest::Stack => {
+                super::stack::emit_stack(&mut docs, plan);
+                if let Some(dashboard) = super::dashboards::capacity_config_map(plan) {
+                    docs.push(&dashboard);
+                }
+            }
             Manifest::Alerting => super::stack::emit_alerting(&mut docs, plan),
             Manifest::Network => super::network::emit_network(&mut docs, plan),
             Manifest::Service(service) => service_docs(&mut docs, plan, service),

@@ -200,6 +200,10 @@ pub struct Monitoring {
     pub alerts: Vec<crate::vocab::UserAlert>,
     /// Where alerts are sent (`receiver NAME { … }`); none writes no AlertmanagerConfig.
     pub receivers: Vec<crate::vocab::Receiver>,
+    /// What the capacity analysis counted: the requests of every pod at its replica maximum
+    /// (services, sidecars and the stack), CPU in millicores and memory in bytes, for the
+    /// capacity dashboard to draw against what the cluster has.
+    pub planned_requests: (u64, u64),
 }
 
 #[derive(Debug, Clone)]
@@ -396,6 +400,8 @@ pub fn lower(mut deployment: Deployment) -> Plan {
     // The cost reads the services' routes: whether the load balancer bills is known before they
     // move into the plan.
     let routes = deployment.services.iter().any(|s| s.route.is_some());
+    // What the capacity analysis counted, for the capacity dashboard (before the services move).
+    let planned_requests = crate::check::analysis::planned_requests(&deployment);
     let ingress_class = deployment.ingress.as_ref().map(|(_, class)| class.clone());
     let issuers = std::mem::take(&mut deployment.issuers)
         .into_iter()
@@ -490,6 +496,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
             stage: provider_stage("ServiceMonitor").unwrap_or(0),
             alerts: e.alerts.iter().map(|a| a.value.clone()).collect(),
             receivers: e.receivers.iter().map(|r| r.receiver.clone()).collect(),
+            planned_requests,
         });
     let argo_application = deployment.stack.iter().find(|e| e.component.provides_kind("Application")).and_then(|e| {
         let repo = e.option("repo").unwrap_or("").to_string();
