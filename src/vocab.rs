@@ -364,3 +364,9 @@ impl Slo {
         }
     }
 }
+
+/// Whether an image reference names its registry: its first path segment has a `.` or `:`,
+/// or is `localhost` (Docker's rule; `acme/api` is on Docker Hub).
+pub fn names_registry(image: &str) -> bool {
+    image.split_once('/').is_some_and(|(first, _)| first.contains('.') || first.contains(':') || first == "localhost")
+}

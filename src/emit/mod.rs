@@ -18,25 +18,14 @@ pub mod stack;
 pub mod template;
 pub mod yaml;
 
-use std::io;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use k8s::Manifest;
-pub use objects::header;
+pub use objects::{EmitError, header};
 
 use crate::lower::plan::{self, Plan};
 use crate::output::{Files, OutputTree};
-
-/// Why a build's files could not all be made.
-#[derive(Debug)]
-pub enum EmitError {
-    /// A template that does not render: a bug in deployc or in a provider's template set, not
-    /// in the user's file.
-    Internal(String),
-    /// Writing a file failed.
-    Io(io::Error),
-}
 
 /// Services per unit of work when several threads emit.
 const CHUNK: usize = 16;
