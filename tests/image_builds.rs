@@ -154,6 +154,8 @@ fn build_push_lock_pin_and_an_unchanged_rebuild_changes_nothing() {
         image_lines(&first)
     );
 
+    let note = "run ./build-images.sh, then deployc build again";
+    assert!(first.get("scripts/deploy.sh").is_some_and(|t| t.contains(note)), "deploy.sh names the fix");
     let run = project.build_images(&[]);
     assert!(run.status.success(), "build-images.sh failed:\n{}", text(&run));
     // Pushed through localhost (k3d's registry as this machine reaches it), pinned by the name
@@ -177,6 +179,7 @@ fn build_push_lock_pin_and_an_unchanged_rebuild_changes_nothing() {
     assert!(images.contains(&format!("image: k3d-registry:5000/shop/api:2.0.0@{api}")), "{images:?}");
     assert!(images.contains(&format!("image: k3d-registry:5000/shop/web:1.3.0@{web}")), "{images:?}");
     assert!(images.iter().all(|l| l.contains("@sha256:")), "every image by digest: {images:?}");
+    assert!(pinned.get("scripts/deploy.sh").is_some_and(|t| !t.contains(note)), "nothing left to pin");
 
     // Unchanged images: the lock keeps its bytes (and its inode: it is not rewritten).
     let inode = |p: &Path| {

@@ -367,6 +367,8 @@ struct ScriptContext {
     /// `build-images.sh`: each image built from source, the registries it logs in to, and the
     /// lock's file name (next to the `.deploy` file).
     builds: Vec<BuildContext>,
+    /// Services built from source whose image the lock did not pin (quoted names).
+    unpinned_builds: Vec<String>,
     logins: Vec<LoginContext>,
     lock_name: String,
     source_quoted: String,
@@ -643,6 +645,12 @@ fn script_context(plan: &Plan) -> ScriptContext {
         teardown_cost,
         criteria: criteria(plan),
         builds: builds(plan),
+        unpinned_builds: plan
+            .services
+            .iter()
+            .filter(|s| s.build.is_some() && !s.image.contains("@sha256:"))
+            .map(|s| q(&s.name))
+            .collect(),
         logins: logins(plan),
         lock_name: q(&format!("{}.lock", plan.source_name)),
         source_quoted: q(&plan.source_name),
