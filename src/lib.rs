@@ -56,6 +56,16 @@ pub struct CompileOptions {
     /// Which environment to check or build when the deployment declares several (`--env`);
     /// `None` is all of them.
     pub environment: Option<String>,
+    /// The image lock next to the file (`NAME.deploy.lock`), read by the caller: the digest
+    /// each image was pushed with (`check::lock`).
+    pub lock: Option<LockFile>,
+}
+
+/// A lock file's display name and text.
+#[derive(Debug, Clone)]
+pub struct LockFile {
+    pub name: String,
+    pub text: String,
 }
 
 /// Reads an imported file: given the importing file's name and the import path as written,

@@ -103,7 +103,7 @@ fn check(files: &[PathBuf], name: Option<String>, env: Option<String>, format: F
     let mut worst = 0u8;
     let mut checked = Vec::new();
     for file in files {
-        let options = CompileOptions { deployment: name.clone(), today: today(), environment: env.clone() };
+        let options = CompileOptions { deployment: name.clone(), today: today(), environment: env.clone(), lock: None };
         let Some(result) = compile_file(file, &options, Mode::Check) else {
             worst = IO_ERROR;
             continue;
@@ -132,7 +132,7 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
         deployc::output::interrupted();
         std::process::exit(130);
     });
-    let options = CompileOptions { deployment: name, today: today(), environment: None };
+    let options = CompileOptions { deployment: name, today: today(), environment: None, lock: None };
     // One build at a time per output directory; then make sure it is ours to replace.
     let _lock = match output::OutputLock::acquire(output) {
         Ok(lock) => lock,
@@ -147,6 +147,7 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
         return IO_ERROR;
     }
     let Some(mut loaded) = load(file) else { return IO_ERROR };
+    let options = CompileOptions { lock: loaded.lock.take(), ..options };
     // Files are written into a staging directory as they are made, never all held in memory;
     // the staging directory replaces `output` only when every file was written.
     let staging = output::Staging::new(output);
@@ -185,7 +186,7 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
 }
 
 fn diff(file: &Path, dir: &Path, check: bool, name: Option<String>, colour: Colour) -> u8 {
-    let options = CompileOptions { deployment: name, today: today(), environment: None };
+    let options = CompileOptions { deployment: name, today: today(), environment: None, lock: None };
     let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
     print_diagnostics(&result, Format::Human, colour);
     let Some(compiled) = &result.output else { return FAILED };
@@ -241,7 +242,7 @@ fn environment_files(tree: &output::OutputTree, environment: &str) -> output::Ou
 /// file is compiled before it is written: it must check, every other environment must build
 /// the same files, and B's images must be the promised ones.
 fn promote(file: &Path, dir: &Path, request: &Promote, colour: Colour) -> u8 {
-    let options = CompileOptions { deployment: request.name.clone(), today: today(), environment: None };
+    let options = CompileOptions { deployment: request.name.clone(), today: today(), environment: None, lock: None };
     let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
     // Warnings are `check`'s and `build`'s to show; promote stops only for errors.
     if result.diagnostics.has_errors() {
@@ -406,7 +407,7 @@ fn promote(file: &Path, dir: &Path, request: &Promote, colour: Colour) -> u8 {
 
 /// `deployc diff FILE --env A --against B`: what environment A's output changes from B's.
 fn diff_environments(file: &Path, env: &str, against: &str, check: bool, name: Option<String>, colour: Colour) -> u8 {
-    let options = CompileOptions { deployment: name, today: today(), environment: None };
+    let options = CompileOptions { deployment: name, today: today(), environment: None, lock: None };
     let Some(result) = compile_file(file, &options, Mode::Build) else { return IO_ERROR };
     print_diagnostics(&result, Format::Human, colour);
     let Some(compiled) = &result.output else { return FAILED };
@@ -614,8 +615,9 @@ fn plans_of(
     env: Option<String>,
     colour: Colour,
 ) -> Result<(Vec<deployc::lower::plan::Plan>, u8), u8> {
-    let options = CompileOptions { deployment: name, today: today(), environment: env };
+    let options = CompileOptions { deployment: name, today: today(), environment: env, lock: None };
     let Some(mut loaded) = load(file) else { return Err(IO_ERROR) };
+    let options = CompileOptions { lock: loaded.lock.take(), ..options };
     let Some(root) = loaded.root else {
         print_diagnostics(&loaded.into_checked(None), Format::Human, colour);
         return Err(FAILED);
@@ -816,6 +818,8 @@ struct Loaded {
     sources: SourceMap,
     diagnostics: Diagnostics,
     root: Option<FileId>,
+    /// The image lock next to the file (`NAME.deploy.lock`), when there is one.
+    lock: Option<deployc::LockFile>,
 }
 
 impl Loaded {
@@ -841,7 +845,29 @@ fn load(path: &Path) -> Option<Loaded> {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let root = deployc::source::decode(&name, bytes, &mut diagnostics).map(|text| sources.add(name.clone(), text));
-    Some(Loaded { name, sources, diagnostics, root })
+    let lock = match read_lock(path) {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("error: cannot read {name}.lock: {error}");
+            return None;
+        }
+    };
+    Some(Loaded { name, sources, diagnostics, root, lock })
+}
+
+/// The image lock next to `path` (`app.deploy` → `app.deploy.lock`): `None` when there is
+/// none; an error when it exists and cannot be read, or is not UTF-8.
+fn read_lock(path: &Path) -> std::io::Result<Option<deployc::LockFile>> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    if !lock_path.exists() {
+        return Ok(None);
+    }
+    let bytes = read_input(&lock_path)?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))?;
+    Ok(Some(deployc::LockFile { name: lock_path.display().to_string(), text }))
 }
 
 /// Reads imports relative to the importing file.
@@ -941,6 +967,7 @@ fn today() -> Option<String> {
 
 fn compile_file(path: &Path, options: &CompileOptions, mode: Mode) -> Option<Checked> {
     let mut loaded = load(path)?;
+    let options = &CompileOptions { lock: loaded.lock.take(), ..options.clone() };
     let Some(root) = loaded.root else { return Some(loaded.into_checked(None)) };
     let loader = importer();
     match mode {

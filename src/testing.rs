@@ -71,7 +71,7 @@ pub fn test_epoch() -> String {
 
 /// The options the tests compile with: [`TEST_TODAY`] as today.
 pub fn test_options() -> CompileOptions {
-    CompileOptions { deployment: None, today: Some(TEST_TODAY.to_string()), environment: None }
+    CompileOptions { deployment: None, today: Some(TEST_TODAY.to_string()), environment: None, lock: None }
 }
 
 /// The result of compiling one file as the tests see it.
@@ -95,7 +95,19 @@ pub fn compile_path(path: &Path) -> TestCompilation {
         let rendered = render_all(&diagnostics, &sources, Style::Plain);
         return TestCompilation { output: None, diagnostics, rendered, plan: None };
     };
-    compile_text(&name, &text)
+    compile_text_with_lock(&name, &text, lock_of(path))
+}
+
+/// The image lock next to a file on disk (`NAME.deploy.lock`), as `deployc` reads it.
+pub fn lock_of(path: &Path) -> Option<crate::LockFile> {
+    let name = format!("{}.lock", path.to_string_lossy().replace('\\', "/"));
+    let text = std::fs::read_to_string(&name).ok()?;
+    Some(crate::LockFile { name, text })
+}
+
+/// [`test_options`] with the lock next to `path`.
+pub fn options_for(path: &Path) -> CompileOptions {
+    CompileOptions { lock: lock_of(path), ..test_options() }
 }
 
 /// Each output unit of a file on disk that compiles: the deployment's plan and tree, or, for a
@@ -108,7 +120,7 @@ pub fn compile_units(path: &Path) -> Result<Vec<(crate::lower::plan::Plan, Outpu
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     let mut sources = SourceMap::new();
     let root = sources.add(&name, &text);
-    let compilation = compile(&mut sources, root, &read_import, &test_options());
+    let compilation = compile(&mut sources, root, &read_import, &options_for(path));
     let Some(tree) = compilation.output else {
         return Err(render_all(&compilation.diagnostics, &sources, Style::Plain));
     };
@@ -136,9 +148,14 @@ fn read_import(importer: &str, relative: &str) -> Result<(String, String), Strin
 
 /// Compile source text under a display name; imports are read relative to that name.
 pub fn compile_text(name: &str, text: &str) -> TestCompilation {
+    compile_text_with_lock(name, text, None)
+}
+
+/// [`compile_text`] with an image lock.
+pub fn compile_text_with_lock(name: &str, text: &str, lock: Option<crate::LockFile>) -> TestCompilation {
     let mut sources = SourceMap::new();
     let root = sources.add(name, text);
-    let compilation = compile(&mut sources, root, &read_import, &test_options());
+    let compilation = compile(&mut sources, root, &read_import, &CompileOptions { lock, ..test_options() });
     let rendered = render_all(&compilation.diagnostics, &sources, Style::Plain);
     TestCompilation {
         output: compilation.output,

@@ -449,3 +449,9 @@ pub struct Receiver {
     pub severities: Vec<Severity>,
     pub destinations: Vec<Destination>,
 }
+
+/// Whether an image reference names its registry: its first path segment has a `.` or `:`,
+/// or is `localhost` (Docker's rule; `acme/api` is on Docker Hub).
+pub fn names_registry(image: &str) -> bool {
+    image.split_once('/').is_some_and(|(first, _)| first.contains('.') || first.contains(':') || first == "localhost")
+}

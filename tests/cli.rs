@@ -472,3 +472,32 @@ fn a_closed_pipe_ends_quietly() {
         assert_ne!(output.status.code(), Some(101), "{args:?}: {stderr}");
     }
 }
+
+/// `build`, `check` and `diff` read the image lock next to the file (`NAME.deploy.lock`);
+/// one that cannot be read is an I/O error (exit 2).
+#[test]
+fn the_image_lock_next_to_the_file_is_read() {
+    let temp = TempDir::new("lock");
+    let out = temp.0.join("out");
+    let build = run(&["build", "examples/shop-from-source-k3d.deploy", "-o", out.to_str().expect("path")]);
+    assert_eq!(code(&build), 0, "{}", stderr(&build));
+    assert!(!stderr(&build).contains("W0311"), "the lock pins every built image: {}", stderr(&build));
+    let api = fs::read_to_string(out.join("manifests/20-api.yaml")).expect("api manifest");
+    assert!(api.contains("image: k3d-registry:5000/shop/api:2.0.0@sha256:"), "{api}");
+    let diff = run(&["diff", "examples/shop-from-source-k3d.deploy", out.to_str().expect("path"), "--check"]);
+    assert_eq!(code(&diff), 0, "diff reads the same lock: {}", stdout(&diff));
+
+    let malformed = run(&["check", "examples/errors/lock_malformed.deploy"]);
+    assert_eq!(code(&malformed), 1);
+    assert!(stderr(&malformed).contains("lock_malformed.deploy.lock:7:1"), "{}", stderr(&malformed));
+
+    // A file without its lock: the built images stay tags, with W0311.
+    fs::copy("examples/shop-from-source-k3d.deploy", temp.0.join("shop.deploy")).expect("copy");
+    let unlocked = run_in(&temp.0, &["check", "shop.deploy"]);
+    assert_eq!(code(&unlocked), 0, "{}", stderr(&unlocked));
+    assert_eq!(stderr(&unlocked).matches("W0311").count(), 2, "{}", stderr(&unlocked));
+    fs::create_dir(temp.0.join("shop.deploy.lock")).expect("a directory where the lock goes");
+    let unreadable = run_in(&temp.0, &["check", "shop.deploy"]);
+    assert_eq!(code(&unreadable), 2, "{}", stderr(&unreadable));
+    assert!(stderr(&unreadable).contains("cannot read shop.deploy.lock"), "{}", stderr(&unreadable));
+}

@@ -398,7 +398,12 @@ fn every_explain_example_produces_its_code() {
                 if has("service") { "" } else { "service web {\n  image = \"nginx:1.29.8-alpine\"\n  port  = 80\n}\n" };
             format!("deployment example {{\n{target}{source}{service}}}\n")
         };
-        let result = deployc::testing::compile_text("example.deploy", &text);
+        // An example about the image lock shows the lock as a ```lock block after the file.
+        let lock = example
+            .and_then(|e| e.split("```lock\n").nth(1))
+            .and_then(|e| e.split("```").next())
+            .map(|text| deployc::LockFile { name: "example.deploy.lock".into(), text: text.to_string() });
+        let result = deployc::testing::compile_text_with_lock("example.deploy", &text, lock);
         if !result.diagnostics.iter().any(|d| d.code == info.code) {
             let got: Vec<&str> = result.diagnostics.iter().map(|d| d.code).collect();
             wrong.push(format!("{}: its example gives {got:?}", info.code));

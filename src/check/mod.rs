@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod deployment;
 pub mod environment;
 pub mod library;
+pub mod lock;
 pub mod model;
 pub mod order;
 pub mod reader;
@@ -111,7 +112,20 @@ pub fn check_keeping_syntax(
     options: &CompileOptions,
 ) -> (Vec<Deployment>, Vec<(FileId, Module)>) {
     let user_modules = parse_files(sink, sources, root, loader);
-    let model = check_modules(sink, sources, root, options, &user_modules);
+    let mut model = check_modules(sink, sources, root, options, &user_modules);
+    let file_has_errors = sink.has_errors();
+    let entries = match &options.lock {
+        Some(lock) => {
+            let file = sources.add(lock.name.clone(), lock.text.clone());
+            crate::syntax::check_characters(sink, file, &lock.text);
+            lock::parse(sink, file, &lock.text)
+        }
+        None => BTreeMap::new(),
+    };
+    // Unused entries are not reported for one environment alone, nor when the file has
+    // errors (a service with a mistake in its image is not matched against the lock).
+    let check_unused = options.environment.is_none() && !file_has_errors;
+    lock::apply(sink, &entries, options.lock.is_some(), check_unused, &mut model);
     (model, user_modules)
 }
 

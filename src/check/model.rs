@@ -615,6 +615,10 @@ pub struct Service {
     pub ports_incomplete: bool,
     pub name: Spanned<String>,
     pub image: Spanned<String>,
+    /// `build = "./dir"` (and `dockerfile`): the image is built from this context and pushed.
+    pub build: Option<Build>,
+    /// The digest the lock file records for the image (set by `check::lock`).
+    pub locked_digest: Option<String>,
     pub ports: Vec<Port>,
     pub replicas: Replicas,
     pub autoscale_cpu: u32,
@@ -662,6 +666,17 @@ impl Service {
     pub fn allows(&self, name: &str) -> bool {
         self.exceptions.iter().any(|e| e.name == name)
     }
+}
+
+/// Where a service's image is built from: `build = "./api"`, `dockerfile = "Dockerfile"`.
+#[derive(Debug, Clone)]
+pub struct Build {
+    /// The build context, a directory relative to the `.deploy` file's, normalised
+    /// (`api`, `services/web`; `.` for the file's own directory).
+    pub context: String,
+    /// The Dockerfile, relative to the context; `None` is the context's `Dockerfile`.
+    pub dockerfile: Option<String>,
+    pub span: Span,
 }
 
 /// `VAR = secret(NAME, KEY)` in a service's `env`.

@@ -101,6 +101,11 @@ codes! {
     E0337, "error", "types", "alert named like a built-in alert";
     E0338, "error", "types", "receiver without a destination";
     E0339, "error", "types", "alert credential written in the file";
+    E0340, "error", "types", "malformed line in the image lock";
+    E0341, "error", "types", "malformed digest in the image lock";
+    E0342, "error", "types", "image locked twice";
+    E0343, "error", "types", "lock entry for an image no service runs";
+    E0344, "error", "types", "image pinned to two digests";
     E0501, "error", "emit", "internal error while writing the output";
     W0301, "warning", "types", "image tag is not a pinned version";
     W0302, "warning", "types", "deprecated component";
@@ -112,6 +117,8 @@ codes! {
     W0308, "warning", "types", "provider prices older than 180 days";
     W0309, "warning", "analysis", "rollout at maximum scale does not fit the node pools";
     W0310, "warning", "types", "probe timeout longer than its period";
+    W0311, "warning", "types", "image built from source has no digest in the lock";
+    W0312, "warning", "types", "image pinned by tag has no digest in the lock";
 }
 
 /// The registry entry for `code` (case-insensitive).

@@ -20,25 +20,14 @@ pub mod stack;
 pub mod template;
 pub mod yaml;
 
-use std::io;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use k8s::Manifest;
-pub use objects::header;
+pub use objects::{EmitError, header};
 
 use crate::lower::plan::{self, Plan};
 use crate::output::{Files, OutputTree};
-
-/// Why a build's files could not all be made.
-#[derive(Debug)]
-pub enum EmitError {
-    /// A template that does not render: a bug in deployc or in a provider's template set, not
-    /// in the user's file.
-    Internal(String),
-    /// Writing a file failed.
-    Io(io::Error),
-}
 
 /// Services per unit of work when several threads emit.
 const CHUNK: usize = 16;
@@ -138,12 +127,7 @@ pub fn emit_to(plan: &Plan, files: &dyn Files, threads: usize) -> Result<(), Emi
                 runbook::emit_runbook(&mut tree, plan).map_err(EmitError::Internal)?;
                 forward(tree)
             }
-            Task::Scripts => {
-                scripts::emit_scripts(plan, &mut |path, text| files.put(path, text)).map_err(|e| match e {
-                    scripts::ScriptError::Template(message) => EmitError::Internal(message),
-                    scripts::ScriptError::Io(error) => EmitError::Io(error),
-                })
-            }
+            Task::Scripts => scripts::emit_scripts(plan, &mut |path, text| files.put(path, text)),
             Task::Manifest(m) => manifest(*m),
             Task::Services(services) => services.iter().try_for_each(|s| manifest(Manifest::Service(s))),
         }

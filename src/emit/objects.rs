@@ -86,3 +86,14 @@ pub fn meta(plan: &Plan, name: &str, service: &str) -> ObjectMeta {
         plan.app_wave(),
     )
 }
+
+/// Why a build's files could not all be made. (Here rather than in `mod.rs`, so that the
+/// backends that report it do not import the module that calls them.)
+#[derive(Debug)]
+pub enum EmitError {
+    /// A template that does not render: a bug in deployc or in a provider's template set, not
+    /// in the user's file.
+    Internal(String),
+    /// Writing a file failed.
+    Io(std::io::Error),
+}

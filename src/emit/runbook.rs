@@ -229,7 +229,25 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
     });
     let mermaid = super::graph::mermaid(plan);
     let mermaid = mermaid.trim_end().to_string();
+    let builds: Vec<BuildRow> = plan
+        .services
+        .iter()
+        .filter_map(|s| {
+            let build = s.build.as_ref()?;
+            Some(BuildRow {
+                service: cell_code(&s.name),
+                image: cell_code(&build.image),
+                context: cell_code(&format!("{}/{}", build.context, build.dockerfile)),
+                pinned: text(if s.image.contains("@sha256:") { "yes" } else { "not yet (W0311)" }),
+            })
+        })
+        .collect();
+    let first = if builds.is_empty() { 3 } else { 4 };
+    let step = StepNumbers { stack: first, secrets: first + 1, apply: first + 2, verify: first + 3 };
     RunbookContext {
+        builds,
+        lock_name: code(&format!("{}.lock", plan.source_name)),
+        step,
         dns_step,
         source_comment: comment(&plan.source_name),
         source: code(&plan.source_name),
@@ -447,6 +465,28 @@ struct RunbookContext {
     gitops: bool,
     prerequisites: Vec<PrerequisiteRow>,
     leftover_kinds: String,
+    /// The images built from source (`build-images.sh`), when there are any.
+    builds: Vec<BuildRow>,
+    /// The image lock's file name, as a code span.
+    lock_name: String,
+    /// The steps' numbers: a build step moves the ones after it.
+    step: StepNumbers,
+}
+
+#[derive(Serialize)]
+struct BuildRow {
+    service: String,
+    image: String,
+    context: String,
+    pinned: String,
+}
+
+#[derive(Serialize)]
+struct StepNumbers {
+    stack: usize,
+    secrets: usize,
+    apply: usize,
+    verify: usize,
 }
 
 #[derive(Serialize)]

@@ -10,6 +10,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::objects::EmitError;
 use super::template::Templates;
 use crate::lower::plan::{Plan, TemplateSet};
 use crate::vocab::{Criterion, HttpTls, ProviderKind, SettingValue};
@@ -34,11 +35,8 @@ pub use crate::vocab::dollars;
 
 /// Hand each script, then each component's Helm values, to `put` as it is made. A template
 /// error names the template that failed (a bug in a template, not in the user's file).
-pub fn emit_scripts(
-    plan: &Plan,
-    put: &mut dyn FnMut(String, String) -> std::io::Result<()>,
-) -> Result<(), ScriptError> {
-    let templates = script_templates(&plan.target.templates).map_err(ScriptError::Template)?;
+pub fn emit_scripts(plan: &Plan, put: &mut dyn FnMut(String, String) -> std::io::Result<()>) -> Result<(), EmitError> {
+    let templates = script_templates(&plan.target.templates).map_err(EmitError::Internal)?;
     let context = context(plan);
     // An environment on another's cluster deploys and verifies; the other provisions the
     // cluster and tears it down for both.
@@ -49,23 +47,18 @@ pub fn emit_scripts(
         if shares_cluster && CLUSTER_SCRIPTS.contains(&script) {
             continue;
         }
-        let text = templates.render(script, &context).map_err(ScriptError::Template)?;
-        put(format!("scripts/{script}"), tidy(&text)).map_err(ScriptError::Io)?;
+        let text = templates.render(script, &context).map_err(EmitError::Internal)?;
+        put(format!("scripts/{script}"), tidy(&text)).map_err(EmitError::Io)?;
+    }
+    if plan.services.iter().any(|s| s.build.is_some()) {
+        let text = templates.render("build-images.sh", &context).map_err(EmitError::Internal)?;
+        put("scripts/build-images.sh".to_string(), tidy(&text)).map_err(EmitError::Io)?;
     }
     for component in plan.stack.iter().filter(|c| !c.values.is_empty()) {
-        let values = helm_values(plan, component).map_err(ScriptError::Template)?;
-        put(values_file(&component.name), values).map_err(ScriptError::Io)?;
+        let values = helm_values(plan, component).map_err(EmitError::Internal)?;
+        put(values_file(&component.name), values).map_err(EmitError::Io)?;
     }
     Ok(())
-}
-
-/// Why the scripts were not all handed on.
-#[derive(Debug)]
-pub enum ScriptError {
-    /// A template or values file could not be made (a bug in deployc or a provider's templates).
-    Template(String),
-    /// The output could not take a file.
-    Io(std::io::Error),
 }
 
 /// Where a component's chart values go: a file `deploy.sh` passes with `--values`, so that no
@@ -176,13 +169,14 @@ pub fn script_templates(set: &TemplateSet) -> Result<Templates<'static>, String>
 }
 
 /// The templates every provider shares: (name, source).
-pub const SHARED_TEMPLATES: [(&str, &str); 6] = [
+pub const SHARED_TEMPLATES: [(&str, &str); 7] = [
     ("prelude", include_str!("templates/prelude.hbs")),
     ("provision.sh", include_str!("templates/provision.sh.hbs")),
     ("deploy.sh", include_str!("templates/deploy.sh.hbs")),
     ("verify.sh", include_str!("templates/verify.sh.hbs")),
     ("teardown.sh", include_str!("templates/teardown.sh.hbs")),
     ("rollback.sh", include_str!("templates/rollback.sh.hbs")),
+    ("build-images.sh", include_str!("templates/build-images.sh.hbs")),
 ];
 
 /// Collapse runs of blank lines left by template conditionals.
@@ -368,6 +362,41 @@ struct ScriptContext {
     nodes_seconds: u64,
     teardown_cost: String,
     criteria: Vec<CriterionContext>,
+    /// `build-images.sh`: each image built from source, the registries it logs in to, and the
+    /// lock's file name (next to the `.deploy` file).
+    builds: Vec<BuildContext>,
+    /// Services built from source whose image the lock did not pin (quoted names).
+    unpinned_builds: Vec<String>,
+    logins: Vec<LoginContext>,
+    lock_name: String,
+    source_quoted: String,
+    /// The `.deploy` file's directory relative to the output directory of these scripts,
+    /// when the output sits in it (`..`; `../../..` for an environment's).
+    source_from_out: &'static str,
+}
+
+/// One image `build-images.sh` builds; every field shell-quoted.
+#[derive(Serialize)]
+struct BuildContext {
+    service: String,
+    /// As the pods pull it (the lock's key).
+    image: String,
+    /// As this machine pushes it: the same but for a k3d registry, pushed through `localhost`.
+    push: String,
+    context: String,
+    dockerfile: String,
+}
+
+/// How `build-images.sh` logs in to one registry host: `doctl registry login` (DigitalOcean),
+/// `az acr login --name` (Azure; `acr` is the quoted registry name), none for a registry on
+/// this machine, or a note to log in first.
+#[derive(Serialize)]
+struct LoginContext {
+    host: String,
+    doctl: bool,
+    acr: Option<String>,
+    local: bool,
+    other: bool,
 }
 
 #[derive(Serialize)]
@@ -613,7 +642,73 @@ fn script_context(plan: &Plan) -> ScriptContext {
         nodes_seconds,
         teardown_cost,
         criteria: criteria(plan),
+        builds: builds(plan),
+        unpinned_builds: plan
+            .services
+            .iter()
+            .filter(|s| s.build.is_some() && !s.image.contains("@sha256:"))
+            .map(|s| q(&s.name))
+            .collect(),
+        logins: logins(plan),
+        lock_name: q(&format!("{}.lock", plan.source_name)),
+        source_quoted: q(&plan.source_name),
+        source_from_out: if plan.environment.is_some() { "../../.." } else { ".." },
     }
+}
+
+/// The images built from source, with the reference each is pushed by: a k3d registry
+/// (`k3d-registry:5000/shop/api:1.0.0`) is reached from this machine at `localhost:5000`
+/// (k3d v5.9.0 docs/usage/registries.md, read 2026-12-02).
+fn builds(plan: &Plan) -> Vec<BuildContext> {
+    let q = |s: &str| sh_quote(s);
+    plan.services
+        .iter()
+        .filter_map(|service| {
+            let build = service.build.as_ref()?;
+            Some(BuildContext {
+                service: q(&service.name),
+                image: q(&build.image),
+                push: q(&push_reference(plan, &build.image)),
+                context: q(&build.context),
+                dockerfile: q(&build.dockerfile),
+            })
+        })
+        .collect()
+}
+
+/// `image` as this machine pushes it (see [`builds`]).
+pub fn push_reference(plan: &Plan, image: &str) -> String {
+    if let Some(registry) = plan.target.local_registry.as_deref()
+        && let Some(rest) = image.strip_prefix(registry).and_then(|r| r.strip_prefix('/'))
+        && let Some((host, port)) = registry.rsplit_once(':')
+        && host.starts_with("k3d-")
+    {
+        return format!("localhost:{port}/{rest}");
+    }
+    image.to_string()
+}
+
+/// The registry hosts of the images built from source, each once, in order.
+fn logins(plan: &Plan) -> Vec<LoginContext> {
+    let mut hosts: Vec<String> = Vec::new();
+    for build in plan.services.iter().filter_map(|s| s.build.as_ref()) {
+        let pushed = push_reference(plan, &build.image);
+        let host = pushed.split_once('/').map_or("docker.io", |(first, _)| first).to_string();
+        let host = if crate::vocab::names_registry(&pushed) { host } else { "docker.io".to_string() };
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
+        .into_iter()
+        .map(|host| {
+            let name = host.split(':').next().unwrap_or(&host);
+            let local = ["localhost", "127.0.0.1"].contains(&name);
+            let doctl = host == "registry.digitalocean.com";
+            let acr = host.strip_suffix(".azurecr.io").map(sh_quote);
+            LoginContext { other: !local && !doctl && acr.is_none(), host: sh_quote(&host), doctl, acr, local }
+        })
+        .collect()
 }
 
 /// The target's provider settings for the templates, every text shell-quoted: a text is

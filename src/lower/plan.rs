@@ -254,9 +254,22 @@ pub struct Issuer {
     pub ingress_class: String,
 }
 
+/// A service's image built from source: `image` (`registry/repo:tag`, as the pods pull it,
+/// without the digest) is built from `context` and pushed, and its digest recorded in the lock.
+#[derive(Debug, Clone)]
+pub struct ImageBuild {
+    pub image: String,
+    /// The build context, relative to the `.deploy` file's directory (`.` for that directory).
+    pub context: String,
+    /// The Dockerfile, relative to the context.
+    pub dockerfile: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
+    /// The image as the pods pull it: with the registry prefixed, and with the lock's digest
+    /// (`repo:tag@sha256:…`) when the lock has one.
     pub image: String,
     /// (name, number); the first is the main port.
     pub ports: Vec<(String, u16)>,
@@ -306,6 +319,8 @@ pub struct Service {
     pub uses: Vec<String>,
     /// Destinations outside the cluster it may call.
     pub egress: Vec<model::Egress>,
+    /// Where the image is built from (`build = …`), for `scripts/build-images.sh`.
+    pub build: Option<ImageBuild>,
     /// Written exceptions to the secure defaults.
     pub exceptions: Vec<model::Exception>,
     pub replicas_text: String,
@@ -834,9 +849,20 @@ fn lower_service(deployment: &Deployment, service: model::Service) -> Service {
             _ => None,
         },
     });
+    let pulled = full_image_owned(deployment.registry.as_deref(), service.image.value);
+    let build = service.build.map(|b| ImageBuild {
+        image: pulled.clone(),
+        context: b.context,
+        dockerfile: b.dockerfile.unwrap_or_else(|| "Dockerfile".to_string()),
+    });
+    let image = match service.locked_digest {
+        Some(digest) => format!("{pulled}@{digest}"),
+        None => pulled,
+    };
     Service {
         name: service.name.value,
-        image: full_image_owned(deployment.registry.as_deref(), service.image.value),
+        image,
+        build,
         ports,
         replicas: service.replicas,
         autoscale_cpu: service.autoscale_cpu,
@@ -888,9 +914,7 @@ fn pull_secret(provider: &model::Provider, registry: Option<&str>) -> Option<Str
 /// Prefix the deployment's registry to an image that names none (`todo-backend:1.0.0`).
 /// An image names a registry when its first path segment has a `.` or `:`, or is `localhost`.
 pub fn full_image(registry: Option<&str>, image: &str) -> String {
-    let names_registry = image
-        .split_once('/')
-        .is_some_and(|(first, _)| first.contains('.') || first.contains(':') || first == "localhost");
+    let names_registry = crate::vocab::names_registry(image);
     match registry {
         Some(registry) if !names_registry => format!("{}/{image}", registry.trim_end_matches('/')),
         _ => image.to_string(),

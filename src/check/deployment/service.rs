@@ -28,6 +28,8 @@ pub const SERVICE: Schema<'static> = Schema {
         "drain",
         "shutdown",
         "metrics",
+        "build",
+        "dockerfile",
     ],
     blocks: &["ports", "autoscale", "env", "dapr", "annotations", "labels", "volume", "slo"],
     bare: false,
@@ -81,6 +83,7 @@ pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<
     };
     let r = Reader::new(cx, block, base, &SERVICE, &format!("service `{}`", name.value));
     let image = r.required(cx, "image", "\"registry/app:1.0.0\"").and_then(|v| cx.string(v, "image"));
+    let build = read_build(cx, &r);
     let mut ports = Vec::new();
     // A port with a mistake drops the service, so that port checks do not cascade from it.
     let mut ports_ok = true;
@@ -302,6 +305,8 @@ pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<
         ports_incomplete: !ports_ok,
         name,
         image: image.unwrap_or_else(|| Spanned::new(String::new(), head)),
+        build,
+        locked_digest: None,
         ports,
         replicas: replicas.unwrap_or(Replicas::Fixed(1)),
         autoscale_cpu,
@@ -340,6 +345,73 @@ pub(super) fn read_service(cx: &mut Cx, block: &Block, lib: &Library) -> Option<
         metrics,
         slos,
     })
+}
+
+/// `build = "./api"` and `dockerfile = "…"`: the build context, a directory at or below the
+/// `.deploy` file's, and the Dockerfile inside it. A `dockerfile` without `build` is E0302.
+fn read_build(cx: &mut Cx, r: &Reader) -> Option<Build> {
+    let dockerfile = r.get("dockerfile").and_then(|v| cx.string(v, "dockerfile"));
+    let Some(context) = r.get("build").and_then(|v| cx.string(v, "build")) else {
+        if let Some(dockerfile) = dockerfile {
+            cx.error(
+                Diagnostic::new(codes::E0302, "`dockerfile` without `build`")
+                    .at(dockerfile.span, "names a Dockerfile in no build context")
+                    .help("add `build = \"./DIR\"`, the directory the image is built from; `dockerfile` is relative to it"),
+            );
+        }
+        return None;
+    };
+    let Some(normal) = relative_inside(&context.value) else {
+        cx.error(
+            Diagnostic::new(
+                codes::E0328,
+                format!("build context `{}` is not a directory inside the project", context.value),
+            )
+            .at(context.span, "an absolute path, or one that leaves the deployment file's directory")
+            .help("write a directory relative to the `.deploy` file, at or below it, such as `build = \"./api\"`"),
+        );
+        return None;
+    };
+    let dockerfile = match dockerfile {
+        Some(file) => match relative_inside(&file.value).filter(|f| f != ".") {
+            Some(normal) => Some(normal),
+            None => {
+                cx.error(
+                    Diagnostic::new(codes::E0328, format!("dockerfile `{}` is not a file inside the build context", file.value))
+                        .at(file.span, "must be a relative path inside the context")
+                        .help("write the Dockerfile's path relative to the build context, such as `dockerfile = \"Dockerfile.prod\"`"),
+                );
+                return None;
+            }
+        },
+        None => None,
+    };
+    Some(Build { context: normal, dockerfile, span: context.span })
+}
+
+/// `path` normalised (`./api/` → `api`, `.` for the directory itself) when it is relative and
+/// stays at or below its directory; `None` otherwise. Control characters are refused too, so
+/// the path is one line in every output.
+fn relative_inside(path: &str) -> Option<String> {
+    if path.is_empty()
+        || path.starts_with(['/', '\\', '~'])
+        || path.contains('\\')
+        || path.get(1..2) == Some(":")
+        || path.chars().any(char::is_control)
+    {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            name => parts.push(name),
+        }
+    }
+    Some(if parts.is_empty() { ".".to_string() } else { parts.join("/") })
 }
 
 /// The contract of a service's image: the one `based_on` names, else the one whose
