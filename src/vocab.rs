@@ -207,6 +207,9 @@ pub struct Environment {
     /// leave them out, so that each cluster-scoped object has one owner (one Argo CD
     /// Application, one `kubectl delete -k`); E0208 has checked that the definitions agree.
     pub issuers_elsewhere: Vec<String>,
+    /// An earlier environment on this cluster writes the ServiceMonitor of the cluster's
+    /// cert-manager (in cert-manager's namespace): this one leaves it out, as it does the issuers.
+    pub cert_manager_monitor_elsewhere: bool,
 }
 
 impl Environment {

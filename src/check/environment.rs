@@ -445,7 +445,18 @@ pub fn assign_clusters(
                 names
             })
             .collect();
-        for (&index, issuers_elsewhere) in members.iter().zip(issuers_before) {
+        // Whether an environment before each one writes cert-manager's ServiceMonitor (it has
+        // both cert-manager and a monitoring component).
+        let scrapes_cert_manager = |model: &super::model::Deployment| {
+            model.stack.iter().any(|e| e.component.name == "cert-manager")
+                && model.stack.iter().any(|e| e.component.provides_kind("ServiceMonitor"))
+        };
+        let monitor_before: Vec<bool> = (0..members.len())
+            .map(|position| members.iter().take(position).filter_map(|&i| models.get(i)).any(scrapes_cert_manager))
+            .collect();
+        for ((&index, issuers_elsewhere), cert_manager_monitor_elsewhere) in
+            members.iter().zip(issuers_before).zip(monitor_before)
+        {
             let Some((name, _, _)) = targets.get(index) else { continue };
             let Some(model) = models.get_mut(index) else { continue };
             // Named after the environment that owns it, so adding an environment on another
@@ -458,6 +469,7 @@ pub fn assign_clusters(
                 cluster_group: names.clone(),
                 cluster_load_balancer: load_balancer,
                 issuers_elsewhere,
+                cert_manager_monitor_elsewhere,
             });
         }
         for (position, &later) in members.iter().enumerate() {

@@ -373,6 +373,10 @@ fn alertmanager_config(plan: &Plan, monitoring: &plan::Monitoring) -> Custom<Ale
 /// certificates' own `namespace` label, which would otherwise become `exported_namespace`.
 /// Every environment of a cluster writes the same object, so applying it twice is harmless.
 fn cert_manager_monitor(plan: &Plan, monitoring: &plan::Monitoring) -> Option<Custom<ServiceMonitorSpec>> {
+    // One owner per cluster-shared object: the first environment on the cluster that writes it.
+    if plan.environment.as_ref().is_some_and(|e| e.cert_manager_monitor_elsewhere) {
+        return None;
+    }
     let component = plan.stack.iter().find(|c| c.name == super::alerts::CERT_MANAGER)?;
     let mut metadata =
         object_meta(plan, &format!("{}-metrics", component.name), Some(&component.namespace), monitoring.stage);

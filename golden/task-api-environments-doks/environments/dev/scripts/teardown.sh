@@ -133,13 +133,19 @@ if [ "$DRY_RUN" = 1 ] || kubectl cluster-info >/dev/null 2>&1; then
   # Another environment on this cluster: its namespace, claims and load balancers go first.
   run kubectl delete -k "$OUT_DIR/../prod/manifests" --ignore-not-found --wait=true --timeout=10m
   run kubectl delete -k "$OUT_DIR/manifests" --ignore-not-found --wait=true --timeout=10m
-  step "stack stage 1: "'traefik, dapr, cert-manager'
+  step "stack stage 1: "'traefik, prometheus, dapr, cert-manager'
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'traefik' --namespace 'traefik' --ignore-not-found --wait --timeout 10m
   # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
   # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
   # the stack created goes, with every claim in it.
   run kubectl delete namespace 'traefik' --ignore-not-found --wait=true --timeout=5m
+  # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
+  run helm uninstall 'prometheus' --namespace 'monitoring' --ignore-not-found --wait --timeout 10m
+  # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and
+  # not all carry the release's labels (Dapr's scheduler claims have only `app`): the namespace
+  # the stack created goes, with every claim in it.
+  run kubectl delete namespace 'monitoring' --ignore-not-found --wait=true --timeout=5m
   # --wait: a LoadBalancer Service is gone only once the cloud's load balancer is.
   run helm uninstall 'dapr' --namespace 'dapr-system' --ignore-not-found --wait --timeout 10m
   # helm leaves the claims of the release's StatefulSets (and their cloud volumes) behind, and

@@ -118,7 +118,7 @@ fi
 step "namespace"
 run kubectl apply -f "$OUT_DIR/manifests/00-namespace.yaml"
 
-step "stack stage 1: "'cert-manager, dapr, traefik'
+step "stack stage 1: "'cert-manager, dapr, prometheus, traefik'
 run helm upgrade --install 'cert-manager' 'cert-manager' \
   --repo 'https://charts.jetstack.io' \
   --version 'v1.18.2' \
@@ -139,6 +139,16 @@ run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sentry' --
 run kubectl --namespace 'dapr-system' rollout status 'deployment/dapr-sidecar-injector' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'statefulset/dapr-placement-server' --timeout=5m
 run kubectl --namespace 'dapr-system' rollout status 'statefulset/dapr-scheduler-server' --timeout=5m
+run helm upgrade --install 'prometheus' 'kube-prometheus-stack' \
+  --repo 'https://prometheus-community.github.io/helm-charts' \
+  --version '77.13.0' \
+  --namespace 'monitoring' --create-namespace \
+  --values "$OUT_DIR/"'helm/prometheus.values.yaml' \
+  --wait --timeout 10m
+run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-kube-prometheus-operator' --timeout=5m
+run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-grafana' --timeout=5m
+run kubectl --namespace 'monitoring' rollout status 'deployment/prometheus-kube-state-metrics' --timeout=5m
+run kubectl --namespace 'monitoring' rollout status 'daemonset/prometheus-prometheus-node-exporter' --timeout=5m
 run helm upgrade --install 'traefik' 'traefik' \
   --repo 'https://traefik.github.io/charts' \
   --version '37.1.1' \
