@@ -204,7 +204,7 @@ pub fn promote(
                     })?,
                     None => image.clone(),
                 };
-                quote(&format!("{}{version}", repository(&base)))
+                quote(&format!("{}{version}", crate::check::model::image_repository(&base)))
             }
             What::Values(_) => slice(text, value).map_err(Refusal::Input)?.to_string(),
         };
@@ -460,14 +460,9 @@ fn plain(value: &Value) -> Option<String> {
 
 /// An image reference's version: `:tag`, `@digest` or `:tag@digest` (`None` when it has none).
 pub fn version(image: &str) -> Option<&str> {
-    let repository = repository(image);
+    let repository = crate::check::model::image_repository(image);
     let rest = image.get(repository.len()..).unwrap_or("");
     (!rest.is_empty()).then_some(rest)
-}
-
-/// An image reference without its tag and digest.
-pub fn repository(image: &str) -> &str {
-    crate::check::model::image_repository(image)
 }
 
 /// `text` as a string literal of the language (section 2, "Strings").

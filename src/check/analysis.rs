@@ -378,9 +378,7 @@ pub fn monthly_cost(deployment: &Deployment) -> Cost {
             price_cents: size.price.cents,
         })
     });
-    let shared = deployment.environment.as_ref().is_some_and(|e| e.cluster_load_balancer);
-    let load_balancer = (has_load_balancer(deployment) || shared && provider.kind != ProviderKind::Local)
-        .then_some(provider.load_balancer_price.cents);
+    let load_balancer = cluster_has_load_balancer(deployment).then_some(provider.load_balancer_price.cents);
     crate::vocab::monthly_cost(pools, provider.control_plane_price.cents, load_balancer)
 }
 
@@ -390,6 +388,13 @@ pub fn has_load_balancer(deployment: &Deployment) -> bool {
     deployment.services.iter().any(|s| s.route.is_some())
         && deployment.provider.kind != ProviderKind::Local
         && deployment.ingress.is_some()
+}
+
+/// Whether the deployment's cluster bills a load balancer: its own routes give it one, or, on a
+/// cluster shared by environments, another environment's do.
+pub fn cluster_has_load_balancer(deployment: &Deployment) -> bool {
+    let shared = deployment.environment.as_ref().is_some_and(|e| e.cluster_load_balancer);
+    has_load_balancer(deployment) || shared && deployment.provider.kind != ProviderKind::Local
 }
 
 /// The cheapest single pool (size × count, up to 20 nodes) that fits at its count.

@@ -414,7 +414,7 @@ pub struct Route {
 pub fn lower(mut deployment: Deployment) -> Plan {
     // The cost reads the services' routes: whether the load balancer bills is known before they
     // move into the plan.
-    let routes = deployment.services.iter().any(|s| s.route.is_some());
+    let load_balancer = crate::check::analysis::cluster_has_load_balancer(&deployment);
     // What the capacity analysis counted, for the capacity dashboard (before the services move).
     let planned_requests = crate::check::analysis::planned_requests(&deployment);
     let ingress_class = deployment.ingress.as_ref().map(|(_, class)| class.clone());
@@ -599,7 +599,6 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         tools: provider.tools.clone(),
         leftovers: provider.leftovers.clone().unwrap_or_else(|| "clusters and registries".to_string()),
     };
-    let shared_load_balancer = deployment.environment.as_ref().is_some_and(|e| e.cluster_load_balancer);
     let cost = crate::vocab::monthly_cost(
         target.pools.iter().map(|p| PoolPrice {
             pool: &p.name,
@@ -609,9 +608,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
             price_cents: p.price_cents,
         }),
         target.control_plane_cents,
-        // An environment's cluster has the load balancer when any environment on it routes.
-        (!local && (routes && deployment.ingress.is_some() || shared_load_balancer))
-            .then_some(target.load_balancer_cents),
+        load_balancer.then_some(target.load_balancer_cents),
     );
     let secrets = std::mem::take(&mut deployment.secrets)
         .into_iter()
