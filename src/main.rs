@@ -151,14 +151,33 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
     // Files are written into a staging directory as they are made, never all held in memory;
     // the staging directory replaces `output` only when every file was written.
     let staging = output::Staging::new(output);
+    // The CI workflow goes to the repository, after the output (`output::REPOSITORY_PREFIX`).
+    let split = output::SplitRepository::new(&staging);
     let (written, retained) = match loaded.root {
         Some(root) => {
             let threads = output::worker_threads();
-            let built = deployc::compile_to(&mut loaded.sources, root, &importer(), &options, &staging, threads);
+            let built = deployc::compile_to(&mut loaded.sources, root, &importer(), &options, &split, threads);
             loaded.diagnostics.extend(built.diagnostics);
             (built.written, built.retained)
         }
         None => (Ok(false), deployc::Retained::default()),
+    };
+    let repository_files = split.into_repository_files();
+    // Where the workflow goes, found before anything is written, so that a pipeline whose
+    // paths do not match the checkout writes nothing.
+    let repository = match retained.plan.first().and_then(|p| p.pipeline.as_ref()) {
+        Some(pipeline) if !repository_files.is_empty() => {
+            match output::repository_root(file, &pipeline.directory, Some(output), &pipeline.output)
+                .and_then(|root| output::refuse_foreign_files(&root, &repository_files, force).map(|()| root))
+            {
+                Ok(root) => Some(root),
+                Err(why) => {
+                    eprintln!("error: {why}");
+                    return IO_ERROR;
+                }
+            }
+        }
+        _ => None,
     };
     let result = loaded.into_checked_retaining(None, retained);
     if format == Format::Sarif {
@@ -171,6 +190,17 @@ fn build(file: &Path, output: &Path, name: Option<String>, format: Format, colou
         Ok(true) => {
             if format == Format::Human {
                 eprintln!("wrote {count} files to {}", output.display());
+            }
+            if let Some(root) = &repository {
+                if let Err(why) = output::write_repository_files(root, &repository_files, force) {
+                    eprintln!("error: {why}");
+                    return IO_ERROR;
+                }
+                if format == Format::Human {
+                    for path in repository_files.keys() {
+                        eprintln!("wrote {}", root.join(path).display());
+                    }
+                }
             }
             // The process exits next: skip freeing the plan, sources and diagnostics one
             // allocation at a time (as rustc does); the OS takes the memory back at once.
@@ -193,13 +223,33 @@ fn diff(file: &Path, dir: &Path, check: bool, name: Option<String>, colour: Colo
     if !dir.exists() {
         eprintln!("note: {} does not exist; every file would be added", dir.display());
     }
-    let on_disk = match output::read_tree(dir) {
+    let mut on_disk = match output::read_tree(dir) {
         Ok(tree) => tree,
         Err(error) => {
             eprintln!("error: cannot read {}: {error}", dir.display());
             return IO_ERROR;
         }
     };
+    // The workflow is compared with the one at the repository's root.
+    let repository_paths = compiled.keys().filter(|k| k.starts_with(output::REPOSITORY_PREFIX));
+    if let Some(pipeline) = result.retained.plan.first().and_then(|p| p.pipeline.as_ref())
+        && repository_paths.clone().next().is_some()
+    {
+        let root = match output::repository_root(file, &pipeline.directory, Some(dir), &pipeline.output) {
+            Ok(root) => root,
+            Err(why) => {
+                eprintln!("error: {why}");
+                return IO_ERROR;
+            }
+        };
+        match output::read_repository_files(&root, repository_paths) {
+            Ok(files) => on_disk.extend(files),
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", root.display());
+                return IO_ERROR;
+            }
+        }
+    }
     let changes = deployc::diff::diff(&on_disk, compiled);
     if changes.is_empty() {
         eprintln!("{} is up to date with {}", dir.display(), file.display());

@@ -275,6 +275,13 @@ pub fn promtool() -> PathBuf {
     clients_with(&["promtool"]).join("promtool")
 }
 
+/// The directory holding actionlint, check-jsonschema and shellcheck, installed into
+/// `target/clients/bin` by `tools/install-clients.sh` when missing, for `tests/pipeline.rs`
+/// (actionlint finds shellcheck on `PATH` there).
+pub fn workflow_linters() -> PathBuf {
+    clients_with(&["actionlint", "check-jsonschema", "shellcheck"])
+}
+
 #[allow(clippy::panic)]
 fn clients_with(tools: &[&str]) -> PathBuf {
     let venv = Path::new("target/clients/bin");

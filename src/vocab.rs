@@ -458,3 +458,29 @@ pub struct Receiver {
 pub fn names_registry(image: &str) -> bool {
     image.split_once('/').is_some_and(|(first, _)| first.contains('.') || first.contains(':') || first == "localhost")
 }
+
+/// How the pipeline lands the rebuilt output and lock on the release branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// A pull request from a branch of its own, reviewed and merged by a person.
+    PullRequest,
+    /// A commit pushed to the branch directly.
+    Commit,
+}
+
+/// `pipeline github { … }` as the plan carries it: the CI workflow deployc writes (issue 19).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    /// The `.deploy` file's directory in the repository (`deploy/todo`; empty for the root).
+    pub directory: String,
+    /// The build output, relative to the `.deploy` file's directory (`out`).
+    pub output: String,
+    /// The branch that releases (`main`).
+    pub branch: String,
+    pub release: Release,
+    /// The severities that fail the image scan, as trivy's `--severity` takes them.
+    pub scan: String,
+    /// Where CI installs deployc from: a git repository at a commit.
+    pub deployc_git: String,
+    pub deployc_rev: String,
+}

@@ -33,8 +33,25 @@ fn builds_are_byte_identical_across_runs_and_directories() {
         // The same relative command line in two different directories, and a rebuild over
         // the first output.
         let mut trees = Vec::new();
+        // A file with a pipeline sits in its `directory` of a repository (`build` refuses
+        // another layout, since the workflow goes to the repository's root).
+        let source = String::from_utf8_lossy(&text).into_owned();
+        let pipeline_dir = source.contains("pipeline github").then(|| {
+            source
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("directory").map(|rest| rest.trim_start_matches([' ', '=']).trim()))
+                .map(|quoted| quoted.split('"').nth(1).unwrap_or_default().to_string())
+                .unwrap_or_default()
+        });
         for (place, out) in [("a", "out"), ("b/nested", "out"), ("b/nested", "out")] {
-            let dir = root.0.join(&stem).join(place);
+            let repository = root.0.join(&stem).join(place);
+            let dir = match &pipeline_dir {
+                Some(directory) => {
+                    fs::create_dir_all(repository.join(".git")).expect("create .git");
+                    repository.join(directory)
+                }
+                None => repository,
+            };
             fs::create_dir_all(&dir).expect("create");
             fs::write(dir.join("app.deploy"), &text).expect("write the input");
             let output = run(&dir, &["build", "app.deploy", "-o", out]);

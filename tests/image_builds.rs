@@ -228,3 +228,47 @@ fn a_missing_dockerfile_stops_the_script_and_leaves_the_lock() {
     assert!(text(&run).contains("failed to read dockerfile"), "{}", text(&run));
     assert_eq!(project.lock(), lock, "a failed build writes no lock");
 }
+
+/// The pipeline's way (`ONLY_UNLOCKED=1`, `LOGGED_IN=1`, `BUILT_LIST`): an image version the
+/// lock has is not rebuilt, even when its context changed (a tag names one build), so a rerun
+/// changes nothing; a new version in the file is built, and only it is listed for the scan.
+#[test]
+fn only_unlocked_builds_just_the_versions_the_lock_lacks_and_lists_them() {
+    let project = Project::new("unlocked");
+    project.build();
+    let first = project.build_images(&[]);
+    assert!(first.status.success(), "{}", text(&first));
+    let lock = project.lock();
+    let listed = project.root.join("built.list");
+    let list = listed.to_string_lossy().into_owned();
+    let pipeline = [("ONLY_UNLOCKED", "1"), ("LOGGED_IN", "1"), ("BUILT_LIST", list.as_str())];
+
+    fs::write(project.root.join("src/api/app"), "api 2\n").expect("change the api");
+    let calls = project.calls().len();
+    let rerun = project.build_images(&pipeline);
+    assert!(rerun.status.success(), "{}", text(&rerun));
+    assert!(
+        project.calls()[calls..].iter().all(|c| !c.contains("buildx build")),
+        "nothing to build: {:?}",
+        &project.calls()[calls..]
+    );
+    assert_eq!(project.lock(), lock, "the lock is unchanged");
+    assert_eq!(fs::read_to_string(&listed).expect("the list"), "", "nothing built, nothing listed");
+
+    let source = project.root.join("src/shop.deploy");
+    let text_of = fs::read_to_string(&source).expect("the file");
+    fs::write(&source, text_of.replace("\"api:2.0.0\"", "\"api:2.1.0\"")).expect("bump the api");
+    // As E0343 says: the old version's line goes with it.
+    let lock_path = project.root.join("src/shop.deploy.lock");
+    let kept: String = lock.lines().filter(|l| !l.contains("/shop/api:2.0.0 ")).map(|l| format!("{l}\n")).collect();
+    fs::write(&lock_path, &kept).expect("drop the old line");
+    project.build();
+    let release = project.build_images(&pipeline);
+    assert!(release.status.success(), "{}", text(&release));
+    let built: Vec<String> = project.calls()[calls..].iter().filter(|c| c.contains("buildx build")).cloned().collect();
+    assert_eq!(built.len(), 1, "only the new version: {built:?}");
+    assert!(built[0].contains("localhost:5000/shop/api:2.1.0"), "{built:?}");
+    let api = pushed(&project.root, "localhost:5000/shop/api:2.1.0");
+    assert_eq!(fs::read_to_string(&listed).expect("the list"), format!("k3d-registry:5000/shop/api:2.1.0 {api}\n"));
+    assert!(project.lock().contains(&format!("k3d-registry:5000/shop/api:2.1.0 {api}\n")), "{}", project.lock());
+}

@@ -30,12 +30,19 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
+/// The `directory` of a file's `pipeline github { … }`, when it has one.
+fn pipeline_directory(source: &str) -> Option<String> {
+    let block = source.split("pipeline github {").nth(1)?;
+    let line = block.lines().find(|l| l.trim_start().starts_with("directory"))?;
+    line.split('"').nth(1).map(String::from)
+}
+
 /// Run one steps file; returns the transcript and the source after the last step.
 fn run(steps: &Path) -> (String, String) {
     let text = fs::read_to_string(steps).unwrap_or_else(|e| panic!("read {}: {e}", steps.display()));
     let name = steps.file_stem().and_then(|s| s.to_str()).unwrap_or("promote");
     let scratch = TempDir::new(&format!("promote-{name}"));
-    let dir = Path::new(scratch.path());
+    let mut dir = Path::new(scratch.path()).to_path_buf();
     let mut file = String::new();
     let mut transcript = String::new();
     for line in text.lines() {
@@ -50,6 +57,14 @@ fn run(steps: &Path) -> (String, String) {
             "example" => {
                 let example = Path::new(&args[0]);
                 file = example.file_name().and_then(|f| f.to_str()).unwrap_or("app.deploy").to_string();
+                // A file with a pipeline sits in its `directory` of a repository, where the
+                // steps run (`build` writes the workflow at the repository's root).
+                let source = fs::read_to_string(example).unwrap_or_default();
+                if let Some(directory) = pipeline_directory(&source) {
+                    fs::create_dir_all(dir.join(".git")).unwrap_or_else(|e| panic!("create .git: {e}"));
+                    dir = dir.join(directory);
+                    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+                }
                 fs::copy(example, dir.join(&file)).unwrap_or_else(|e| panic!("copy {}: {e}", example.display()));
                 transcript.push_str(&format!("$ cp {} .\n", example.display()));
             }
@@ -69,7 +84,7 @@ fn run(steps: &Path) -> (String, String) {
                 argv.extend(args.iter().cloned());
                 let output = Command::new(BIN)
                     .args(&argv)
-                    .current_dir(dir)
+                    .current_dir(&dir)
                     .env("SOURCE_DATE_EPOCH", deployc::testing::test_epoch())
                     .env("NO_COLOR", "1")
                     .output()

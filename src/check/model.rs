@@ -6,7 +6,7 @@ use crate::source::Span;
 // The vocabulary the plan and the backends share, defined in `crate::vocab` and named here
 // too so that the checker reads as before.
 pub use crate::vocab::{
-    Criterion, Decimal, EXCEPTIONS, HttpTls, Money, ProviderKind, Replicas, SettingValue, Slo, SloKind,
+    Criterion, Decimal, EXCEPTIONS, HttpTls, Money, ProviderKind, Release, Replicas, SettingValue, Slo, SloKind,
 };
 
 /// A value with the span of the text it came from.
@@ -436,6 +436,44 @@ pub struct Deployment {
     pub stages: Vec<Vec<usize>>,
     /// The environment this is, when the deployment declares environments.
     pub environment: Option<crate::vocab::Environment>,
+    /// The CI workflow deployc writes (`pipeline github { … }`).
+    pub pipeline: Option<Pipeline>,
+}
+
+/// `pipeline github { … }`: the GitHub Actions workflow that checks, builds images, and
+/// releases the output through git (issue 19).
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// The block's head, for diagnostics about the pipeline as a whole.
+    pub span: Span,
+    /// The `.deploy` file's directory in the repository (`deploy/todo`; empty for the root).
+    pub directory: String,
+    /// The build output, relative to the `.deploy` file's directory (`out`).
+    pub output: Spanned<String>,
+    /// The branch that releases (`main`).
+    pub branch: Spanned<String>,
+    /// How a release reaches the branch.
+    pub release: Release,
+    /// The lowest vulnerability severity that fails the image scan (`HIGH`).
+    pub scan: String,
+    /// Where CI installs deployc from: a git repository at a commit.
+    pub deployc_git: String,
+    pub deployc_rev: String,
+}
+
+impl Pipeline {
+    /// The pipeline as the plan carries it, without the spans.
+    pub fn lowered(&self) -> crate::vocab::Pipeline {
+        crate::vocab::Pipeline {
+            directory: self.directory.clone(),
+            output: self.output.value.clone(),
+            branch: self.branch.value.clone(),
+            release: self.release,
+            scan: self.scan.clone(),
+            deployc_git: self.deployc_git.clone(),
+            deployc_rev: self.deployc_rev.clone(),
+        }
+    }
 }
 
 impl Provider {

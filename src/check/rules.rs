@@ -35,6 +35,9 @@ pub fn check_deployment(cx: &mut Cx, deployment: &Deployment) {
             check_secret_key(cx, deployment, &secrets, secret, key);
         }
     }
+    if let Some(pipeline) = &deployment.pipeline {
+        check_pipeline(cx, deployment, pipeline);
+    }
     let in_stack = |name: &str| deployment.stack.iter().any(|e| e.component.name == name);
     let cert_manager = deployment.stack.iter().find(|e| e.component.provides_kind("ClusterIssuer"));
     let ingress = deployment.ingress.clone();
@@ -292,6 +295,62 @@ fn undefined<'a>(
                 None => format!("define it in the deployment: `{form}`"),
             }),
     );
+}
+
+/// The pipeline lands releases on a branch: Argo CD, when the stack has it syncing this
+/// deployment, must follow that branch and the directory the pipeline builds into (E0363).
+/// Images CI builds must go to a registry CI can reach (W0318).
+fn check_pipeline(cx: &mut Cx, deployment: &Deployment, pipeline: &Pipeline) {
+    if let Some(argo) = deployment.stack.iter().find(|e| e.component.provides_kind("Application"))
+        && argo.option("repo").is_some_and(|r| !r.is_empty())
+    {
+        let join = |dir: &str, rest: &str| if dir.is_empty() { rest.to_string() } else { format!("{dir}/{rest}") };
+        let output = join(&pipeline.directory, &pipeline.output.value);
+        let manifests = match &deployment.environment {
+            Some(environment) => {
+                format!("{output}/{}/manifests", crate::emit::environments::directory(&environment.name))
+            }
+            None => format!("{output}/manifests"),
+        };
+        let written_path = argo.options.iter().find(|(k, _)| k == "path").map(|(_, v)| v.trim_end_matches('/'));
+        if let Some(path) = written_path
+            && path != manifests
+        {
+            cx.error(
+                Diagnostic::new(codes::E0363, format!("Argo CD syncs `{path}`, but the pipeline releases the manifests to `{manifests}`"))
+                    .at(argo.span, "argo-cd's `path` is another directory")
+                    .also(pipeline.output.span, "the pipeline builds here")
+                    .help(format!("set argo-cd's `path = \"{manifests}\"`, the manifests' directory from the repository's root, or change the pipeline's `directory` and `output`")),
+            );
+        }
+        if let Some(revision) = argo.option("revision")
+            && revision != "HEAD"
+            && revision != pipeline.branch.value
+        {
+            cx.error(
+                Diagnostic::new(
+                    codes::E0363,
+                    format!("Argo CD follows `{revision}`, but the pipeline releases to `{}`", pipeline.branch.value),
+                )
+                .at(argo.span, "argo-cd's `revision` is another branch, tag or commit")
+                .also(pipeline.branch.span, "the pipeline releases here")
+                .help(format!(
+                    "set argo-cd's `revision = \"{}\"`, or the pipeline's `branch` to the one Argo CD follows",
+                    pipeline.branch.value
+                )),
+            );
+        }
+    }
+    if deployment.target.registry.is_some()
+        && let Some(service) = deployment.services.iter().find(|s| s.build.is_some())
+    {
+        cx.error(
+            Diagnostic::new(codes::W0318, "CI cannot push to this cluster's registry: the pipeline builds no images")
+                .at(pipeline.span, "the images are built on this machine")
+                .also(service.name.span, "built from source")
+                .help("run scripts/build-images.sh on the machine that runs the cluster and commit the lock; the pipeline checks and releases the rest"),
+        );
+    }
 }
 
 fn check_ports(cx: &mut Cx, service: &Service) {

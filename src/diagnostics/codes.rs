@@ -106,6 +106,10 @@ codes! {
     E0342, "error", "types", "image locked twice";
     E0343, "error", "types", "lock entry for an image no service runs";
     E0344, "error", "types", "image pinned to two digests";
+    E0360, "error", "types", "pipeline path outside the repository";
+    E0361, "error", "types", "deployc for CI not pinned to a commit";
+    E0362, "error", "types", "not a branch name";
+    E0363, "error", "types", "pipeline releases where Argo CD does not look";
     E0501, "error", "emit", "internal error while writing the output";
     W0301, "warning", "types", "image tag is not a pinned version";
     W0302, "warning", "types", "deprecated component";
@@ -119,6 +123,7 @@ codes! {
     W0310, "warning", "types", "probe timeout longer than its period";
     W0311, "warning", "types", "image built from source has no digest in the lock";
     W0312, "warning", "types", "image pinned by tag has no digest in the lock";
+    W0318, "warning", "types", "CI cannot push to a registry on this machine";
 }
 
 /// The registry entry for `code` (case-insensitive).

@@ -14,6 +14,7 @@ pub mod k8s;
 pub mod markdown;
 pub mod network;
 pub mod objects;
+pub mod pipeline;
 pub mod runbook;
 pub mod scripts;
 pub mod stack;
@@ -50,6 +51,16 @@ enum Task<'p> {
 /// deployment with environments, each environment's under `environments/NAME/` and the
 /// runbook that covers them all.
 pub fn emit_all(plans: &[Plan], files: &dyn Files, threads: usize) -> Result<(), EmitError> {
+    emit_plans(plans, files, threads)?;
+    // The CI workflow, once for the deployment: a path in the repository, not in the output
+    // (`output::REPOSITORY_PREFIX`).
+    match pipeline::workflow(plans) {
+        Some((path, text)) => files.put(path, text).map_err(EmitError::Io),
+        None => Ok(()),
+    }
+}
+
+fn emit_plans(plans: &[Plan], files: &dyn Files, threads: usize) -> Result<(), EmitError> {
     match plans {
         [only] if only.environment.is_none() => emit_to(only, files, threads),
         _ => {

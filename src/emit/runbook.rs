@@ -410,6 +410,25 @@ fn runbook_context(plan: &Plan) -> RunbookContext {
             })
             .collect(),
         leftover_kinds: text(leftover_kinds),
+        pipeline: plan.pipeline.as_ref().map(|pipeline| {
+            let plans = std::slice::from_ref(plan);
+            PipelineSection {
+                workflow: code(&super::pipeline::workflow_path(&plan.deployment)),
+                branch: code(&pipeline.branch),
+                pull_request: pipeline.release == crate::vocab::Release::PullRequest,
+                images: plan.target.local_registry.is_none() && plan.services.iter().any(|s| s.build.is_some()),
+                scan: text(&pipeline.scan.to_lowercase().replace(',', ", ")),
+                promote: plan.environment.is_some(),
+                settings: super::pipeline::repository_settings(plans)
+                    .into_iter()
+                    .map(|(name, place, what)| SettingRow {
+                        name: cell_code(&name),
+                        place: text(place),
+                        what: text(what),
+                    })
+                    .collect(),
+            }
+        }),
         provision_command: cluster_script(plan, "provision.sh"),
         teardown_command: cluster_script(plan, "teardown.sh"),
     }
@@ -471,6 +490,28 @@ struct RunbookContext {
     lock_name: String,
     /// The steps' numbers: a build step moves the ones after it.
     step: StepNumbers,
+    /// The CI workflow (`pipeline github { … }`), when the deployment has one.
+    pipeline: Option<PipelineSection>,
+}
+
+/// The runbook's account of the CI workflow: every value Markdown-escaped for where it goes.
+#[derive(Serialize)]
+struct PipelineSection {
+    workflow: String,
+    branch: String,
+    pull_request: bool,
+    /// Whether the release job builds images (a registry CI can reach).
+    images: bool,
+    scan: String,
+    promote: bool,
+    settings: Vec<SettingRow>,
+}
+
+#[derive(Serialize)]
+struct SettingRow {
+    name: String,
+    place: String,
+    what: String,
 }
 
 #[derive(Serialize)]

@@ -690,6 +690,21 @@ pub fn push_reference(plan: &Plan, image: &str) -> String {
 
 /// The registry hosts of the images built from source, each once, in order.
 fn logins(plan: &Plan) -> Vec<LoginContext> {
+    registry_hosts(plan)
+        .into_iter()
+        .map(|host| {
+            let name = host.split(':').next().unwrap_or(&host);
+            let local = ["localhost", "127.0.0.1"].contains(&name);
+            let doctl = host == "registry.digitalocean.com";
+            let acr = host.strip_suffix(".azurecr.io").map(sh_quote);
+            LoginContext { other: !local && !doctl && acr.is_none(), host: sh_quote(&host), doctl, acr, local }
+        })
+        .collect()
+}
+
+/// The hosts `build-images.sh` pushes the images built from source to, each once, in order
+/// (`docker.io` for an image that names no registry).
+pub fn registry_hosts(plan: &Plan) -> Vec<String> {
     let mut hosts: Vec<String> = Vec::new();
     for build in plan.services.iter().filter_map(|s| s.build.as_ref()) {
         let pushed = push_reference(plan, &build.image);
@@ -700,15 +715,6 @@ fn logins(plan: &Plan) -> Vec<LoginContext> {
         }
     }
     hosts
-        .into_iter()
-        .map(|host| {
-            let name = host.split(':').next().unwrap_or(&host);
-            let local = ["localhost", "127.0.0.1"].contains(&name);
-            let doctl = host == "registry.digitalocean.com";
-            let acr = host.strip_suffix(".azurecr.io").map(sh_quote);
-            LoginContext { other: !local && !doctl && acr.is_none(), host: sh_quote(&host), doctl, acr, local }
-        })
-        .collect()
 }
 
 /// The target's provider settings for the templates, every text shell-quoted: a text is

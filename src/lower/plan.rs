@@ -32,6 +32,8 @@ pub struct Plan {
     /// kube-prometheus-stack: its release label and install stage.
     pub monitoring: Option<Monitoring>,
     pub argo_application: Option<ArgoApplication>,
+    /// The CI workflow (`pipeline github { … }`), written once for the whole deployment.
+    pub pipeline: Option<crate::vocab::Pipeline>,
     /// The environment this plan builds, when the deployment declares environments.
     pub environment: Option<crate::vocab::Environment>,
     pub target: TargetPlan,
@@ -649,6 +651,7 @@ pub fn lower(mut deployment: Deployment) -> Plan {
         dapr_pubsub,
         monitoring,
         argo_application,
+        pipeline: deployment.pipeline.as_ref().map(|p| p.lowered()),
         environment: deployment.environment,
         source_name: deployment.source_name,
         deployment: deployment.name.value,

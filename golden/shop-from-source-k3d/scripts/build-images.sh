@@ -95,6 +95,12 @@ readonly K8S_VERSION='1.35'
 SOURCE_DIR="${SOURCE_DIR:-$OUT_DIR/..}"
 readonly SOURCE_DIR
 readonly LOCK_FILE="$SOURCE_DIR/"'shop-from-source-k3d.deploy.lock'
+# LOGGED_IN=1: the caller has logged in to every registry (the CI workflow does, with its own
+# credentials), so no login is attempted here.
+LOGGED_IN="${LOGGED_IN:-0}"
+# ONLY_UNLOCKED=1: build only the images the lock has no line for, so that a rebuild of
+# unchanged versions changes nothing (the CI workflow sets it; a tag names one build).
+ONLY_UNLOCKED="${ONLY_UNLOCKED:-0}"
 
 step "checking tools"
 need docker "see https://docs.docker.com/engine/install/"
@@ -104,7 +110,11 @@ if [ "$DRY_RUN" != 1 ]; then
 fi
 
 step "registry "'localhost:5000'
-echo "a local registry: no login"
+if [ "$LOGGED_IN" = 1 ]; then
+  echo "logged in by the caller (LOGGED_IN=1)"
+else
+  echo "a local registry: no login"
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -116,6 +126,10 @@ trap 'rm -rf "$work"' EXIT
 build_image() {
   local metadata="$work/$1.json"
   step "image $2 (service $1)"
+  if [ "$ONLY_UNLOCKED" = 1 ] && [ -f "$LOCK_FILE" ] && awk -v image="$2" '$1 == image { found = 1 } END { exit !found }' "$LOCK_FILE"; then
+    echo "the lock has $2 already: not rebuilt (ONLY_UNLOCKED=1)"
+    return 0
+  fi
   [ "$DRY_RUN" = 1 ] || [ -d "$SOURCE_DIR/$4" ] || die "no build context $SOURCE_DIR/$4 for service $1"
   # --metadata-file: buildx writes the pushed image's digest as containerimage.digest
   # (docker/buildx v0.36.1 docs/reference/buildx_build.md, read 2026-12-02).
@@ -131,6 +145,10 @@ build_image() {
 build_image 'api' 'k3d-registry:5000/shop/api:2.0.0' 'localhost:5000/shop/api:2.0.0' 'api' 'Dockerfile'
 build_image 'web' 'k3d-registry:5000/shop/web:1.3.0' 'localhost:5000/shop/web:1.3.0' 'web' 'Dockerfile.prod'
 
+# BUILT_LIST=FILE: also write the images built by this run, one `IMAGE:TAG DIGEST` a line.
+if [ -n "${BUILT_LIST:-}" ]; then
+  cp "$work/built" "$BUILT_LIST"
+fi
 if [ "$DRY_RUN" = 1 ]; then
   echo
   echo "dry run: $LOCK_FILE is left as it is"

@@ -11,13 +11,14 @@ use crate::diagnostics::codes;
 use crate::syntax::ast::{Block, Call, Member, Value, ValueKind};
 
 mod alerting;
+mod pipeline;
 mod secret;
 mod service;
 mod stack;
 mod success;
 mod target;
 
-use self::{alerting::*, secret::*, service::*, stack::*, success::*, target::*};
+use self::{alerting::*, pipeline::*, secret::*, service::*, stack::*, success::*, target::*};
 pub use secret::looks_like_secret;
 pub use service::{DEFAULT_CPU, DEFAULT_MEMORY_MI, SERVICE};
 
@@ -33,7 +34,7 @@ pub struct Library<'a> {
 const DEPLOYMENT: Schema<'static> = Schema {
     what: "deployment",
     attrs: &["namespace", "domain", "budget", "registry"],
-    blocks: &["target", "stack", "secret", "service", "success", "environment"],
+    blocks: &["target", "stack", "secret", "service", "success", "environment", "pipeline"],
     bare: false,
 };
 
@@ -128,6 +129,16 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
     for success_block in r.blocks("success") {
         read_success(cx, success_block, &mut success);
     }
+    let pipelines = r.blocks("pipeline");
+    if let [first, second, ..] = pipelines.as_slice() {
+        cx.error(
+            Diagnostic::new(codes::E0202, "a deployment has one `pipeline`")
+                .at(second.head_span(), "second pipeline here")
+                .also(first.head_span(), "first pipeline here")
+                .help("keep one `pipeline` block: one workflow checks, builds and releases the deployment"),
+        );
+    }
+    let pipeline = pipelines.first().and_then(|b| read_pipeline(cx, b));
     Some(Deployment {
         namespace: namespace.map(|n| n.value).unwrap_or_else(|| name.value.clone()),
         name,
@@ -149,6 +160,7 @@ pub fn read_deployment(cx: &mut Cx, block: &Block, lib: &Library, source_name: &
         exceptions: deployment_exceptions,
         stages: Vec::new(),
         environment: None,
+        pipeline,
     })
 }
 
