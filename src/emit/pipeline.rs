@@ -57,6 +57,8 @@ pub fn workflow(plans: &[Plan]) -> Option<(String, String)> {
     let lock = format!("{source}.lock");
     let output = join(&pipeline.directory, &pipeline.output);
     let workflow = workflow_path(&first.deployment);
+    // A branch name has only `[A-Za-z0-9._/-]` (E0362): it needs no escaping in an expression's string.
+    let branch = pipeline.branch.as_str();
 
     let Registries { images, docr, acr, others } = registries(plans);
     let environments: Vec<&str> =
@@ -162,11 +164,13 @@ pub fn workflow(plans: &[Plan]) -> Option<(String, String)> {
     line("    name: build images and release");
     line("    needs: check");
     if !environments.is_empty() {
-        line(
-            "    if: github.event_name == 'push' || (github.event_name == 'workflow_dispatch' && inputs.action == 'release')",
-        );
+        line(&format!(
+            "    if: github.ref == 'refs/heads/{branch}' && (github.event_name == 'push' || (github.event_name == 'workflow_dispatch' && inputs.action == 'release'))"
+        ));
     } else {
-        line("    if: github.event_name == 'push' || github.event_name == 'workflow_dispatch'");
+        line(&format!(
+            "    if: github.ref == 'refs/heads/{branch}' && (github.event_name == 'push' || github.event_name == 'workflow_dispatch')"
+        ));
     }
     line(&format!("    runs-on: {RUNNER}"));
     line("    timeout-minutes: 60");
@@ -268,7 +272,9 @@ pub fn workflow(plans: &[Plan]) -> Option<(String, String)> {
         line("  promote:");
         line("    name: promote one environment's versions to another");
         line("    needs: check");
-        line("    if: github.event_name == 'workflow_dispatch' && inputs.action == 'promote'");
+        line(&format!(
+            "    if: github.ref == 'refs/heads/{branch}' && github.event_name == 'workflow_dispatch' && inputs.action == 'promote'"
+        ));
         line(&format!("    runs-on: {RUNNER}"));
         line("    timeout-minutes: 30");
         permissions(&mut line, false, false, pipeline.release);
@@ -401,6 +407,8 @@ fn permissions(line: &mut impl FnMut(&str), images: bool, azure: bool, release: 
     line("      contents: write");
     if release == Release::PullRequest {
         line("      pull-requests: write");
+        // `gh workflow run` on the pull request's branch (see `release_steps`).
+        line("      actions: write");
     }
     if images {
         line("      security-events: write");
@@ -441,5 +449,10 @@ fn release_steps(line: &mut impl FnMut(&str), release: Release, what: &str) {
         line(
             "            --body \"The image lock and the output of $DEPLOY_FILE, rebuilt by run $GITHUB_RUN_ID. Merging it deploys through GitOps.\"",
         );
+        // A pull request opened with the job's token starts no workflow run ("events triggered
+        // by the GITHUB_TOKEN, with the exception of workflow_dispatch and repository_dispatch,
+        // will not create a new workflow run", docs.github.com "Triggering a workflow", read
+        // 2026-12-02): dispatch one on its branch, so its checks show on the pull request.
+        line("          gh workflow run \"${WORKFLOW##*/}\" --ref \"$head\"");
     }
 }
