@@ -358,10 +358,16 @@ impl<'a, M: Mode> Parser<'a, M> {
         self.punct(keyword, TokenKind::Ident)
     }
 
-    // import = { "import" ~ string ~ ("as" ~ identifier)? }
+    /// A keyword that ends where a name would (`let` but not the start of `leteam`):
+    /// `import_keyword`, `let_keyword`, `as_keyword` and `allow_keyword` in the grammar.
+    fn whole_keyword(&mut self, keyword: &str) -> bool {
+        self.starts_with(keyword) && !self.peek_at(keyword.len()).is_some_and(is_ident_char) && self.keyword(keyword)
+    }
+
+    // import = { import_keyword ~ string ~ (as_keyword ~ identifier)? }
     fn import(&mut self) -> Option<Import> {
         let start = self.pos;
-        if !self.keyword("import") {
+        if !self.whole_keyword("import") {
             return None;
         }
         self.skip();
@@ -369,7 +375,7 @@ impl<'a, M: Mode> Parser<'a, M> {
         self.skip();
         // The skip above stays in the import's span when there is no alias (as in pest).
         let alias = self.attempt(|p| {
-            if !p.keyword("as") {
+            if !p.whole_keyword("as") {
                 return None;
             }
             p.skip();
@@ -378,10 +384,10 @@ impl<'a, M: Mode> Parser<'a, M> {
         Some(Import { path, alias, span: self.span(start) })
     }
 
-    // let_item = { "let" ~ identifier ~ "=" ~ value }
+    // let_item = { let_keyword ~ identifier ~ "=" ~ value }
     fn let_item(&mut self) -> Option<Let> {
         let start = self.pos;
-        if !self.keyword("let") {
+        if !self.whole_keyword("let") {
             return None;
         }
         self.skip();
@@ -490,7 +496,7 @@ impl<'a, M: Mode> Parser<'a, M> {
     // allow_keyword = @{ "allow" ~ !ident_char }
     fn allow(&mut self) -> Option<Allow> {
         let start = self.pos;
-        if !self.keyword("allow") || self.peek().is_some_and(is_ident_char) {
+        if !self.whole_keyword("allow") {
             return None;
         }
         self.skip();
