@@ -172,3 +172,18 @@ fn hostile_layouts_keep_their_meaning() {
         }
     }
 }
+
+/// The shipped examples are what `deployc fmt` writes (the pipelines they carry run
+/// `deployc fmt --check` first, and the examples are where users copy from).
+#[test]
+fn the_shipped_examples_are_formatted() {
+    let unformatted: Vec<String> = deploy_files("examples")
+        .into_iter()
+        .filter(|path| {
+            let text = fs::read_to_string(path).unwrap_or_default();
+            format(FileId(0), &text).is_ok_and(|formatted| formatted != text)
+        })
+        .map(|path| name_of(&path))
+        .collect();
+    assert!(unformatted.is_empty(), "run `deployc fmt` on: {}", unformatted.join(", "));
+}
