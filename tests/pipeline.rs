@@ -189,3 +189,54 @@ fn build_refuses_paths_that_do_not_match_the_pipeline() {
     assert_eq!(built.status.code(), Some(2), "{}", text(&built));
     assert!(text(&built).contains("is in `deploy/todo` of its repository"), "{}", text(&built));
 }
+
+/// The release job logs in to each cloud's registry the way docker/login-action's README
+/// documents it (ECR with an IAM user's key, Artifact Registry with a service account's key),
+/// and the workflow still passes both linters.
+#[test]
+fn each_clouds_registry_gets_its_documented_login() {
+    let pin = r#"deployc = git("https://github.com/acme/deployc", rev = "0123456789abcdef0123456789abcdef01234567")"#;
+    let cases = [
+        (
+            "eks",
+            r#"target eks {
+    region  = us-east-1
+    version = "1.35"
+    pool default { size = "t3.medium", count = 2 }
+  }
+  registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop""#,
+            ["registry: \"123456789012.dkr.ecr.us-east-1.amazonaws.com\"", "username: ${{ vars.AWS_ACCESS_KEY_ID }}"],
+        ),
+        (
+            "gke",
+            r#"target gke {
+    region  = us-central1
+    version = "1.35"
+    project = "shop-prod"
+    zones   = [us-central1-a, us-central1-b]
+    pool default { size = e2-standard-2, count = 2 }
+  }
+  registry = "us-central1-docker.pkg.dev/shop-prod/shop""#,
+            ["registry: \"us-central1-docker.pkg.dev\"", "password: ${{ secrets.GAR_JSON_KEY }}"],
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("deployc-registries-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    for (name, target, expected) in cases {
+        let text = format!(
+            "deployment shop {{\n  {target}\n  service api {{\n    image = \"api:1.0.0\"\n    build = \"./api\"\n    port  = 8000\n  }}\n  pipeline github {{\n    {pin}\n  }}\n}}\n"
+        );
+        let compiled = deployc::testing::compile_text(&format!("{name}.deploy"), &text);
+        let tree = compiled.output.unwrap_or_else(|| panic!("{name} must compile:\n{}", compiled.rendered));
+        let workflow = tree.get(".github/workflows/deployc-shop.yml").unwrap_or_else(|| panic!("{name}: no workflow"));
+        for line in expected {
+            assert!(workflow.contains(line), "{name}: no `{line}` in\n{workflow}");
+        }
+        assert!(!workflow.contains("REGISTRY_USERNAME"), "{name}: the generic login was used");
+        let file = dir.join(format!("{name}.yml"));
+        fs::write(&file, workflow).expect("write");
+        let (ok, said) = lint(&file);
+        assert!(ok, "{name}:\n{said}");
+    }
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -60,7 +60,7 @@ pub fn workflow(plans: &[Plan]) -> Option<(String, String)> {
     // A branch name has only `[A-Za-z0-9._/-]` (E0362): it needs no escaping in an expression's string.
     let branch = pipeline.branch.as_str();
 
-    let Registries { images, docr, acr, others } = registries(plans);
+    let Registries { images, docr, acr, ecr, gar, others } = registries(plans);
     let environments: Vec<&str> =
         plans.iter().filter_map(|p| p.environment.as_ref().map(|e| e.name.as_str())).collect();
     // Each build script: one per environment (under `environments/NAME/`), or the one.
@@ -205,6 +205,26 @@ pub fn workflow(plans: &[Plan]) -> Option<(String, String)> {
                 line("        run: az acr login --name \"$REGISTRY_NAME\"");
             }
         }
+        // docker/login-action v4.1.0 README.md: "AWS Elastic Container Registry (ECR)"
+        // (l.304-327: an IAM user's access key, the key id as the user name) and "Google
+        // Artifact Registry (GAR)", service account based (l.273-299: user `_json_key`, the
+        // key file's contents as the password).
+        for host in &ecr {
+            line(&format!("      - name: {}", q(&format!("log in to {host}"))));
+            line(&format!("        uses: {DOCKER_LOGIN}"));
+            line("        with:");
+            line(&format!("          registry: {}", q(host)));
+            line("          username: ${{ vars.AWS_ACCESS_KEY_ID }}");
+            line("          password: ${{ secrets.AWS_SECRET_ACCESS_KEY }}");
+        }
+        for host in &gar {
+            line(&format!("      - name: {}", q(&format!("log in to {host}"))));
+            line(&format!("        uses: {DOCKER_LOGIN}"));
+            line("        with:");
+            line(&format!("          registry: {}", q(host)));
+            line("          username: _json_key");
+            line("          password: ${{ secrets.GAR_JSON_KEY }}");
+        }
         for host in &others {
             line(&format!("      - name: {}", q(&format!("log in to {host}"))));
             line(&format!("        uses: {DOCKER_LOGIN}"));
@@ -302,8 +322,22 @@ struct Registries {
     docr: bool,
     /// Azure Container Registries, by name (Azure/login, then `az acr login`).
     acr: Vec<String>,
+    /// Amazon ECR hosts (docker/login-action with an IAM user's access key).
+    ecr: Vec<String>,
+    /// Google Artifact Registry hosts (docker/login-action with a service account's key).
+    gar: Vec<String>,
     /// Any other registry host (docker/login-action with a user name and password).
     others: Vec<String>,
+}
+
+/// `ACCOUNT.dkr.ecr.REGION.amazonaws.com`.
+fn is_ecr(host: &str) -> bool {
+    host.ends_with(".amazonaws.com") && host.contains(".dkr.ecr.")
+}
+
+/// `LOCATION-docker.pkg.dev`.
+fn is_gar(host: &str) -> bool {
+    host.ends_with("-docker.pkg.dev")
 }
 
 fn registries(plans: &[Plan]) -> Registries {
@@ -325,19 +359,23 @@ fn registries(plans: &[Plan]) -> Registries {
     }
     let docr = hosts.iter().any(|h| h == "registry.digitalocean.com");
     let acr = hosts.iter().filter_map(|h| h.strip_suffix(".azurecr.io")).map(String::from).collect();
+    let ecr = hosts.iter().filter(|h| is_ecr(h)).cloned().collect();
+    let gar = hosts.iter().filter(|h| is_gar(h)).cloned().collect();
     let others = hosts
         .iter()
-        .filter(|h| h.as_str() != "registry.digitalocean.com" && !h.ends_with(".azurecr.io"))
+        .filter(|h| {
+            h.as_str() != "registry.digitalocean.com" && !h.ends_with(".azurecr.io") && !is_ecr(h) && !is_gar(h)
+        })
         .cloned()
         .collect();
-    Registries { images, docr, acr, others }
+    Registries { images, docr, acr, ecr, gar, others }
 }
 
 /// What a repository must have for the workflow to run: (name, where it is set, what it is),
 /// for the runbook; and whether the release opens pull requests.
 pub fn repository_settings(plans: &[Plan]) -> Vec<(String, &'static str, &'static str)> {
     let Some(pipeline) = plans.first().and_then(|p| p.pipeline.as_ref()) else { return Vec::new() };
-    let Registries { images, docr, acr, others } = registries(plans);
+    let Registries { images, docr, acr, ecr, gar, others } = registries(plans);
     let mut rows = Vec::new();
     if !images.is_empty() {
         if docr {
@@ -356,6 +394,21 @@ pub fn repository_settings(plans: &[Plan]) -> Vec<(String, &'static str, &'stati
             for name in ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"] {
                 rows.push((name.to_string(), "Actions variable", "an Entra ID application with a federated credential for this repository, and AcrPush on the registry"));
             }
+        }
+        if !ecr.is_empty() {
+            rows.push((
+                "AWS_ACCESS_KEY_ID".to_string(),
+                "Actions variable",
+                "the access key id of an IAM user that may push to ECR (AmazonEC2ContainerRegistryPowerUser)",
+            ));
+            rows.push(("AWS_SECRET_ACCESS_KEY".to_string(), "Actions secret", "that access key's secret"));
+        }
+        if !gar.is_empty() {
+            rows.push((
+                "GAR_JSON_KEY".to_string(),
+                "Actions secret",
+                "the JSON key of a service account that may push to Artifact Registry",
+            ));
         }
         if !others.is_empty() {
             rows.push(("REGISTRY_USERNAME".to_string(), "Actions secret", "the user that pushes to the registry"));
