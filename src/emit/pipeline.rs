@@ -28,6 +28,8 @@ const TRIVY: &str = "aquasecurity/trivy-action@ed142fd0673e97e23eac54620cfb913e5
 /// The trivy binary the action installs: its own default at v0.36.0 (`version` in
 /// action.yaml), written out so that a change of the action's default changes nothing here.
 const TRIVY_VERSION: &str = "v0.70.0";
+/// actions/cache v5.0.5 (node24), read from its repository's snapshot.
+const CACHE: &str = "actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5";
 /// The runner image every job runs on.
 const RUNNER: &str = "ubuntu-24.04";
 
@@ -449,9 +451,19 @@ fn checkout(line: &mut impl FnMut(&str), push: bool) {
     line(&format!("          persist-credentials: {push}"));
 }
 
-/// cargo is on GitHub's ubuntu-24.04 image (notes/github-actions-research.md).
+/// cargo is on GitHub's ubuntu-24.04 image (Rust 1.97.1, notes/github-actions-research.md).
+/// The binary is cached by the commit it is built from, so only the first job of a new pin
+/// compiles it (actions/cache v5.0.5 action.yml: outputs `cache-hit`, "an exact match was found
+/// for the primary key").
 fn install_deployc(line: &mut impl FnMut(&str)) {
+    line("      - name: deployc at the pinned commit, if built before");
+    line("        id: deployc-cache");
+    line(&format!("        uses: {CACHE}"));
+    line("        with:");
+    line("          path: ~/.cargo/bin/deployc");
+    line("          key: deployc-${{ runner.os }}-${{ env.DEPLOYC_REV }}");
     line("      - name: install deployc at the pinned commit");
+    line("        if: steps.deployc-cache.outputs.cache-hit != 'true'");
     line("        run: cargo install --locked --git \"$DEPLOYC_GIT\" --rev \"$DEPLOYC_REV\" deployc");
 }
 
