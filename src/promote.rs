@@ -160,10 +160,24 @@ pub fn promote(
             let mut out = Vec::new();
             for path in written {
                 let segments: Vec<&str> = path.split('.').collect();
-                let found =
-                    layers.resolve(source, &segments).or_else(|| layers.resolve(target, &segments)).ok_or_else(
-                        || Refusal::Usage(format!("`{path}` names nothing in environment `{from}` or the deployment")),
-                    )?;
+                let found = layers
+                    .resolve(source, &segments)
+                    .or_else(|| layers.resolve(target, &segments))
+                    .ok_or_else(|| {
+                        // The paths the file spells, for a did-you-mean.
+                        let mut spelled = Vec::new();
+                        for members in [&source.members, &target.members, &deployment.members] {
+                            spelled_paths(members, "", &mut spelled);
+                        }
+                        let near = crate::diagnostics::suggest::nearest(path, spelled.iter().map(String::as_str), 1);
+                        let hint = match near.as_slice() {
+                            [] => String::new(),
+                            _ => format!("; did you mean {}?", crate::diagnostics::suggest::one_of(&near)),
+                        };
+                        Refusal::Usage(format!(
+                            "`{path}` names nothing in environment `{from}` or the deployment{hint}"
+                        ))
+                    })?;
                 if !out.contains(&found) {
                     out.push(found);
                 }
@@ -293,6 +307,30 @@ impl<'a> Layers<'a> {
         let mut path = resolve(&template.members, rest)?;
         path.blocks.insert(0, head);
         Some(path)
+    }
+}
+
+/// Every attribute path `members` spells (`service.api.memory`), as `--value` takes them.
+fn spelled_paths(members: &[Member], prefix: &str, out: &mut Vec<String>) {
+    for member in members {
+        match member {
+            Member::Attr(a) => {
+                let path = format!("{prefix}{}", a.key());
+                if !out.contains(&path) {
+                    out.push(path);
+                }
+            }
+            // An environment's own paths come from its block, not as `environment.NAME.…`.
+            Member::Block(b) if b.kind.name == "environment" => {}
+            Member::Block(b) => {
+                let head = match b.label_name() {
+                    Some(label) => format!("{prefix}{}.{label}.", b.kind.name),
+                    None => format!("{prefix}{}.", b.kind.name),
+                };
+                spelled_paths(&b.members, &head, out);
+            }
+            _ => {}
+        }
     }
 }
 
