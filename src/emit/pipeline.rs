@@ -182,16 +182,35 @@ pub fn workflow(plans: &[Plan]) -> Option<(String, String)> {
     install_deployc(&mut line);
     if !images.is_empty() {
         line(&format!("      - uses: {SETUP_BUILDX}"));
+        // docker/login-action v4.1.0 README.md, one section per registry: DigitalOcean
+        // (l.475-497: "Use your DigitalOcean registered email address and an API access
+        // token"), ECR (l.304-327: an IAM user's access key, its id as the user name), Artifact
+        // Registry with a service account (l.273-299: user `_json_key`, the key file as the
+        // password). The logins also serve trivy, which reads Docker's credentials (trivy docs,
+        // "Private registries").
+        let mut logins: Vec<(String, &str, &str)> = Vec::new();
         if docr {
-            // docker/login-action v4.1.0 README.md l.475-497: "Use your DigitalOcean registered
-            // email address and an API access token"; the login also serves trivy, which reads
-            // Docker's credentials (trivy docs, "Private registries").
-            line("      - name: log in to DigitalOcean's registry");
+            let docr = (
+                "registry.digitalocean.com".to_string(),
+                "${{ vars.DIGITALOCEAN_USERNAME }}",
+                "${{ secrets.DIGITALOCEAN_ACCESS_TOKEN }}",
+            );
+            logins.push(docr);
+        }
+        logins.extend(
+            ecr.iter().map(|h| (h.clone(), "${{ vars.AWS_ACCESS_KEY_ID }}", "${{ secrets.AWS_SECRET_ACCESS_KEY }}")),
+        );
+        logins.extend(gar.iter().map(|h| (h.clone(), "_json_key", "${{ secrets.GAR_JSON_KEY }}")));
+        logins.extend(
+            others.iter().map(|h| (h.clone(), "${{ secrets.REGISTRY_USERNAME }}", "${{ secrets.REGISTRY_PASSWORD }}")),
+        );
+        for (host, username, password) in &logins {
+            line(&format!("      - name: {}", q(&format!("log in to {host}"))));
             line(&format!("        uses: {DOCKER_LOGIN}"));
             line("        with:");
-            line("          registry: registry.digitalocean.com");
-            line("          username: ${{ vars.DIGITALOCEAN_USERNAME }}");
-            line("          password: ${{ secrets.DIGITALOCEAN_ACCESS_TOKEN }}");
+            line(&format!("          registry: {}", q(host)));
+            line(&format!("          username: {username}"));
+            line(&format!("          password: {password}"));
         }
         if !acr.is_empty() {
             line("      - name: log in to Azure (OpenID Connect)");
@@ -206,34 +225,6 @@ pub fn workflow(plans: &[Plan]) -> Option<(String, String)> {
                 line(&format!("          REGISTRY_NAME: {}", q(name)));
                 line("        run: az acr login --name \"$REGISTRY_NAME\"");
             }
-        }
-        // docker/login-action v4.1.0 README.md: "AWS Elastic Container Registry (ECR)"
-        // (l.304-327: an IAM user's access key, the key id as the user name) and "Google
-        // Artifact Registry (GAR)", service account based (l.273-299: user `_json_key`, the
-        // key file's contents as the password).
-        for host in &ecr {
-            line(&format!("      - name: {}", q(&format!("log in to {host}"))));
-            line(&format!("        uses: {DOCKER_LOGIN}"));
-            line("        with:");
-            line(&format!("          registry: {}", q(host)));
-            line("          username: ${{ vars.AWS_ACCESS_KEY_ID }}");
-            line("          password: ${{ secrets.AWS_SECRET_ACCESS_KEY }}");
-        }
-        for host in &gar {
-            line(&format!("      - name: {}", q(&format!("log in to {host}"))));
-            line(&format!("        uses: {DOCKER_LOGIN}"));
-            line("        with:");
-            line(&format!("          registry: {}", q(host)));
-            line("          username: _json_key");
-            line("          password: ${{ secrets.GAR_JSON_KEY }}");
-        }
-        for host in &others {
-            line(&format!("      - name: {}", q(&format!("log in to {host}"))));
-            line(&format!("        uses: {DOCKER_LOGIN}"));
-            line("        with:");
-            line(&format!("          registry: {}", q(host)));
-            line("          username: ${{ secrets.REGISTRY_USERNAME }}");
-            line("          password: ${{ secrets.REGISTRY_PASSWORD }}");
         }
         line("      - name: build and push the images the lock has no digest for");
         line("        env:");
